@@ -1,0 +1,147 @@
+#include "core/data_model.h"
+
+namespace crashlab {
+
+using nlohmann::json;
+
+const char* ColumnTypeName(ColumnType t) {
+  switch (t) {
+    case ColumnType::kText:
+      return "text";
+    case ColumnType::kInt:
+      return "int";
+    case ColumnType::kBool:
+      return "bool";
+  }
+  return "?";
+}
+
+const char* MutationKindName(MutationKind k) {
+  switch (k) {
+    case MutationKind::kInsert:
+      return "insert";
+    case MutationKind::kUpdate:
+      return "update";
+    case MutationKind::kIncrement:
+      return "increment";
+    case MutationKind::kDelete:
+      return "delete";
+  }
+  return "?";
+}
+
+const TableSchema* Schema::Find(const std::string& table) const {
+  for (const auto& t : tables) {
+    if (t.name == table) return &t;
+  }
+  return nullptr;
+}
+
+json Schema::ToJson() const {
+  json tables_json = json::array();
+  for (const auto& t : tables) {
+    json cols = json::array();
+    for (const auto& c : t.columns) {
+      cols.push_back({{"name", c.name}, {"type", ColumnTypeName(c.type)}});
+    }
+    tables_json.push_back({{"name", t.name}, {"key", t.key}, {"columns", cols}});
+  }
+  return {{"tables", tables_json}};
+}
+
+Result<Schema> Schema::FromJson(const json& j) {
+  Schema s;
+  try {
+    for (const auto& t : j.at("tables")) {
+      TableSchema ts;
+      ts.name = t.at("name").get<std::string>();
+      ts.key = t.at("key").get<std::string>();
+      for (const auto& c : t.at("columns")) {
+        Column col;
+        col.name = c.at("name").get<std::string>();
+        const std::string type = c.at("type").get<std::string>();
+        if (type == "text") col.type = ColumnType::kText;
+        else if (type == "int") col.type = ColumnType::kInt;
+        else if (type == "bool") col.type = ColumnType::kBool;
+        else return Status::BadInput("unknown column type '" + type + "'");
+        ts.columns.push_back(col);
+      }
+      s.tables.push_back(std::move(ts));
+    }
+  } catch (const json::exception& e) {
+    return Status::BadInput(std::string("bad schema: ") + e.what());
+  }
+  return s;
+}
+
+json Mutation::ToJson() const {
+  json j = {{"kind", MutationKindName(kind)}, {"table", table}, {"key", key}};
+  if (kind != MutationKind::kDelete) j["values"] = values;
+  return j;
+}
+
+Result<Mutation> Mutation::FromJson(const json& j) {
+  Mutation m;
+  try {
+    const std::string kind = j.at("kind").get<std::string>();
+    if (kind == "insert") m.kind = MutationKind::kInsert;
+    else if (kind == "update") m.kind = MutationKind::kUpdate;
+    else if (kind == "increment") m.kind = MutationKind::kIncrement;
+    else if (kind == "delete") m.kind = MutationKind::kDelete;
+    else return Status::BadInput("unknown mutation kind '" + kind + "'");
+    m.table = j.at("table").get<std::string>();
+    m.key = j.at("key").get<std::string>();
+    m.values = j.value("values", json::object());
+  } catch (const json::exception& e) {
+    return Status::BadInput(std::string("bad mutation: ") + e.what());
+  }
+  return m;
+}
+
+std::string Cell::ToString() const {
+  return table + "[" + key + "]" + (column.empty() ? "" : "." + column);
+}
+
+json LogicalOp::ToJson() const {
+  json muts = json::array();
+  for (const auto& m : mutations) muts.push_back(m.ToJson());
+  return {{"id", id}, {"f", f}, {"args", args}, {"mutations", muts}};
+}
+
+json CellValue(const Rows& rows, const Schema& schema, const Cell& cell) {
+  (void)schema;
+  auto t = rows.find(cell.table);
+  const json* row = nullptr;
+  if (t != rows.end()) {
+    auto r = t->second.find(cell.key);
+    if (r != t->second.end()) row = &r->second;
+  }
+  if (cell.column.empty()) return row != nullptr;
+  if (!row || !row->contains(cell.column)) return nullptr;
+  return (*row)[cell.column];
+}
+
+Result<Rows> RowsFromDump(const json& tables, const Schema& schema) {
+  if (!tables.is_object()) {
+    return Status::BadInput("dump: \"tables\" is not an object");
+  }
+  Rows rows;
+  for (const auto& [name, list] : tables.items()) {
+    const TableSchema* ts = schema.Find(name);
+    const std::string key = ts ? ts->key : "key";
+    auto& table = rows[name];
+    if (!list.is_array()) {
+      return Status::BadInput("dump: table " + name + " is not a list");
+    }
+    for (const auto& row : list) {
+      if (!row.is_object() || !row.contains(key) || !row[key].is_string()) {
+        return Status::BadInput("dump: a row of " + name +
+                                " has no text key column '" + key + "'");
+      }
+      table[row[key].get<std::string>()] = row;
+    }
+  }
+  return rows;
+}
+
+}  // namespace crashlab

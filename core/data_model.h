@@ -1,0 +1,101 @@
+// The engine-neutral data model shared by workloads, engines and checkers.
+//
+// A workload issues LogicalOps. Each carries:
+//   - `mutations`: what to do, as row operations on tables of a Schema; an
+//     engine applies all of one op's mutations as one transaction where it
+//     can (or as separate statements where it cannot, e.g. Skytable);
+//   - `effects`: what the data must look like right after the op, cell by
+//     cell, in the sequential model the workload keeps. Checkers compare
+//     recovered data with effects and know nothing of engines.
+// A Cell is (table, key, column); column "" stands for the row's existence.
+// Rows are what an engine's dump returns: table -> key -> row object.
+#ifndef CRASHLAB_CORE_DATA_MODEL_H_
+#define CRASHLAB_CORE_DATA_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace crashlab {
+
+enum class ColumnType : uint8_t { kText, kInt, kBool };
+const char* ColumnTypeName(ColumnType t);
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kText;
+};
+
+struct TableSchema {
+  std::string name;
+  std::string key;               // primary key column (text)
+  std::vector<Column> columns;   // every column other than the key
+};
+
+struct Schema {
+  std::vector<TableSchema> tables;
+  const TableSchema* Find(const std::string& table) const;
+  nlohmann::json ToJson() const;
+  static Result<Schema> FromJson(const nlohmann::json& j);
+};
+
+enum class MutationKind : uint8_t { kInsert, kUpdate, kIncrement, kDelete };
+const char* MutationKindName(MutationKind k);
+
+struct Mutation {
+  MutationKind kind = MutationKind::kInsert;
+  std::string table;
+  std::string key;
+  // insert: every non-key column; update: columns to set;
+  // increment: column -> signed delta; delete: unused.
+  nlohmann::json values = nlohmann::json::object();
+
+  nlohmann::json ToJson() const;
+  static Result<Mutation> FromJson(const nlohmann::json& j);
+};
+
+struct Cell {
+  std::string table;
+  std::string key;
+  std::string column;  // "" = does the row exist
+  auto operator<=>(const Cell&) const = default;
+  std::string ToString() const;
+};
+
+struct Effect {
+  Cell cell;
+  nlohmann::json value;  // row existence: bool; column: value, null = no row
+};
+
+struct LogicalOp {
+  uint64_t id = 0;
+  uint64_t process = 0;
+  std::string f;
+  nlohmann::json args = nlohmann::json::object();
+  std::vector<Mutation> mutations;
+  std::vector<Effect> effects;
+
+  // The op as the driver protocol sends it: {id, f, args, mutations}.
+  nlohmann::json ToJson() const;
+};
+
+// table -> key -> row (a JSON object holding every column, key included).
+using Rows = std::map<std::string, std::map<std::string, nlohmann::json>>;
+
+// Value of `cell` in `rows`: existence as bool, a column as its value or
+// null when the row is absent.
+nlohmann::json CellValue(const Rows& rows, const Schema& schema,
+                         const Cell& cell);
+
+// Parses a dump reply {"tables": {"users": [row, ...], ...}} into Rows,
+// using each table's key column. Unknown tables are kept.
+Result<Rows> RowsFromDump(const nlohmann::json& tables, const Schema& schema);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_CORE_DATA_MODEL_H_

@@ -1,0 +1,256 @@
+#include "core/fs_image.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+#include <vector>
+
+#include "core/files.h"
+
+namespace crashlab {
+namespace {
+
+const std::shared_ptr<const std::string>& EmptyData() {
+  static const auto* empty =
+      new std::shared_ptr<const std::string>(std::make_shared<std::string>());
+  return *empty;
+}
+
+FsImage::Kind KindOfMode(uint32_t mode) {
+  if (S_ISDIR(mode)) return FsImage::Kind::kDir;
+  if (S_ISLNK(mode)) return FsImage::Kind::kSymlink;
+  return FsImage::Kind::kFile;
+}
+
+}  // namespace
+
+FsImage::FsImage() { Get(kRootId, Kind::kDir); }
+
+FsImage::Inode& FsImage::Get(FileId id, Kind kind) {
+  auto [it, inserted] = inodes_.try_emplace(id);
+  if (inserted) {
+    it->second.kind = kind;
+    it->second.data = EmptyData();
+  }
+  return it->second;
+}
+
+std::string& FsImage::MutableData(Inode& inode) {
+  if (inode.data.use_count() != 1) {
+    inode.data = std::make_shared<std::string>(*inode.data);
+  }
+  // The only owner: safe to hand out a mutable reference.
+  return const_cast<std::string&>(*inode.data);
+}
+
+Result<FsImage> FsImage::FromBase(const Trace& trace,
+                                  const std::string& base_dir) {
+  FsImage image;
+  std::unordered_map<FileId, std::string> paths = {{kRootId, ""}};
+  for (size_t i = 0; i < trace.first_op; ++i) {
+    const Record& r = trace.records[i];
+    if (r.op != Op::kBaseEntry) continue;
+    auto parent = paths.find(r.parent);
+    if (parent == paths.end()) {
+      return Status::BadInput("trace base entry " + r.name +
+                              " names an unknown parent directory");
+    }
+    std::string rel = parent->second.empty() ? r.name
+                                             : parent->second + "/" + r.name;
+    paths[r.file] = rel;
+    Inode& inode = image.Get(r.file, KindOfMode(r.mode));
+    inode.kind = KindOfMode(r.mode);
+    inode.mode = r.mode & 07777;
+    std::string full = JoinPath(base_dir, rel);
+    if (inode.kind == Kind::kFile) {
+      CRASHLAB_ASSIGN_OR_RETURN(std::string data, ReadFileToString(full));
+      inode.data = std::make_shared<std::string>(std::move(data));
+    } else if (inode.kind == Kind::kSymlink) {
+      char buf[4096];
+      ssize_t n = ::readlink(full.c_str(), buf, sizeof(buf));
+      if (n < 0) return Status::FromErrno("cannot read link " + full, errno);
+      inode.data = std::make_shared<std::string>(buf, static_cast<size_t>(n));
+    }
+    image.Get(r.parent, Kind::kDir).entries[r.name] = r.file;
+  }
+  return image;
+}
+
+bool FsImage::Link(FileId parent, const std::string& name, FileId file) {
+  Get(parent, Kind::kDir).entries[name] = file;
+  return true;
+}
+
+bool FsImage::Unlink(FileId parent, const std::string& name, FileId file) {
+  auto& entries = Get(parent, Kind::kDir).entries;
+  auto it = entries.find(name);
+  if (it == entries.end() || it->second != file) return false;
+  entries.erase(it);
+  return true;
+}
+
+bool FsImage::Rename(const Record& r) {
+  if (r.flags & RENAME_EXCHANGE) {
+    bool a = Unlink(r.parent, r.name, r.file);
+    bool b = Unlink(r.new_parent, r.new_name, r.other);
+    Link(r.parent, r.name, r.other);
+    Link(r.new_parent, r.new_name, r.file);
+    return a && b;
+  }
+  // The source name goes only if it still names the renamed file; the new
+  // name always ends up naming it (replacing whatever it named).
+  bool exact = Unlink(r.parent, r.name, r.file);
+  Link(r.new_parent, r.new_name, r.file);
+  return exact;
+}
+
+void FsImage::Fallocate(const Record& r) {
+  Inode& inode = Get(r.file, Kind::kFile);
+  const uint64_t end = r.offset + r.length;
+  const bool keep_size = r.mode & FALLOC_FL_KEEP_SIZE;
+  if (r.mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+    std::string& data = MutableData(inode);
+    if (!keep_size && end > data.size()) data.resize(end, '\0');
+    const uint64_t stop = std::min<uint64_t>(end, data.size());
+    for (uint64_t i = r.offset; i < stop; ++i) data[i] = '\0';
+    return;
+  }
+  if (!keep_size && end > inode.data->size()) {
+    MutableData(inode).resize(end, '\0');
+  }
+}
+
+bool FsImage::Apply(const Record& r) {
+  switch (r.op) {
+    case Op::kCreate:
+    case Op::kMkdir:
+    case Op::kSymlink: {
+      const Kind kind = r.op == Op::kMkdir     ? Kind::kDir
+                        : r.op == Op::kSymlink ? Kind::kSymlink
+                                               : Kind::kFile;
+      Inode& inode = Get(r.file, kind);
+      inode.kind = kind;
+      inode.mode = r.mode & 07777;
+      if (kind == Kind::kSymlink) {
+        inode.data = std::make_shared<std::string>(r.data);
+      }
+      return Link(r.parent, r.name, r.file);
+    }
+    case Op::kLink:
+      return Link(r.parent, r.name, r.file);
+    case Op::kUnlink:
+    case Op::kRmdir:
+      return Unlink(r.parent, r.name, r.file);
+    case Op::kRename:
+      return Rename(r);
+    case Op::kWrite:
+      return ApplyTornWrite(r, r.data.size(), {});
+    case Op::kTruncate:
+      MutableData(Get(r.file, Kind::kFile)).resize(r.offset, '\0');
+      return true;
+    case Op::kFallocate:
+      Fallocate(r);
+      return true;
+    default:
+      return true;  // marks, syncs and base records change nothing here
+  }
+}
+
+bool FsImage::ApplyTornWrite(const Record& r, uint64_t keep,
+                             std::string_view tail) {
+  Inode& inode = Get(r.file, Kind::kFile);
+  std::string& data = MutableData(inode);
+  keep = std::min<uint64_t>(keep, r.data.size());
+  const uint64_t end = r.offset + keep + tail.size();
+  if (end > data.size()) data.resize(end, '\0');
+  data.replace(r.offset, keep, r.data, 0, keep);
+  if (!tail.empty()) data.replace(r.offset + keep, tail.size(), tail);
+  return true;
+}
+
+template <typename Fn>
+void FsImage::Walk(FileId dir, const std::string& prefix, Fn&& fn) const {
+  std::set<FileId> seen = {dir};
+  std::vector<std::pair<FileId, std::string>> stack = {{dir, prefix}};
+  while (!stack.empty()) {
+    auto [id, path] = stack.back();
+    stack.pop_back();
+    auto it = inodes_.find(id);
+    if (it == inodes_.end()) continue;
+    // Reverse order on the stack gives a sorted, pre-order walk.
+    for (auto e = it->second.entries.rbegin(); e != it->second.entries.rend();
+         ++e) {
+      std::string child = path.empty() ? e->first : path + "/" + e->first;
+      auto c = inodes_.find(e->second);
+      if (c == inodes_.end()) continue;
+      fn(child, e->second, c->second);
+      if (c->second.kind == Kind::kDir && seen.insert(e->second).second) {
+        stack.emplace_back(e->second, child);
+      }
+    }
+  }
+}
+
+Status FsImage::Materialize(const std::string& dir) const {
+  Status status;
+  Walk(kRootId, "", [&](const std::string& rel, FileId, const Inode& inode) {
+    if (!status.ok()) return;
+    const std::string full = JoinPath(dir, rel);
+    switch (inode.kind) {
+      case Kind::kDir:
+        if (::mkdir(full.c_str(), inode.mode ? inode.mode : 0755) != 0) {
+          status = Status::FromErrno("cannot create " + full, errno);
+        }
+        break;
+      case Kind::kSymlink:
+        if (::symlink(inode.data->c_str(), full.c_str()) != 0) {
+          status = Status::FromErrno("cannot create link " + full, errno);
+        }
+        break;
+      case Kind::kFile:
+        status = WriteStringToFile(full, *inode.data);
+        if (status.ok() && inode.mode) ::chmod(full.c_str(), inode.mode);
+        break;
+    }
+  });
+  return status;
+}
+
+Hash128 FsImage::ContentHash() const {
+  Hasher h;
+  Walk(kRootId, "", [&](const std::string& rel, FileId, const Inode& inode) {
+    h.Update(rel);
+    h.UpdateU64(static_cast<uint64_t>(inode.kind) << 32 | inode.mode);
+    h.UpdateU64(inode.data->size());
+    h.Update(*inode.data);
+  });
+  return h.Digest();
+}
+
+std::map<std::string, std::string> FsImage::Files() const {
+  std::map<std::string, std::string> out;
+  Walk(kRootId, "", [&](const std::string& rel, FileId, const Inode& inode) {
+    if (inode.kind == Kind::kFile) out[rel] = *inode.data;
+  });
+  return out;
+}
+
+std::string FsImage::PathOf(FileId id) const {
+  std::string found;
+  Walk(kRootId, "", [&](const std::string& rel, FileId f, const Inode&) {
+    if (f == id && found.empty()) found = rel;
+  });
+  return found;
+}
+
+bool FsImage::IsDir(FileId id) const {
+  auto it = inodes_.find(id);
+  return it != inodes_.end() && it->second.kind == Kind::kDir;
+}
+
+}  // namespace crashlab
