@@ -121,6 +121,67 @@ json CellValue(const Rows& rows, const Schema& schema, const Cell& cell) {
   return (*row)[cell.column];
 }
 
+bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows) {
+  const TableSchema* ts = schema.Find(m.table);
+  auto& table = (*rows)[m.table];
+  auto it = table.find(m.key);
+  switch (m.kind) {
+    case MutationKind::kInsert: {
+      if (it != table.end()) return false;
+      json row = m.values;
+      if (ts) row[ts->key] = m.key;
+      table[m.key] = std::move(row);
+      return true;
+    }
+    case MutationKind::kUpdate:
+      if (it == table.end()) return false;
+      for (const auto& [col, v] : m.values.items()) it->second[col] = v;
+      return true;
+    case MutationKind::kIncrement:
+      if (it == table.end()) return false;
+      for (const auto& [col, delta] : m.values.items()) {
+        const json& cur = it->second[col];
+        int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
+        it->second[col] = base + delta.get<int64_t>();
+      }
+      return true;
+    case MutationKind::kDelete:
+      if (it == table.end()) return false;
+      table.erase(it);
+      return true;
+  }
+  return false;
+}
+
+std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
+                              const std::vector<Mutation>& mutations) {
+  Rows after = before;
+  std::map<Cell, bool> touched;
+  for (const Mutation& m : mutations) {
+    ApplyMutation(schema, m, &after);
+    touched[{m.table, m.key, ""}] = true;
+    const TableSchema* ts = schema.Find(m.table);
+    if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {
+      if (ts) {
+        for (const Column& c : ts->columns) touched[{m.table, m.key, c.name}] = true;
+      }
+    } else {
+      for (const auto& [col, v] : m.values.items()) {
+        touched[{m.table, m.key, col}] = true;
+      }
+    }
+  }
+  std::vector<Effect> effects;
+  for (const auto& [cell, unused] : touched) {
+    json now = CellValue(after, schema, cell);
+    // A cell the transaction did not change (update of a missing row) is
+    // not an effect: nothing can be observed of it.
+    if (now == CellValue(before, schema, cell)) continue;
+    effects.push_back({cell, std::move(now)});
+  }
+  return effects;
+}
+
 Result<Rows> RowsFromDump(const json& tables, const Schema& schema) {
   if (!tables.is_object()) {
     return Status::BadInput("dump: \"tables\" is not an object");

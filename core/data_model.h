@@ -92,6 +92,16 @@ using Rows = std::map<std::string, std::map<std::string, nlohmann::json>>;
 nlohmann::json CellValue(const Rows& rows, const Schema& schema,
                          const Cell& cell);
 
+// Applies one mutation to `rows` with SQL semantics: an update, increment
+// or delete of a missing row changes nothing; an insert replaces nothing
+// (an existing key is left as it was and false is returned).
+bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows);
+
+// The effects of applying `mutations` (one transaction) to `before`: every
+// cell the transaction touched with the value it holds afterwards.
+std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
+                              const std::vector<Mutation>& mutations);
+
 // Parses a dump reply {"tables": {"users": [row, ...], ...}} into Rows,
 // using each table's key column. Unknown tables are kept.
 Result<Rows> RowsFromDump(const nlohmann::json& tables, const Schema& schema);

@@ -1,0 +1,52 @@
+// CellAnalysis: which operations' writes are visible in recovered data.
+//
+// For every cell some operation wrote, the writers are listed in operation
+// order, and the recovered value is matched against them. For operation o
+// and each cell it wrote, the cell is
+//   after     if every writer whose value matches is o or a later one,
+//   before    if every matching writer is earlier than o (or the base),
+//   ambiguous if matches lie on both sides (counters that went 1, 2, 1),
+//   unexplained if nothing ever wrote the recovered value.
+// The classification is sound: "before" proves o's write (and every later
+// one) is not there; "after" proves something at or after o is there.
+#ifndef CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
+#define CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
+
+#include <vector>
+
+#include "checkers/check.h"
+
+namespace crashlab {
+
+struct OpPresence {
+  std::vector<CellReport> after;
+  std::vector<CellReport> before;
+  size_t ambiguous = 0;
+};
+
+struct CellAnalysis {
+  std::vector<OpPresence> ops;          // parallel to CheckInput::ops
+  std::vector<CellReport> unexplained;  // values nothing wrote (expected:
+                                        // the candidates, as a list)
+};
+
+CellAnalysis AnalyzeCells(const CheckInput& in);
+
+// The individual oracles, run by CheckState.
+void CheckDurability(const CheckInput& in, const CellAnalysis& a,
+                     std::vector<Finding>* out);
+void CheckAtomicity(const CheckInput& in, const CellAnalysis& a,
+                    std::vector<Finding>* out);
+void CheckCorruption(const CheckInput& in, const CellAnalysis& a,
+                     std::vector<Finding>* out);
+// Returns false when there is no data to check (recovery failed).
+bool CheckRecovery(const CheckInput& in, std::vector<Finding>* out);
+
+// "login #57" for summaries.
+std::string OpLabel(const LogicalOp& op);
+// A JSON value as short text for summaries.
+std::string Show(const nlohmann::json& v);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_CHECKERS_CELL_ANALYSIS_H_

@@ -1,0 +1,55 @@
+#include "checkers/check.h"
+
+#include "checkers/cell_analysis.h"
+
+namespace crashlab {
+
+const char* FindingKindName(FindingKind k) {
+  switch (k) {
+    case FindingKind::kLostCommit:
+      return "lost_commit";
+    case FindingKind::kAtomicity:
+      return "atomicity";
+    case FindingKind::kCorruption:
+      return "corruption";
+    case FindingKind::kRecoveryFailure:
+      return "recovery_failure";
+  }
+  return "?";
+}
+
+const char* OpStatusName(OpStatus s) {
+  switch (s) {
+    case OpStatus::kAcked:
+      return "acknowledged";
+    case OpStatus::kInFlight:
+      return "in flight";
+    case OpStatus::kFailed:
+      return "failed";
+    case OpStatus::kNotInvoked:
+      return "not invoked";
+  }
+  return "?";
+}
+
+std::string Finding::Key() const {
+  std::string key = FindingKindName(kind);
+  for (uint64_t op : ops) key += ":" + std::to_string(op);
+  if (ops.empty()) {
+    key += "|" + (cells.empty() ? message.substr(0, 200)
+                                : cells.front().cell.ToString());
+  }
+  return key;
+}
+
+std::vector<Finding> CheckState(const CheckInput& in) {
+  std::vector<Finding> out;
+  if (!CheckRecovery(in, &out)) return out;
+  const CellAnalysis a = AnalyzeCells(in);
+  CheckDurability(in, a, &out);
+  CheckAtomicity(in, a, &out);
+  CheckCorruption(in, a, &out);
+  return out;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,91 @@
+// Checkers: compare what survived a crash with what clients were told.
+//
+// Input: the operations of a run (with the effects the workload expected),
+// each one's status at the crash point (acknowledged, in flight, failed, not
+// yet invoked), the rows before the run, and what recovery observed.
+// Output: findings. Checkers know nothing of engines, traces or FUSE; the
+// same input always gives the same findings.
+//
+// Oracles (ARCHITECTURE.md, "Oracles"):
+//   recovery_failure  the engine could not start on a reachable crash state;
+//   lost_commit       an acknowledged operation's write is not there and no
+//                     later operation overwrote it;
+//   atomicity         part of an operation is there and part is not (in
+//                     flight operations may go either way, atomically);
+//   corruption        a value no operation wrote, a failed operation's write,
+//                     an engine-reported consistency error, or an error
+//                     reading the data back.
+#ifndef CRASHLAB_CHECKERS_CHECK_H_
+#define CRASHLAB_CHECKERS_CHECK_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data_model.h"
+
+namespace crashlab {
+
+enum class FindingKind : uint8_t {
+  kLostCommit,
+  kAtomicity,
+  kCorruption,
+  kRecoveryFailure,
+};
+constexpr FindingKind kAllFindingKinds[] = {
+    FindingKind::kLostCommit, FindingKind::kAtomicity,
+    FindingKind::kCorruption, FindingKind::kRecoveryFailure};
+const char* FindingKindName(FindingKind k);
+
+struct CellReport {
+  Cell cell;
+  nlohmann::json expected;  // what the operation wrote (or a later one)
+  nlohmann::json observed;  // what recovery read back
+};
+
+struct Finding {
+  FindingKind kind = FindingKind::kCorruption;
+  std::string summary;            // one line for people
+  std::vector<uint64_t> ops;      // ids of the operations involved
+  std::vector<CellReport> cells;  // the evidence
+  std::string message;            // the engine's own words, if any
+
+  // Findings with equal keys in different crash states are the same
+  // finding seen again.
+  std::string Key() const;
+};
+
+// An operation's standing at the crash point.
+enum class OpStatus : uint8_t {
+  kAcked,       // acknowledged before the crash: must survive
+  kInFlight,    // invoked, not answered (or answered "unknown"): either way
+  kFailed,      // the engine said it did not happen: must not be visible
+  kNotInvoked,  // issued after the crash point: cannot have written anything
+};
+const char* OpStatusName(OpStatus s);
+
+// What recovery gave, in engine-neutral terms.
+struct Observation {
+  enum class Outcome : uint8_t { kOk, kRefused, kReadFailed, kHung, kCrashed };
+  Outcome outcome = Outcome::kOk;
+  std::string message;
+  Rows rows;
+  std::string engine_check = "ok";
+};
+
+struct CheckInput {
+  const Schema& schema;
+  const std::vector<LogicalOp>& ops;
+  const std::vector<OpStatus>& status;  // parallel to ops
+  const Rows& base;                     // rows before the first operation
+  const Observation& observed;
+};
+
+// Runs every oracle on one crash state.
+std::vector<Finding> CheckState(const CheckInput& in);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_CHECKERS_CHECK_H_

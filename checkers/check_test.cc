@@ -1,0 +1,188 @@
+#include "checkers/check.h"
+
+#include <gtest/gtest.h>
+
+namespace crashlab {
+namespace {
+
+using nlohmann::json;
+
+// Builds a sequential history by hand and the rows after any prefix of it.
+class Scenario {
+ public:
+  Scenario()
+      : schema_{{{"users", "name", {{"n", ColumnType::kInt}}},
+                 {"sessions", "id", {{"user", ColumnType::kText}}}}} {}
+
+  void Add(const std::string& f, std::vector<Mutation> m) {
+    LogicalOp op;
+    op.id = ops_.size() + 1;
+    op.f = f;
+    op.effects = EffectsOf(schema_, model_, m);
+    for (const Mutation& x : m) ApplyMutation(schema_, x, &model_);
+    op.mutations = std::move(m);
+    ops_.push_back(std::move(op));
+    snapshots_.push_back(model_);
+  }
+  void Signup(const std::string& u) {
+    Add("signup", {{MutationKind::kInsert, "users", u, {{"n", 0}}}});
+  }
+  void Login(const std::string& u, const std::string& s) {
+    Add("login", {{MutationKind::kInsert, "sessions", s, {{"user", u}}},
+                  {MutationKind::kIncrement, "users", u, {{"n", 1}}}});
+  }
+  void Logout(const std::string& u, const std::string& s) {
+    Add("logout", {{MutationKind::kDelete, "sessions", s, json::object()},
+                   {MutationKind::kIncrement, "users", u, {{"n", -1}}}});
+  }
+  // Rows after the first k operations.
+  Rows After(size_t k) const { return k == 0 ? Rows{} : snapshots_[k - 1]; }
+
+  std::vector<Finding> Check(const Rows& rows, std::vector<OpStatus> status,
+                             Observation::Outcome outcome =
+                                 Observation::Outcome::kOk) {
+    Observation o;
+    o.outcome = outcome;
+    o.rows = rows;
+    o.message = "boom";
+    Rows base;
+    CheckInput in{schema_, ops_, status, base, o};
+    return CheckState(in);
+  }
+  std::vector<OpStatus> All(OpStatus s) const {
+    return std::vector<OpStatus>(ops_.size(), s);
+  }
+
+ private:
+  Schema schema_;
+  Rows model_;
+  std::vector<LogicalOp> ops_;
+  std::vector<Rows> snapshots_;
+};
+
+std::vector<std::string> Kinds(const std::vector<Finding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(FindingKindName(f.kind));
+  return out;
+}
+
+TEST(CheckTest, EverythingThereIsClean) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  EXPECT_TRUE(s.Check(s.After(2), s.All(OpStatus::kAcked)).empty());
+}
+
+TEST(CheckTest, MissingAcknowledgedOperationIsALostCommit) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  auto fs = s.Check(s.After(1), s.All(OpStatus::kAcked));
+  ASSERT_EQ(Kinds(fs), std::vector<std::string>{"lost_commit"});
+  EXPECT_EQ(fs[0].ops, std::vector<uint64_t>{2});
+  EXPECT_NE(fs[0].summary.find("login #2"), std::string::npos);
+}
+
+TEST(CheckTest, InFlightOperationMayGoEitherWay) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kInFlight;
+  EXPECT_TRUE(s.Check(s.After(1), status).empty());
+  EXPECT_TRUE(s.Check(s.After(2), status).empty());
+}
+
+TEST(CheckTest, HalfAnOperationIsAnAtomicityFinding) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  Rows half = s.After(2);
+  half["users"]["al"]["n"] = 0;  // session row there, counter not bumped
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kInFlight;
+  auto fs = s.Check(half, status);
+  ASSERT_EQ(Kinds(fs), std::vector<std::string>{"atomicity"});
+  EXPECT_EQ(fs[0].ops, std::vector<uint64_t>{2});
+  // Acknowledged and half there: both lost and non-atomic.
+  auto acked = s.Check(half, s.All(OpStatus::kAcked));
+  EXPECT_EQ(Kinds(acked),
+            (std::vector<std::string>{"lost_commit", "atomicity"}));
+}
+
+TEST(CheckTest, CountersThatRepeatValuesAreNotMistakenForLoss) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");   // n = 1
+  s.Logout("al", "s1");  // n = 0
+  s.Login("al", "s2");   // n = 1
+  EXPECT_TRUE(s.Check(s.After(4), s.All(OpStatus::kAcked)).empty());
+  // Crash image holds only the first two: the last two are lost, and the
+  // repeated counter value must not make either look half-applied.
+  auto fs = s.Check(s.After(2), s.All(OpStatus::kAcked));
+  EXPECT_EQ(Kinds(fs),
+            (std::vector<std::string>{"lost_commit", "lost_commit"}));
+}
+
+TEST(CheckTest, ValuesNobodyWroteAreCorruption) {
+  Scenario s;
+  s.Signup("al");
+  Rows bad = s.After(1);
+  bad["users"]["al"]["n"] = 77;
+  auto fs = s.Check(bad, s.All(OpStatus::kAcked));
+  ASSERT_EQ(Kinds(fs), std::vector<std::string>{"corruption"});
+  EXPECT_NE(fs[0].summary.find("77"), std::string::npos);
+
+  Rows phantom = s.After(1);
+  phantom["sessions"]["zz"] = {{"id", "zz"}, {"user", "al"}};
+  EXPECT_EQ(Kinds(s.Check(phantom, s.All(OpStatus::kAcked))),
+            (std::vector<std::string>{"corruption", "corruption"}));
+}
+
+TEST(CheckTest, OperationsNotYetInvokedCannotBeVisible) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kNotInvoked;
+  EXPECT_FALSE(s.Check(s.After(2), status).empty());
+}
+
+TEST(CheckTest, FailedOperationThatTookEffectIsReported) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kFailed;
+  auto fs = s.Check(s.After(2), status);
+  ASSERT_EQ(Kinds(fs), std::vector<std::string>{"corruption"});
+  EXPECT_NE(fs[0].summary.find("reported failed"), std::string::npos);
+  EXPECT_TRUE(s.Check(s.After(1), status).empty());
+}
+
+TEST(CheckTest, RecoveryOutcomesAreClassified) {
+  Scenario s;
+  s.Signup("al");
+  auto acked = s.All(OpStatus::kAcked);
+  EXPECT_EQ(Kinds(s.Check({}, acked, Observation::Outcome::kRefused)),
+            std::vector<std::string>{"recovery_failure"});
+  EXPECT_EQ(Kinds(s.Check({}, acked, Observation::Outcome::kHung)),
+            std::vector<std::string>{"recovery_failure"});
+  EXPECT_EQ(Kinds(s.Check({}, acked, Observation::Outcome::kReadFailed)),
+            std::vector<std::string>{"corruption"});
+}
+
+TEST(CheckTest, FindingKeysIdentifyTheSameFindingAcrossStates) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1");
+  auto a = s.Check(s.After(1), s.All(OpStatus::kAcked));
+  auto b = s.Check(s.After(0), s.All(OpStatus::kAcked));
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(a[0].Key(), b[1].Key());
+  EXPECT_NE(b[0].Key(), b[1].Key());
+}
+
+}  // namespace
+}  // namespace crashlab

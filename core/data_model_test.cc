@@ -1,0 +1,91 @@
+#include "core/data_model.h"
+
+#include <gtest/gtest.h>
+
+namespace crashlab {
+namespace {
+
+using nlohmann::json;
+
+Schema TwoTables() {
+  return Schema{{
+      {"users", "name", {{"hash", ColumnType::kText}, {"n", ColumnType::kInt},
+                         {"locked", ColumnType::kBool}}},
+      {"sessions", "id", {{"user", ColumnType::kText}}},
+  }};
+}
+
+TEST(DataModelTest, EffectsOfInsertCoverExistenceAndEveryColumn) {
+  Schema s = TwoTables();
+  Rows before;
+  auto effects = EffectsOf(
+      s, before,
+      {{MutationKind::kInsert, "users", "al",
+        {{"hash", "h1"}, {"n", 0}, {"locked", false}}}});
+  std::map<std::string, json> by_cell;
+  for (const auto& e : effects) by_cell[e.cell.ToString()] = e.value;
+  EXPECT_EQ(by_cell.size(), 4u);
+  EXPECT_EQ(by_cell["users[al]"], true);
+  EXPECT_EQ(by_cell["users[al].hash"], "h1");
+  EXPECT_EQ(by_cell["users[al].n"], 0);
+  EXPECT_EQ(by_cell["users[al].locked"], false);
+}
+
+TEST(DataModelTest, IncrementAndDeleteGiveAbsoluteValues) {
+  Schema s = TwoTables();
+  Rows rows;
+  ASSERT_TRUE(ApplyMutation(s, {MutationKind::kInsert, "users", "al",
+                                {{"hash", "h"}, {"n", 4}, {"locked", false}}},
+                            &rows));
+  ASSERT_TRUE(ApplyMutation(s, {MutationKind::kInsert, "sessions", "s1",
+                                {{"user", "al"}}},
+                            &rows));
+  auto effects = EffectsOf(
+      s, rows,
+      {{MutationKind::kDelete, "sessions", "s1", json::object()},
+       {MutationKind::kIncrement, "users", "al", {{"n", -1}}}});
+  std::map<std::string, json> by_cell;
+  for (const auto& e : effects) by_cell[e.cell.ToString()] = e.value;
+  EXPECT_EQ(by_cell["sessions[s1]"], false);
+  EXPECT_TRUE(by_cell["sessions[s1].user"].is_null());
+  EXPECT_EQ(by_cell["users[al].n"], 3);
+  EXPECT_EQ(by_cell.count("users[al]"), 0u) << "existence did not change";
+}
+
+TEST(DataModelTest, MutationsOfMissingRowsChangeNothing) {
+  Schema s = TwoTables();
+  Rows rows;
+  EXPECT_FALSE(ApplyMutation(s, {MutationKind::kUpdate, "users", "x",
+                                 {{"hash", "h"}}}, &rows));
+  EXPECT_TRUE(EffectsOf(s, rows, {{MutationKind::kIncrement, "users", "x",
+                                   {{"n", 1}}}}).empty());
+}
+
+TEST(DataModelTest, SchemaAndMutationsRoundTripThroughJson) {
+  Schema s = TwoTables();
+  auto back = Schema::FromJson(s.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->ToJson(), s.ToJson());
+  Mutation m{MutationKind::kIncrement, "users", "al", {{"n", 2}}};
+  auto m2 = Mutation::FromJson(m.ToJson());
+  ASSERT_TRUE(m2.ok());
+  EXPECT_EQ(m2->ToJson(), m.ToJson());
+  EXPECT_FALSE(Mutation::FromJson({{"kind", "upsert"}, {"table", "t"},
+                                   {"key", "k"}}).ok());
+}
+
+TEST(DataModelTest, RowsFromDumpKeysRowsAndRejectsKeylessRows) {
+  Schema s = TwoTables();
+  auto rows = RowsFromDump(
+      {{"users", {{{"name", "al"}, {"hash", "h"}, {"n", 1}, {"locked", true}}}}},
+      s);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(CellValue(*rows, s, {"users", "al", "n"}), 1);
+  EXPECT_EQ(CellValue(*rows, s, {"users", "al", ""}), true);
+  EXPECT_EQ(CellValue(*rows, s, {"users", "bo", ""}), false);
+  EXPECT_TRUE(CellValue(*rows, s, {"users", "bo", "n"}).is_null());
+  EXPECT_FALSE(RowsFromDump({{"users", {{{"hash", "h"}}}}}, s).ok());
+}
+
+}  // namespace
+}  // namespace crashlab

@@ -1,0 +1,140 @@
+// Engine: the seam between crashlab and a storage engine under test.
+//
+// An Engine knows how to create a data directory (the base image), start
+// the engine on a directory (which makes it recover whatever is there),
+// apply logical operations, dump every row, stop cleanly and be killed.
+// Engines know nothing of checkers, traces or FUSE: they are handed a
+// directory (which may be a faultfs mount) and logical operations.
+//
+// Embedded engines (SQLite, LevelDB, LMDB, users' own code) run as a driver
+// process speaking JSON lines (engines/PROTOCOL.md), so a crash is a real
+// SIGKILL. Servers are spoken to over their own protocols on 127.0.0.1.
+//
+// Thread-safety: an Engine and its Sessions are used from one thread.
+#ifndef CRASHLAB_ENGINES_ENGINE_H_
+#define CRASHLAB_ENGINES_ENGINE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data_model.h"
+#include "core/status.h"
+
+namespace crashlab {
+
+using Settings = std::map<std::string, std::string>;
+
+// What an engine promises about acknowledged writes under its settings, in
+// the engine's own documentation's terms. Used to word reports and by the
+// bounded-loss oracle; never to excuse a finding.
+struct DurabilityClaim {
+  enum class Kind : uint8_t {
+    kNone,      // acknowledged writes may be lost on power loss
+    kWindow,    // lost writes lie within the last `window_s` seconds
+    kEveryAck,  // every acknowledged write survives power loss
+  };
+  Kind kind = Kind::kNone;
+  double window_s = 0;
+  std::string basis;  // the documented rule this claim comes from
+};
+const char* DurabilityKindName(DurabilityClaim::Kind k);
+
+// The outcome of applying one logical operation, in history terms.
+struct ApplyResult {
+  enum class Outcome : uint8_t {
+    kOk,    // acknowledged
+    kFail,  // the engine says it did not happen (transaction rolled back)
+    kInfo,  // unknown: connection lost, engine crashed, timeout
+  };
+  Outcome outcome = Outcome::kOk;
+  std::string error;  // engine's message for kFail / kInfo
+};
+
+// What a recovery attempt on a crash image produced.
+struct Recovery {
+  enum class Stage : uint8_t {
+    kOk,          // opened and dumped
+    kOpenFailed,  // the engine refused to start on the image
+    kDumpFailed,  // started, but reading the data back failed
+    kHung,        // did not answer within the timeout
+    kCrashed,     // the engine (or its driver) died during recovery
+  };
+  Stage stage = Stage::kOk;
+  std::string message;   // the engine's own words when not kOk
+  Rows rows;             // every row, when kOk
+  // The engine's own consistency check, if it has one (SQLite
+  // quick_check): "ok", or what it reported.
+  std::string engine_check;
+};
+const char* RecoveryStageName(Recovery::Stage s);
+
+// A running engine on one data directory.
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual ApplyResult Apply(const LogicalOp& op) = 0;
+  virtual Result<Rows> Dump() = 0;
+  // Clean stop: the engine flushes what it would flush on shutdown.
+  virtual Status Close() = 0;
+  // SIGKILL to the engine's process group; no cleanup of any kind.
+  virtual void Kill() = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string name() const = 0;
+  virtual const Settings& settings() const = 0;
+  virtual Result<std::string> Version() = 0;
+  virtual DurabilityClaim Claim() const = 0;
+
+  // Creates the base image in `dir` (empty, existing): schema, no rows,
+  // stopped cleanly.
+  virtual Status Init(const std::string& dir, const Schema& schema) = 0;
+  // Starts the engine on `dir` for a workload.
+  virtual Result<std::unique_ptr<Session>> Open(const std::string& dir,
+                                                const Schema& schema) = 0;
+  // Starts the engine on a crash image, reads everything back and stops.
+  // Never fails: every way recovery can go wrong is a Recovery::Stage.
+  virtual Recovery Recover(const std::string& dir, const Schema& schema) = 0;
+};
+
+// Where engines find their helper binaries, and how long they wait.
+struct EngineEnv {
+  std::string bin_dir;          // directory of crashlab-driver-* binaries
+  int request_timeout_ms = 30000;
+  std::string log_dir;          // engine stderr goes to files here ("" = inherit)
+};
+
+// One configurable setting of an engine.
+struct SettingSpec {
+  std::string name;
+  std::string default_value;
+  std::vector<std::string> allowed;  // empty: free-form (validated by engine)
+  std::string help;
+};
+
+struct EngineInfo {
+  std::string name;
+  std::string description;
+  std::vector<SettingSpec> settings;
+  bool available = false;        // binary or library present on this machine
+  std::string availability;      // why not, or what was found
+};
+
+// Every engine crashlab knows, with availability checked on this machine.
+std::vector<EngineInfo> ListEngines(const EngineEnv& env);
+
+// Builds an engine. Unknown engines, unknown setting names and values not
+// allowed are InvalidArgument errors whose message lists what is allowed.
+Result<std::unique_ptr<Engine>> MakeEngine(const std::string& name,
+                                           const Settings& settings,
+                                           const EngineEnv& env);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_ENGINES_ENGINE_H_
