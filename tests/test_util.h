@@ -5,8 +5,10 @@
 #include <stdlib.h>
 
 #include <string>
+#include <vector>
 
 #include "core/files.h"
+#include "core/status.h"
 
 namespace crashlab {
 
@@ -29,6 +31,18 @@ class TempDir {
 // Directory holding the built binaries (crashlab, crashlab-faultfs, ...).
 inline std::string BinDir() { return CRASHLAB_BIN_DIR; }
 inline std::string SourceDir() { return CRASHLAB_SOURCE_DIR; }
+
+// Validates a report file against reports/schema/report-v1.schema.json with
+// a real JSON Schema validator (python3-jsonschema). Ok, or the errors.
+Status ValidateReportFile(const std::string& path);
+
+// Runs a command, returns its exit status and combined output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         int timeout_ms = 600000);
 
 }  // namespace crashlab
 

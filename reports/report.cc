@@ -1,0 +1,224 @@
+#include "reports/report.h"
+
+#include <cstdio>
+
+#include "core/files.h"
+
+namespace crashlab {
+
+using nlohmann::json;
+
+namespace {
+
+json CellJson(const CellReport& c) {
+  return {{"cell", c.cell.ToString()},
+          {"table", c.cell.table},
+          {"key", c.cell.key},
+          {"column", c.cell.column},
+          {"expected", c.expected},
+          {"observed", c.observed}};
+}
+
+json StateJson(const StateRef& s) {
+  json ranges = json::array();
+  for (const auto& [a, b] : s.dropped) ranges.push_back({a, b});
+  return {{"id", s.id},
+          {"model", s.model},
+          {"position", s.position},
+          {"dropped", ranges},
+          {"dropped_count", s.dropped_count},
+          {"image_hash", s.image_hash}};
+}
+
+bool KindFromName(const std::string& name, FindingKind* kind) {
+  for (FindingKind k : kAllFindingKinds) {
+    if (name == FindingKindName(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::pair<uint64_t, uint64_t>> ToRanges(
+    const std::vector<uint32_t>& sorted) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (uint32_t i : sorted) {
+    if (!out.empty() && out.back().second + 1 == i) {
+      out.back().second = i;
+    } else {
+      out.emplace_back(i, i);
+    }
+  }
+  return out;
+}
+
+json Report::ToJson() const {
+  json findings_json = json::array();
+  for (const ReportFinding& f : findings) {
+    json ops_json = json::array();
+    for (const OpRef& o : f.ops) {
+      ops_json.push_back(
+          {{"id", o.id}, {"f", o.f}, {"args", o.args}, {"status", o.status}});
+    }
+    json cells_json = json::array();
+    for (const CellReport& c : f.cells) cells_json.push_back(CellJson(c));
+    json fj = {{"id", f.id},
+               {"kind", FindingKindName(f.kind)},
+               {"summary", f.summary},
+               {"explanation", f.explanation},
+               {"ops", ops_json},
+               {"cells", cells_json},
+               {"crash_state", StateJson(f.state)},
+               {"states_affected", f.states_affected},
+               {"models", f.models},
+               {"replay", f.replay}};
+    if (!f.message.empty()) fj["message"] = f.message;
+    findings_json.push_back(std::move(fj));
+  }
+  json by_kind = json::object();
+  for (FindingKind k : kAllFindingKinds) by_kind[FindingKindName(k)] = 0;
+  for (const auto& [k, n] : summary.by_kind) by_kind[k] = n;
+  json j = {
+      {"schema", kReportSchemaId},
+      {"tool", {{"name", "crashlab"}, {"version", tool_version}}},
+      {"engine",
+       {{"name", engine.name},
+        {"version", engine.version},
+        {"settings", engine.settings},
+        {"claim",
+         {{"kind", engine.claim_kind},
+          {"window_s", engine.claim_window_s},
+          {"basis", engine.claim_basis}}}}},
+      {"workload",
+       {{"name", workload.name},
+        {"ops", workload.ops},
+        {"seed", workload.seed},
+        {"clients", workload.clients}}},
+      {"crash", {{"mode", crash.mode}, {"models", crash.models}}},
+      {"seed", seed},
+      {"trace",
+       {{"path", trace.path}, {"records", trace.records}, {"base", trace.base}}},
+      {"summary",
+       {{"verdict", summary.verdict},
+        {"reason", summary.reason},
+        {"ops_invoked", summary.ops_invoked},
+        {"ops_acknowledged", summary.ops_acknowledged},
+        {"ops_failed", summary.ops_failed},
+        {"ops_unknown", summary.ops_unknown},
+        {"crash_states", summary.crash_states},
+        {"unique_images", summary.unique_images},
+        {"states_checked", summary.states_checked},
+        {"recoveries", summary.recoveries},
+        {"by_kind", by_kind},
+        {"findings_omitted", findings_omitted},
+        {"duration_s", summary.duration_s}}},
+      {"findings", findings_json},
+  };
+  return j;
+}
+
+Result<Report> Report::FromJson(const json& j) {
+  Report r;
+  try {
+    if (j.at("schema").get<std::string>() != kReportSchemaId) {
+      return Status::BadInput("not a " + std::string(kReportSchemaId) +
+                              " report (schema is " + j.at("schema").dump() +
+                              ")");
+    }
+    r.tool_version = j.at("tool").at("version").get<std::string>();
+    const json& e = j.at("engine");
+    r.engine.name = e.at("name");
+    r.engine.version = e.at("version");
+    r.engine.settings = e.at("settings").get<std::map<std::string, std::string>>();
+    r.engine.claim_kind = e.at("claim").at("kind");
+    r.engine.claim_window_s = e.at("claim").at("window_s");
+    r.engine.claim_basis = e.at("claim").at("basis");
+    const json& w = j.at("workload");
+    r.workload = {w.at("name"), w.at("ops"), w.at("seed"), w.at("clients")};
+    r.crash.mode = j.at("crash").at("mode");
+    r.crash.models = j.at("crash").at("models").get<std::vector<std::string>>();
+    r.seed = j.at("seed");
+    r.trace = {j.at("trace").at("path"), j.at("trace").at("records"),
+               j.at("trace").at("base")};
+    const json& s = j.at("summary");
+    r.summary.verdict = s.at("verdict");
+    r.summary.reason = s.at("reason");
+    r.summary.ops_invoked = s.at("ops_invoked");
+    r.summary.ops_acknowledged = s.at("ops_acknowledged");
+    r.summary.ops_failed = s.at("ops_failed");
+    r.summary.ops_unknown = s.at("ops_unknown");
+    r.summary.crash_states = s.at("crash_states");
+    r.summary.unique_images = s.at("unique_images");
+    r.summary.states_checked = s.at("states_checked");
+    r.summary.recoveries = s.at("recoveries");
+    r.summary.by_kind = s.at("by_kind").get<std::map<std::string, uint64_t>>();
+    r.summary.duration_s = s.at("duration_s");
+    r.findings_omitted = s.at("findings_omitted");
+    for (const json& fj : j.at("findings")) {
+      ReportFinding f;
+      f.id = fj.at("id");
+      if (!KindFromName(fj.at("kind"), &f.kind)) {
+        return Status::BadInput("unknown finding kind " + fj.at("kind").dump());
+      }
+      f.summary = fj.at("summary");
+      f.explanation = fj.at("explanation");
+      for (const json& o : fj.at("ops")) {
+        f.ops.push_back({o.at("id"), o.at("f"), o.at("args"), o.at("status")});
+      }
+      for (const json& c : fj.at("cells")) {
+        f.cells.push_back({{c.at("table"), c.at("key"), c.at("column")},
+                           c.at("expected"),
+                           c.at("observed")});
+      }
+      f.message = fj.value("message", "");
+      const json& st = fj.at("crash_state");
+      f.state.id = st.at("id");
+      f.state.model = st.at("model");
+      f.state.position = st.at("position");
+      for (const json& range : st.at("dropped")) {
+        f.state.dropped.emplace_back(range.at(0), range.at(1));
+      }
+      f.state.dropped_count = st.at("dropped_count");
+      f.state.image_hash = st.at("image_hash");
+      f.states_affected = fj.at("states_affected");
+      f.models = fj.at("models").get<std::vector<std::string>>();
+      f.replay = fj.at("replay");
+      r.findings.push_back(std::move(f));
+    }
+  } catch (const json::exception& ex) {
+    return Status::BadInput(std::string("malformed report: ") + ex.what());
+  }
+  return r;
+}
+
+int Report::ExitCode() const {
+  if (summary.verdict == "pass") return kExitPass;
+  if (summary.verdict == "fail") return kExitFindings;
+  if (summary.verdict == "incomplete") return kExitIncomplete;
+  return kExitInfrastructure;
+}
+
+Status WriteReport(const Report& r, const std::string& path) {
+  // Written beside, then renamed: a reader never sees half a report.
+  const std::string tmp = path + ".tmp";
+  CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(tmp, r.ToJson().dump(2) + "\n",
+                                             /*sync=*/true));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::FromErrno("cannot write " + path, errno);
+  }
+  return Status::Ok();
+}
+
+Result<Report> ReadReport(const std::string& path) {
+  CRASHLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::BadInput(path + " is not valid JSON");
+  auto r = Report::FromJson(j);
+  if (!r.ok()) return r.status().Annotate(path);
+  return r;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,113 @@
+// Report: the versioned JSON reliability report, and its typed form.
+//
+// report.json is crashlab's product: CI gates on it, people read it, later
+// tools (merge, table, diff, html) consume it. Its JSON Schema lives in
+// reports/schema/report-v1.schema.json; every report crashlab writes must
+// validate against it (tests check this with a real validator).
+//
+// Verdicts: "pass" (every planned crash state checked, no findings), "fail"
+// (findings), "incomplete" (cut short by a budget or an interrupt, no
+// findings so far: not a pass), "error" (the run itself failed).
+#ifndef CRASHLAB_REPORTS_REPORT_H_
+#define CRASHLAB_REPORTS_REPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checkers/check.h"
+#include "core/status.h"
+
+namespace crashlab {
+
+constexpr char kReportSchemaId[] = "crashlab-report/1";
+constexpr int kExitIncomplete = 4;
+
+struct OpRef {
+  uint64_t id = 0;
+  std::string f;
+  nlohmann::json args;
+  std::string status;  // at the crash point: acknowledged, in flight, ...
+};
+
+// A crash state as the report shows it.
+struct StateRef {
+  std::string id;        // e.g. "drop-unsynced@812"
+  std::string model;
+  uint64_t position = 0;  // trace records before the crash
+  std::vector<std::pair<uint64_t, uint64_t>> dropped;  // inclusive ranges
+  uint64_t dropped_count = 0;
+  std::string image_hash;
+};
+
+struct ReportFinding {
+  std::string id;  // "F1", "F2", ... in report order
+  FindingKind kind = FindingKind::kCorruption;
+  std::string summary;
+  std::string explanation;
+  std::vector<OpRef> ops;
+  std::vector<CellReport> cells;
+  std::string message;
+  StateRef state;                  // the first crash state showing it
+  uint64_t states_affected = 0;    // crash states showing it
+  std::vector<std::string> models; // models under which it was seen
+  std::string replay;              // command rebuilding `state`
+};
+
+struct Report {
+  std::string tool_version;
+  struct {
+    std::string name, version;
+    std::map<std::string, std::string> settings;
+    std::string claim_kind;  // none | window | every_ack
+    double claim_window_s = 0;
+    std::string claim_basis;
+  } engine;
+  struct {
+    std::string name;
+    uint64_t ops = 0;
+    uint64_t seed = 0;
+    uint64_t clients = 1;
+  } workload;
+  struct {
+    std::string mode;  // explore | process | power
+    std::vector<std::string> models;
+  } crash;
+  uint64_t seed = 0;
+  struct {
+    std::string path;
+    uint64_t records = 0;
+    std::string base;
+  } trace;
+  struct {
+    std::string verdict;  // pass | fail | incomplete | error
+    std::string reason;   // why incomplete or error
+    uint64_t ops_invoked = 0, ops_acknowledged = 0, ops_failed = 0,
+             ops_unknown = 0;
+    uint64_t crash_states = 0, unique_images = 0, states_checked = 0;
+    uint64_t recoveries = 0;
+    std::map<std::string, uint64_t> by_kind;  // every kind, 0 included
+    double duration_s = 0;
+  } summary;
+  std::vector<ReportFinding> findings;
+  uint64_t findings_omitted = 0;  // beyond the report's finding limit
+
+  nlohmann::json ToJson() const;
+  static Result<Report> FromJson(const nlohmann::json& j);
+  // The process exit code this report's verdict stands for.
+  int ExitCode() const;
+};
+
+Status WriteReport(const Report& r, const std::string& path);
+Result<Report> ReadReport(const std::string& path);
+
+// Sorted record indices -> inclusive ranges ([3,4,5,9] -> [3-5],[9-9]).
+std::vector<std::pair<uint64_t, uint64_t>> ToRanges(
+    const std::vector<uint32_t>& sorted);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_REPORTS_REPORT_H_

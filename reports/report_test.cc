@@ -1,0 +1,96 @@
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
+
+#include "reports/wording.h"
+#include "tests/test_util.h"
+
+namespace crashlab {
+namespace {
+
+Report Sample() {
+  Report r;
+  r.tool_version = "0.1.0";
+  r.engine.name = "sqlite";
+  r.engine.version = "3.40.1";
+  r.engine.settings = {{"journal_mode", "wal"}, {"synchronous", "off"}};
+  r.engine.claim_kind = "none";
+  r.engine.claim_basis = "synchronous=OFF hands data to the OS without syncing";
+  r.workload = {"auth", 300, 7, 1};
+  r.crash = {"explore", {"prefix", "drop-unsynced"}};
+  r.seed = 7;
+  r.trace = {"trace.bin", 1234, "base"};
+  r.summary.verdict = "fail";
+  r.summary.ops_invoked = r.summary.ops_acknowledged = 300;
+  r.summary.crash_states = 2400;
+  r.summary.unique_images = 900;
+  r.summary.states_checked = 2400;
+  r.summary.recoveries = 900;
+  r.summary.by_kind = {{"lost_commit", 1}};
+  r.summary.duration_s = 3.5;
+  ReportFinding f;
+  f.id = "F1";
+  f.kind = FindingKind::kLostCommit;
+  f.summary = "login #5 was acknowledged but is lost";
+  f.explanation = ExplainKind(f.kind);
+  f.ops = {{5, "login", {{"username", "user-1"}}, "acknowledged"}};
+  f.cells = {{{"sessions", "s-5", ""}, true, false}};
+  f.state = {"drop-unsynced@812", "drop-unsynced", 812, {{40, 41}, {50, 50}},
+             3, "0123456789abcdef0123456789abcdef"};
+  f.states_affected = 17;
+  f.models = {"drop-unsynced"};
+  f.replay = "crashlab replay out --state drop-unsynced@812 --to /tmp/x";
+  r.findings.push_back(f);
+  return r;
+}
+
+TEST(ReportTest, WrittenReportValidatesAndReadsBack) {
+  TempDir dir;
+  const std::string path = dir.Sub("report.json");
+  ASSERT_TRUE(WriteReport(Sample(), path).ok());
+  Status valid = ValidateReportFile(path);
+  EXPECT_TRUE(valid.ok()) << valid.ToString();
+  auto back = ReadReport(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ToJson(), Sample().ToJson());
+  EXPECT_EQ(back->ExitCode(), kExitFindings);
+}
+
+TEST(ReportTest, ValidatorRejectsAReportMissingItsVerdict) {
+  TempDir dir;
+  nlohmann::json j = Sample().ToJson();
+  j["summary"].erase("verdict");
+  const std::string path = dir.Sub("bad.json");
+  ASSERT_TRUE(WriteStringToFile(path, j.dump()).ok());
+  Status s = ValidateReportFile(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("verdict"), std::string::npos) << s.message();
+  EXPECT_FALSE(Report::FromJson(j).ok());
+}
+
+TEST(ReportTest, EveryKindIsCountedEvenWhenZero) {
+  nlohmann::json j = Sample().ToJson();
+  EXPECT_EQ(j["summary"]["by_kind"]["atomicity"], 0);
+  EXPECT_EQ(j["summary"]["by_kind"]["lost_commit"], 1);
+}
+
+TEST(ReportTest, VerdictsMapToExitCodes) {
+  Report r = Sample();
+  r.summary.verdict = "pass";
+  EXPECT_EQ(r.ExitCode(), 0);
+  r.summary.verdict = "incomplete";
+  EXPECT_EQ(r.ExitCode(), kExitIncomplete);
+  r.summary.verdict = "error";
+  EXPECT_EQ(r.ExitCode(), 3);
+}
+
+TEST(ReportTest, RangesCompressSortedIndices) {
+  auto r = ToRanges({3, 4, 5, 9, 11, 12});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0], std::make_pair(uint64_t{3}, uint64_t{5}));
+  EXPECT_EQ(r[1], std::make_pair(uint64_t{9}, uint64_t{9}));
+  EXPECT_EQ(r[2], std::make_pair(uint64_t{11}, uint64_t{12}));
+}
+
+}  // namespace
+}  // namespace crashlab

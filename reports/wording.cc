@@ -1,0 +1,37 @@
+#include "reports/wording.h"
+
+namespace crashlab {
+
+std::string ExplainKind(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kLostCommit:
+      return "The engine told a client this operation was done, but after "
+             "the crash it was gone. Any system that trusts the "
+             "acknowledgement (a login that issued a session, a password "
+             "that was changed) can lose that fact when the machine loses "
+             "power or the process dies. Use settings that make each "
+             "acknowledged write durable (for example a full fsync on "
+             "commit), or design for the loss window the engine documents.";
+    case FindingKind::kAtomicity:
+      return "Only part of a multi-row operation survived the crash: for "
+             "example a session row exists but the user's session counter "
+             "was not updated. Data that must change together is now "
+             "inconsistent. Put the rows in one transaction, or use an "
+             "engine that commits them atomically.";
+    case FindingKind::kCorruption:
+      return "After the crash the engine returned data that no operation "
+             "wrote, showed a write the client was told had failed, failed "
+             "its own consistency check, or could not read its data back. "
+             "Applications reading this data get wrong answers; treat this "
+             "as a defect in the engine or in how it is configured.";
+    case FindingKind::kRecoveryFailure:
+      return "The engine could not start on a state of its files that a "
+             "crash can leave behind. After such a crash the service stays "
+             "down until someone repairs or restores the data by hand. "
+             "Check whether the engine ships a repair tool and whether its "
+             "files are written in a crash-safe order.";
+  }
+  return "";
+}
+
+}  // namespace crashlab

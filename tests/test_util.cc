@@ -1,0 +1,42 @@
+#include "tests/test_util.h"
+
+#include <sys/wait.h>
+
+#include "core/subprocess.h"
+
+namespace crashlab {
+
+CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_ms) {
+  CommandResult r;
+  TempDir dir;
+  const std::string out = dir.Sub("output");
+  // Output goes to a file so a chatty child never blocks on a full pipe.
+  SpawnOptions o{.argv = argv, .stderr_path = out};
+  o.argv = {"/bin/sh", "-c", "exec \"$@\" >>\"$0\" 2>&1", out};
+  o.argv.insert(o.argv.end(), argv.begin(), argv.end());
+  auto p = Subprocess::Spawn(o);
+  if (!p.ok()) {
+    r.output = p.status().ToString();
+    return r;
+  }
+  auto st = (*p)->Wait(timeout_ms);
+  if (!st.ok()) {
+    (*p)->Kill(9);
+    r.output = "timed out";
+    return r;
+  }
+  r.exit_code = WIFEXITED(*st) ? WEXITSTATUS(*st) : 128 + WTERMSIG(*st);
+  auto text = ReadFileToString(out);
+  if (text.ok()) r.output = *text;
+  return r;
+}
+
+Status ValidateReportFile(const std::string& path) {
+  CommandResult r = RunCommand(
+      {"/usr/bin/python3", SourceDir() + "/reports/validate_report.py",
+       SourceDir() + "/reports/schema/report-v1.schema.json", path});
+  if (r.exit_code == 0) return Status::Ok();
+  return Status::BadInput("report " + path + " does not validate:\n" + r.output);
+}
+
+}  // namespace crashlab
