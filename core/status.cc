@@ -1,11 +1,16 @@
 #include "core/status.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace crashlab {
 
 Status Status::FromErrno(const std::string& what, int err) {
-  return Status(Code::kIoError, what + ": " + std::strerror(err));
+  // A path that does not exist is something the user named wrongly; every
+  // other errno is the local system failing us.
+  const Code code =
+      err == ENOENT || err == ENOTDIR ? Code::kNotFound : Code::kIoError;
+  return Status(code, what + ": " + std::strerror(err));
 }
 
 const char* CodeName(Code code) {

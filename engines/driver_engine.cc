@@ -1,0 +1,259 @@
+#include "engines/driver_engine.h"
+
+#include "core/files.h"
+
+namespace crashlab {
+
+using nlohmann::json;
+
+namespace {
+
+// ApplyResult for a reply (see PROTOCOL.md): only a definite error is kFail.
+ApplyResult ApplyResultOf(const json& reply) {
+  if (reply["ok"].get<bool>()) return {};
+  const DriverError e = DriverClient::ErrorOf(reply);
+  return {e.definite.value_or(false) ? ApplyResult::Outcome::kFail
+                                     : ApplyResult::Outcome::kInfo,
+          e.ToString()};
+}
+
+// The engine's words for a failed open or dump: the message alone when the
+// kind only says where it failed, else "kind: message".
+std::string RecoveryMessage(const DriverError& e) {
+  if (e.kind == "open" || e.kind == "corrupt" || e.kind == "io") {
+    return e.message;
+  }
+  return e.ToString();
+}
+
+}  // namespace
+
+// --- DriverSession ---------------------------------------------------------
+
+DriverSession::~DriverSession() {
+  if (!done_) client_->Kill();
+}
+
+ApplyResult DriverSession::Apply(const LogicalOp& op) {
+  if (done_) return {ApplyResult::Outcome::kInfo, "session is closed"};
+  auto reply = client_->Call({{"cmd", "apply"}, {"op", op.ToJson()}});
+  if (!reply.ok()) {
+    return {ApplyResult::Outcome::kInfo, reply.status().message()};
+  }
+  return ApplyResultOf(*reply);
+}
+
+Result<Rows> DriverSession::Dump() {
+  if (done_) return Status::Engine("dump: session is closed");
+  CRASHLAB_ASSIGN_OR_RETURN(json reply, client_->Call({{"cmd", "dump"}}));
+  if (!reply["ok"].get<bool>()) {
+    return Status::Engine("dump: " + DriverClient::ErrorOf(reply).ToString());
+  }
+  return RowsFromDump(reply.value("tables", json()), schema_);
+}
+
+Status DriverSession::Close() {
+  if (done_) return Status::Ok();
+  done_ = true;
+  Status closed;
+  auto reply = client_->Call({{"cmd", "close"}});
+  if (!reply.ok()) {
+    closed = reply.status();
+  } else if (!(*reply)["ok"].get<bool>()) {
+    closed =
+        Status::Engine("close: " + DriverClient::ErrorOf(*reply).ToString());
+  }
+  const Status quit = client_->Quit();
+  return closed.ok() ? quit : closed;
+}
+
+void DriverSession::Kill() {
+  done_ = true;
+  client_->Kill();
+}
+
+// --- DriverEngine ----------------------------------------------------------
+
+DriverEngine::DriverEngine(DriverEngineConfig config)
+    : config_(std::move(config)) {}
+
+DriverEngine::~DriverEngine() {
+  // Idle between recoveries with nothing open: SIGKILL loses nothing.
+  if (recovery_driver_) recovery_driver_->Kill();
+}
+
+pid_t DriverEngine::recovery_driver_pid() const {
+  return recovery_driver_ && !recovery_driver_->broken()
+             ? recovery_driver_->pid()
+             : -1;
+}
+
+Result<std::unique_ptr<DriverClient>> DriverEngine::StartDriver() {
+  DriverClient::Options options;
+  options.argv = config_.argv;
+  options.timeout_ms = config_.env.request_timeout_ms;
+  if (!config_.env.log_dir.empty()) {
+    CRASHLAB_RETURN_IF_ERROR(MakeDirs(config_.env.log_dir));
+    options.stderr_path =
+        JoinPath(config_.env.log_dir, config_.name + "-driver.log");
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(auto client, DriverClient::Start(options));
+  const json version = client->hello().value("version", json());
+  if (version_.empty() && version.is_string()) version_ = version;
+  return client;
+}
+
+Result<json> DriverEngine::CallOpen(DriverClient& client,
+                                    const std::string& dir,
+                                    const Schema& schema, bool create) {
+  json settings = json::object();
+  for (const auto& [k, v] : config_.driver_settings) settings[k] = v;
+  return client.Call({{"cmd", "open"},
+                      {"dir", dir},
+                      {"settings", settings},
+                      {"schema", schema.ToJson()},
+                      {"create", create}});
+}
+
+Status DriverEngine::OpenOn(DriverClient& client, const std::string& dir,
+                            const Schema& schema, bool create) {
+  CRASHLAB_ASSIGN_OR_RETURN(json reply, CallOpen(client, dir, schema, create));
+  if (reply["ok"].get<bool>()) return Status::Ok();
+  const DriverError e = DriverClient::ErrorOf(reply);
+  if (e.kind == "settings") return Status::InvalidArgument(e.message);
+  return Status::Engine(e.ToString());
+}
+
+Result<std::string> DriverEngine::Version() {
+  if (version_.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(auto client, StartDriver());
+    client->Kill();
+  }
+  if (version_.empty()) {
+    return Status::Engine("driver " + config_.argv[0] +
+                          " reported no version in its hello");
+  }
+  return version_;
+}
+
+Status DriverEngine::Init(const std::string& dir, const Schema& schema) {
+  CRASHLAB_ASSIGN_OR_RETURN(auto client, StartDriver());
+  CRASHLAB_RETURN_IF_ERROR(
+      OpenOn(*client, dir, schema, /*create=*/true).Annotate("init " + dir));
+  CRASHLAB_ASSIGN_OR_RETURN(json reply, client->Call({{"cmd", "close"}}));
+  if (!reply["ok"].get<bool>()) {
+    return Status::Engine(
+        "init " + dir + ": close: " + DriverClient::ErrorOf(reply).ToString());
+  }
+  return client->Quit().Annotate("init " + dir);
+}
+
+Result<std::unique_ptr<Session>> DriverEngine::Open(const std::string& dir,
+                                                    const Schema& schema) {
+  CRASHLAB_ASSIGN_OR_RETURN(auto client, StartDriver());
+  CRASHLAB_RETURN_IF_ERROR(
+      OpenOn(*client, dir, schema, /*create=*/false).Annotate("open " + dir));
+  auto session = std::make_unique<DriverSession>(std::move(client));
+  session->set_schema(schema);
+  return std::unique_ptr<Session>(std::move(session));
+}
+
+void DriverEngine::DropRecoveryDriver() {
+  if (recovery_driver_) recovery_driver_->Kill();
+  recovery_driver_.reset();
+}
+
+namespace {
+
+// A recovery that ended because the channel to the driver failed.
+Recovery ChannelFailure(const Status& s) {
+  Recovery r;
+  switch (s.code()) {
+    case Code::kTimeout:
+      r.stage = Recovery::Stage::kHung;
+      r.message = s.message();
+      break;
+    case Code::kBadInput:
+      r.stage = Recovery::Stage::kCrashed;
+      r.message = "driver broke the protocol: " + s.message();
+      break;
+    default:  // died, or could not be started
+      r.stage = Recovery::Stage::kCrashed;
+      r.message = s.message();
+      break;
+  }
+  return r;
+}
+
+}  // namespace
+
+Recovery DriverEngine::Recover(const std::string& dir, const Schema& schema) {
+  bool idle_death = false;
+  Recovery r = RecoverOnce(dir, schema, &idle_death);
+  if (idle_death) r = RecoverOnce(dir, schema, &idle_death);
+  return r;
+}
+
+Recovery DriverEngine::RecoverOnce(const std::string& dir, const Schema& schema,
+                                   bool* idle_death) {
+  *idle_death = false;
+  const bool reused = recovery_driver_ && !recovery_driver_->broken() &&
+                      recovery_driver_->running();
+  if (!reused) {
+    DropRecoveryDriver();
+    auto started = StartDriver();
+    if (!started.ok()) return ChannelFailure(started.status());
+    recovery_driver_ = std::move(*started);
+  }
+  DriverClient& driver = *recovery_driver_;
+
+  auto opened = CallOpen(driver, dir, schema, /*create=*/false);
+  if (!opened.ok()) {
+    // Died before answering the first request on this image: if it had been
+    // sitting idle, the death may predate the image (see the header).
+    *idle_death = reused && opened.status().code() == Code::kEngine;
+    DropRecoveryDriver();
+    return ChannelFailure(opened.status());
+  }
+  Recovery r;
+  if (!(*opened)["ok"].get<bool>()) {
+    r.stage = Recovery::Stage::kOpenFailed;
+    r.message = RecoveryMessage(DriverClient::ErrorOf(*opened));
+    return r;
+  }
+
+  auto dump = driver.Call({{"cmd", "dump"}});
+  if (!dump.ok()) {
+    DropRecoveryDriver();
+    return ChannelFailure(dump.status());
+  }
+  if (!(*dump)["ok"].get<bool>()) {
+    r.stage = Recovery::Stage::kDumpFailed;
+    r.message = RecoveryMessage(DriverClient::ErrorOf(*dump));
+  } else {
+    auto rows = RowsFromDump(dump->value("tables", json()), schema);
+    if (!rows.ok()) {
+      r.stage = Recovery::Stage::kDumpFailed;
+      r.message = "driver's dump is malformed: " + rows.status().message();
+    } else {
+      r.rows = std::move(*rows);
+      const json check = dump->value("check", json(""));
+      r.engine_check =
+          check.is_string() ? check.get<std::string>() : check.dump();
+    }
+  }
+
+  auto closed = driver.Call({{"cmd", "close"}});
+  if (!closed.ok() || !(*closed)["ok"].get<bool>()) {
+    // The data is read, so the stage stands; keep what went wrong as
+    // evidence, and do not trust this driver with the next image.
+    const std::string why = closed.ok()
+                                ? DriverClient::ErrorOf(*closed).ToString()
+                                : closed.status().message();
+    r.message += (r.message.empty() ? "" : "; ") + ("close failed: " + why);
+    DropRecoveryDriver();
+  }
+  return r;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,179 @@
+#include "engines/driver_main.h"
+
+#include <exception>
+#include <istream>
+#include <ostream>
+
+namespace crashlab {
+
+using nlohmann::json;
+
+DriverReply DriverReply::Ok(json fields) {
+  DriverReply r;
+  r.fields = std::move(fields);
+  return r;
+}
+
+DriverReply DriverReply::Error(std::string kind, std::string message) {
+  DriverReply r;
+  r.ok = false;
+  r.kind = std::move(kind);
+  r.message = std::move(message);
+  return r;
+}
+
+DriverReply DriverReply::ApplyError(std::string kind, std::string message,
+                                    bool definite) {
+  DriverReply r = Error(std::move(kind), std::move(message));
+  r.definite = definite;
+  return r;
+}
+
+namespace {
+
+DriverReply ProtocolError(std::string message) {
+  return DriverReply::Error("protocol", std::move(message));
+}
+
+// Parses the fields of an `open` request; a wrong type is a protocol error.
+DriverReply ParseOpen(const json& req, OpenRequest* out) {
+  if (!req.contains("dir") || !req["dir"].is_string() ||
+      req["dir"].get<std::string>().empty()) {
+    return ProtocolError("open: \"dir\" must be a non-empty string");
+  }
+  out->dir = req["dir"].get<std::string>();
+  const json settings = req.value("settings", json::object());
+  if (!settings.is_object()) {
+    return ProtocolError("open: \"settings\" must be an object");
+  }
+  for (const auto& [k, v] : settings.items()) {
+    if (!v.is_string()) {
+      return DriverReply::Error("settings",
+                                "setting " + k + " must be a string");
+    }
+    out->settings[k] = v.get<std::string>();
+  }
+  if (!req.contains("schema")) return ProtocolError("open: no \"schema\"");
+  auto schema = Schema::FromJson(req["schema"]);
+  if (!schema.ok()) return ProtocolError("open: " + schema.status().message());
+  out->schema = std::move(*schema);
+  const json create = req.value("create", json(false));
+  if (!create.is_boolean()) {
+    return ProtocolError("open: \"create\" must be true or false");
+  }
+  out->create = create.get<bool>();
+  return DriverReply::Ok();
+}
+
+DriverReply ParseApply(const json& req, ApplyRequest* out) {
+  if (!req.contains("op") || !req["op"].is_object()) {
+    return ProtocolError("apply: \"op\" must be an object");
+  }
+  const json& op = req["op"];
+  out->id = op.value("id", json());
+  if (op.contains("f") && op["f"].is_string()) out->f = op["f"];
+  if (!op.contains("mutations") || !op["mutations"].is_array()) {
+    return ProtocolError("apply: \"op.mutations\" must be a list");
+  }
+  for (const auto& m : op["mutations"]) {
+    auto mutation = Mutation::FromJson(m);
+    if (!mutation.ok()) {
+      return ProtocolError("apply: " + mutation.status().message());
+    }
+    out->mutations.push_back(std::move(*mutation));
+  }
+  return DriverReply::Ok();
+}
+
+// Runs one parsed request. Sets *quit when the loop must end.
+DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit) {
+  if (!req.contains("cmd") || !req["cmd"].is_string()) {
+    return ProtocolError("request has no \"cmd\" string");
+  }
+  const std::string cmd = req["cmd"].get<std::string>();
+  if (cmd == "hello") {
+    json fields = backend.Hello();
+    fields["protocol"] = kDriverProtocolVersion;
+    return DriverReply::Ok(std::move(fields));
+  }
+  if (cmd == "open") {
+    if (backend.is_open()) {
+      return ProtocolError("open: already open; send close first");
+    }
+    OpenRequest open;
+    DriverReply parsed = ParseOpen(req, &open);
+    return parsed.ok ? backend.Open(open) : parsed;
+  }
+  if (cmd == "apply") {
+    ApplyRequest apply;
+    DriverReply parsed = ParseApply(req, &apply);
+    if (parsed.ok && !backend.is_open()) {
+      parsed = ProtocolError("apply: not open");
+    }
+    if (!parsed.ok) {
+      parsed.definite = true;  // nothing was attempted
+      return parsed;
+    }
+    return backend.Apply(apply);
+  }
+  if (cmd == "dump") {
+    return backend.is_open() ? backend.Dump() : ProtocolError("dump: not open");
+  }
+  if (cmd == "close") {
+    return backend.is_open() ? backend.Close() : DriverReply::Ok();
+  }
+  if (cmd == "quit") {
+    *quit = true;
+    return backend.is_open() ? backend.Close() : DriverReply::Ok();
+  }
+  return ProtocolError("unknown cmd '" + cmd + "'");
+}
+
+json ReplyJson(const json& id, const DriverReply& r) {
+  json reply = {{"id", id}, {"ok", r.ok}};
+  if (r.ok) {
+    for (const auto& [k, v] : r.fields.items()) {
+      if (k != "id" && k != "ok") reply[k] = v;
+    }
+    return reply;
+  }
+  json error = {{"kind", r.kind}, {"message", r.message}};
+  if (r.definite.has_value()) error["definite"] = *r.definite;
+  reply["error"] = std::move(error);
+  return reply;
+}
+
+}  // namespace
+
+int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
+  std::string line;
+  bool quit = false;
+  while (!quit && std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    json id = nullptr;
+    DriverReply reply;
+    const json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (req.is_discarded() || !req.is_object()) {
+      reply = ProtocolError("request is not a JSON object");
+    } else {
+      id = req.value("id", json());
+      try {
+        reply = Dispatch(backend, req, &quit);
+      } catch (const std::exception& e) {
+        // A backend or JSON-access bug must cost one request, not the driver.
+        reply = DriverReply::Error("other", std::string("driver: ") + e.what());
+      }
+    }
+    // Engines may hand back invalid UTF-8 (e.g. from a corrupt page): replace
+    // it rather than throw, so the reply still goes out.
+    out << ReplyJson(id, reply).dump(-1, ' ', false,
+                                     json::error_handler_t::replace)
+        << '\n'
+        << std::flush;
+  }
+  if (backend.is_open()) (void)backend.Close();
+  return 0;
+}
+
+}  // namespace crashlab

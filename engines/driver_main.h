@@ -1,0 +1,81 @@
+// The generic half of a crashlab driver: the JSON-lines loop of
+// engines/PROTOCOL.md, shared by every embedded engine written in C++
+// (SQLite now; LevelDB and LMDB later).
+//
+// A driver program implements DriverBackend for its engine and calls
+// RunDriverLoop from main(). The loop owns everything about the protocol:
+// reading one request per line, parsing and type-checking it, echoing the
+// id, refusing commands in the wrong state (apply before open, ...),
+// turning a backend's DriverReply into exactly one reply line, and closing
+// the engine cleanly on `quit` or end of input. A backend only ever sees
+// well-formed, typed requests and never writes to stdout.
+//
+// Thread-safety: one loop, one thread.
+#ifndef CRASHLAB_ENGINES_DRIVER_MAIN_H_
+#define CRASHLAB_ENGINES_DRIVER_MAIN_H_
+
+#include <iosfwd>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/data_model.h"
+
+namespace crashlab {
+
+inline constexpr int kDriverProtocolVersion = 1;
+
+// The outcome of one command: extra reply fields, or an error.
+struct DriverReply {
+  bool ok = true;
+  nlohmann::json fields = nlohmann::json::object();  // merged into the reply
+  std::string kind;     // error kind (PROTOCOL.md), when !ok
+  std::string message;  // the engine's own words, when !ok
+  // apply errors only: true when the engine guarantees nothing of the op
+  // persisted, false when unknown.
+  std::optional<bool> definite;
+
+  static DriverReply Ok(nlohmann::json fields = nlohmann::json::object());
+  static DriverReply Error(std::string kind, std::string message);
+  static DriverReply ApplyError(std::string kind, std::string message,
+                                bool definite);
+};
+
+struct OpenRequest {
+  std::string dir;
+  std::map<std::string, std::string> settings;
+  Schema schema;
+  bool create = false;
+};
+
+struct ApplyRequest {
+  nlohmann::json id;  // the op's id, for log lines
+  std::string f;
+  std::vector<Mutation> mutations;
+};
+
+class DriverBackend {
+ public:
+  virtual ~DriverBackend() = default;
+  // {"engine": name, "version": engine version}; the loop adds "protocol".
+  virtual nlohmann::json Hello() = 0;
+  // Called only when !is_open().
+  virtual DriverReply Open(const OpenRequest& req) = 0;
+  // Called only when is_open(). One transaction for all mutations.
+  virtual DriverReply Apply(const ApplyRequest& req) = 0;
+  // Called only when is_open(). Fields {"tables": {...}, "check": "..."}.
+  virtual DriverReply Dump() = 0;
+  // Called only when is_open().
+  virtual DriverReply Close() = 0;
+  virtual bool is_open() const = 0;
+};
+
+// Serves requests from `in` until `quit` or end of input; returns the
+// process exit code (0). Replies go to `out`, one flushed line each.
+int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_ENGINES_DRIVER_MAIN_H_

@@ -1,0 +1,535 @@
+// crashlab-driver-sqlite: the SQLite driver of engines/PROTOCOL.md.
+//
+// One process owns at most one connection to DIR/auth.db, through the
+// system's libsqlite3 (no private copy: we test the SQLite people run).
+// Recovery is SQLite's own: opening the file and running the first read is
+// what rolls back a hot journal or replays a WAL, so `open` ends with a read
+// and reports its failure as the engine refusing to start.
+//
+// Each table of the schema is an ordinary rowid table with a TEXT PRIMARY
+// KEY (what an application would write); int and bool columns are INTEGER,
+// bools stored 0/1. The dump reports what is stored, not what the schema
+// says should be: a corrupt value of the wrong type comes back as it is.
+//
+// Transactions: BEGIN IMMEDIATE, one statement per mutation, COMMIT. A
+// failure before COMMIT is rolled back and reported definite. A failed
+// COMMIT is definite only for SQLITE_BUSY (SQLite documents that the
+// transaction stays active, so our ROLLBACK decides it); any other COMMIT
+// error (I/O, full disk) may have reached the disk, so it is reported as
+// unknown.
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engines/driver_main.h"
+
+namespace crashlab {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kDbFile[] = "auth.db";
+constexpr int kBusyTimeoutMs = 2000;
+const std::vector<std::string> kJournalModes = {"delete", "truncate", "persist",
+                                                "wal"};
+const std::vector<std::string> kSyncModes = {"off", "normal", "full", "extra"};
+
+void Log(const std::string& msg) {
+  std::cerr << "crashlab-driver-sqlite[" << ::getpid() << "]: " << msg
+            << std::endl;
+}
+
+// SQLite's error log (recovered WAL frames, I/O errors, ...) is evidence of
+// what recovery did; keep it in the driver's log.
+void SqliteLog(void*, int code, const char* msg) {
+  Log("sqlite log (code " + std::to_string(code) + "): " + msg);
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  for (const auto& x : v) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+std::string Quote(const std::string& ident) {
+  std::string q = "\"";
+  for (char c : ident) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+// Protocol error kind of an SQLite result code.
+const char* KindOf(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return "constraint";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "busy";
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return "io";
+    case SQLITE_FULL:
+      return "full";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "corrupt";
+    default:
+      return "other";
+  }
+}
+
+const char* SqlType(ColumnType t) {
+  return t == ColumnType::kText ? "TEXT" : "INTEGER";
+}
+
+// A dumped value, as stored (see the file comment).
+json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_NULL:
+      return nullptr;
+    case SQLITE_INTEGER: {
+      const sqlite3_int64 v = sqlite3_column_int64(s, i);
+      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
+      return v;
+    }
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(s, i);
+    case SQLITE_TEXT:
+      return std::string(
+          reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+          static_cast<size_t>(sqlite3_column_bytes(s, i)));
+    default: {  // BLOB: never written by crashlab, shown as x'..'
+      const auto* p =
+          static_cast<const unsigned char*>(sqlite3_column_blob(s, i));
+      const int n = sqlite3_column_bytes(s, i);
+      static const char kHex[] = "0123456789abcdef";
+      std::string out = "x'";
+      for (int k = 0; k < n; ++k) {
+        out += kHex[p[k] >> 4];
+        out += kHex[p[k] & 15];
+      }
+      return out + "'";
+    }
+  }
+}
+
+// "" when `v` may be stored in a column of type `t`, else why not.
+std::string CheckValue(const json& v, ColumnType t) {
+  if (v.is_null()) return "";
+  switch (t) {
+    case ColumnType::kText:
+      return v.is_string() ? "" : "must be a string";
+    case ColumnType::kBool:
+      return v.is_boolean() ? "" : "must be true or false";
+    case ColumnType::kInt:
+      if (v.is_number_integer() &&
+          (!v.is_number_unsigned() || v.get<uint64_t>() <= INT64_MAX)) {
+        return "";
+      }
+      return "must be a 64-bit integer";
+  }
+  return "has an unknown type";
+}
+
+const Column* FindColumn(const TableSchema& t, const std::string& name) {
+  for (const auto& c : t.columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+class SqliteBackend final : public DriverBackend {
+ public:
+  ~SqliteBackend() override {
+    if (db_) CloseDb();
+  }
+  json Hello() override {
+    return {{"engine", "sqlite"}, {"version", sqlite3_libversion()}};
+  }
+  DriverReply Open(const OpenRequest& req) override;
+  DriverReply Apply(const ApplyRequest& req) override;
+  DriverReply Dump() override;
+  DriverReply Close() override;
+  bool is_open() const override { return db_ != nullptr; }
+
+ private:
+  // Records the engine's message for `rc`, with what we were doing; returns rc.
+  int Fail(int rc, const std::string& context);
+  int Exec(const std::string& sql);
+  // A cached prepared statement for `sql`, or nullptr (error_ set).
+  sqlite3_stmt* Prepared(const std::string& sql);
+  int SetJournalMode(const std::string& journal);
+  int CreateTables();
+  // Closes the half-open database; the reply carries error_.
+  DriverReply FailOpen();
+  std::string Validate(const Mutation& m) const;
+  int Run(const Mutation& m);
+  bool RollBack();
+  int ReadTable(const TableSchema& t, json* rows);
+  std::string QuickCheck();
+  int CloseDb();
+
+  sqlite3* db_ = nullptr;
+  Schema schema_;
+  std::map<std::string, sqlite3_stmt*> stmts_;
+  std::string error_;  // message of the last failure
+};
+
+int SqliteBackend::Fail(int rc, const std::string& context) {
+  error_ = std::string(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
+           " (code " + std::to_string(rc) + ", during " + context + ")";
+  return rc;
+}
+
+int SqliteBackend::Exec(const std::string& sql) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? rc : Fail(rc, sql);
+}
+
+sqlite3_stmt* SqliteBackend::Prepared(const std::string& sql) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1,
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    Fail(rc, "prepare " + sql);
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  stmts_[sql] = stmt;
+  return stmt;
+}
+
+int SqliteBackend::CloseDb() {
+  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  stmts_.clear();
+  int rc = sqlite3_close(db_);
+  if (rc != SQLITE_OK) {
+    Fail(rc, "close");
+    sqlite3_close_v2(db_);  // let go of it anyway; it closes when it can
+  }
+  db_ = nullptr;
+  return rc;
+}
+
+DriverReply SqliteBackend::FailOpen() {
+  const std::string msg = error_;
+  CloseDb();
+  Log("open failed: " + msg);
+  return DriverReply::Error("open", msg);
+}
+
+int SqliteBackend::CreateTables() {
+  int rc = Exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
+    const TableSchema& t = schema_.tables[i];
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + Quote(t.name) + "(" +
+                      Quote(t.key) + " TEXT PRIMARY KEY NOT NULL";
+    for (const auto& c : t.columns) {
+      sql += ", " + Quote(c.name) + " " + SqlType(c.type);
+    }
+    rc = Exec(sql + ")");
+  }
+  if (rc != SQLITE_OK) {
+    RollBack();
+    return rc;
+  }
+  return Exec("COMMIT");
+}
+
+// Reads the driver's settings; an error reply names what is allowed.
+DriverReply ParseSettings(const std::map<std::string, std::string>& settings,
+                          std::string* journal, std::string* sync) {
+  for (const auto& [k, v] : settings) {
+    const bool is_journal = k == "journal_mode";
+    if (!is_journal && k != "synchronous") {
+      return DriverReply::Error("settings", "unknown setting '" + k +
+                                                "'; settings: journal_mode, "
+                                                "synchronous");
+    }
+    const auto& allowed = is_journal ? kJournalModes : kSyncModes;
+    if (!Contains(allowed, v)) {
+      return DriverReply::Error(
+          "settings", k + "=" + v + " not allowed; allowed: " + Join(allowed));
+    }
+    *(is_journal ? journal : sync) = v;
+  }
+  return DriverReply::Ok();
+}
+
+// Reading the journal mode reads the header: a hot journal is rolled back
+// here, and a file that is no database is refused here.
+int SqliteBackend::SetJournalMode(const std::string& journal) {
+  const std::string pragma = "PRAGMA journal_mode=" + journal;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, pragma.c_str(), -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  std::string mode;
+  if (rc == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    mode = text ? reinterpret_cast<const char*>(text) : "";
+    rc = SQLITE_OK;
+  } else {
+    Fail(rc, pragma);
+  }
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_OK && mode != journal) {
+    error_ = pragma + " left the database in journal mode '" + mode + "'";
+    rc = SQLITE_ERROR;
+  }
+  return rc;
+}
+
+DriverReply SqliteBackend::Open(const OpenRequest& req) {
+  std::string journal = "delete", sync = "full";
+  DriverReply settings = ParseSettings(req.settings, &journal, &sync);
+  if (!settings.ok) return settings;
+  struct stat st;
+  if (::stat(req.dir.c_str(), &st) != 0) {
+    return DriverReply::Error("io", req.dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return DriverReply::Error("io", req.dir + ": not a directory");
+  }
+  schema_ = req.schema;
+  const std::string path = req.dir + "/" + kDbFile;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
+                    (req.create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Fail(rc, "open " + path);
+    return FailOpen();
+  }
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (SetJournalMode(journal) != SQLITE_OK ||
+      Exec("PRAGMA synchronous=" + sync) != SQLITE_OK ||
+      (req.create && CreateTables() != SQLITE_OK) ||
+      // The first real read: WAL recovery and schema parsing happen here.
+      Exec("SELECT count(*) FROM sqlite_master") != SQLITE_OK) {
+    return FailOpen();
+  }
+  Log("opened " + path + " (journal_mode=" + journal + ", synchronous=" + sync +
+      (req.create ? ", created" : "") + ")");
+  return DriverReply::Ok();
+}
+
+std::string SqliteBackend::Validate(const Mutation& m) const {
+  const std::string what =
+      std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key + "]";
+  const TableSchema* t = schema_.Find(m.table);
+  if (!t) return what + ": no table " + m.table + " in the schema";
+  if (m.kind == MutationKind::kDelete) return "";
+  if (!m.values.is_object()) return what + ": values must be an object";
+  for (const auto& [name, v] : m.values.items()) {
+    const Column* c = FindColumn(*t, name);
+    if (!c) return what + ": no column " + name + " (the key is not a value)";
+    if (m.kind == MutationKind::kIncrement) {
+      if (c->type != ColumnType::kInt)
+        return what + ": " + name + " is not int";
+      if (v.is_null()) return what + ": delta of " + name + " is null";
+    }
+    const std::string bad = CheckValue(
+        v, m.kind == MutationKind::kIncrement ? ColumnType::kInt : c->type);
+    if (!bad.empty()) return what + ": " + name + " " + bad;
+  }
+  if (m.kind == MutationKind::kInsert) {
+    for (const auto& c : t->columns) {
+      if (!m.values.contains(c.name))
+        return what + ": missing column " + c.name;
+    }
+  }
+  return "";
+}
+
+// Runs one validated mutation; returns SQLITE_DONE or an error (error_ set).
+int SqliteBackend::Run(const Mutation& m) {
+  const TableSchema& t = *schema_.Find(m.table);
+  const std::string table = Quote(t.name), key = Quote(t.key);
+  std::string sql;
+  std::vector<const json*> values;  // bound after (insert: before) the key
+  switch (m.kind) {
+    case MutationKind::kInsert: {
+      std::string cols = key, marks = "?";
+      for (const auto& c : t.columns) {
+        cols += ", " + Quote(c.name);
+        marks += ", ?";
+        values.push_back(&m.values[c.name]);
+      }
+      sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
+      break;
+    }
+    case MutationKind::kUpdate:
+    case MutationKind::kIncrement: {
+      if (m.values.empty()) return SQLITE_DONE;
+      const bool inc = m.kind == MutationKind::kIncrement;
+      std::string sets;
+      for (const auto& [name, v] : m.values.items()) {
+        const std::string col = Quote(name);
+        sets += (sets.empty() ? "" : ", ") + col + " = " +
+                (inc ? col + " + ?" : "?");
+        values.push_back(&v);
+      }
+      sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
+      break;
+    }
+    case MutationKind::kDelete:
+      sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
+      break;
+  }
+  sqlite3_stmt* stmt = Prepared(sql);
+  if (!stmt) return SQLITE_ERROR;
+  const bool key_first = m.kind == MutationKind::kInsert;
+  int idx = 1;
+  if (key_first) {
+    sqlite3_bind_text(stmt, idx++, m.key.data(), static_cast<int>(m.key.size()),
+                      SQLITE_TRANSIENT);
+  }
+  for (const json* v : values) {
+    if (v->is_null())
+      sqlite3_bind_null(stmt, idx++);
+    else if (v->is_boolean())
+      sqlite3_bind_int(stmt, idx++, v->get<bool>());
+    else if (v->is_number_integer())
+      sqlite3_bind_int64(stmt, idx++, v->get<int64_t>());
+    else {
+      const std::string& s = v->get_ref<const std::string&>();
+      sqlite3_bind_text(stmt, idx++, s.data(), static_cast<int>(s.size()),
+                        SQLITE_TRANSIENT);
+    }
+  }
+  if (!key_first) {
+    sqlite3_bind_text(stmt, idx++, m.key.data(), static_cast<int>(m.key.size()),
+                      SQLITE_TRANSIENT);
+  }
+  int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) Fail(rc, sql);
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return rc;
+}
+
+// Ends the open transaction, if any; true when nothing of it is left.
+bool SqliteBackend::RollBack() {
+  if (sqlite3_get_autocommit(db_)) return true;  // SQLite already did
+  const std::string saved = error_;
+  const bool ok =
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) Log("ROLLBACK failed: " + std::string(sqlite3_errmsg(db_)));
+  error_ = saved;
+  return ok;
+}
+
+DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
+  for (const auto& m : req.mutations) {
+    const std::string bad = Validate(m);
+    if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
+  }
+  int rc = Exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; rc == SQLITE_OK && i < req.mutations.size(); ++i) {
+    rc = Run(req.mutations[i]);
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_OK) {
+    const bool definite = RollBack();
+    return DriverReply::ApplyError(KindOf(rc), error_, definite);
+  }
+  rc = Exec("COMMIT");
+  if (rc != SQLITE_OK) {
+    const bool busy = (rc & 0xff) == SQLITE_BUSY;
+    const bool rolled_back = RollBack();
+    Log("COMMIT of op " + req.id.dump() + " failed: " + error_);
+    return DriverReply::ApplyError(KindOf(rc), error_, busy && rolled_back);
+  }
+  return DriverReply::Ok();
+}
+
+int SqliteBackend::ReadTable(const TableSchema& t, json* rows) {
+  std::string sql = "SELECT " + Quote(t.key);
+  for (const auto& c : t.columns) sql += ", " + Quote(c.name);
+  sql += " FROM " + Quote(t.name) + " ORDER BY " + Quote(t.key);
+  sqlite3_stmt* stmt = Prepared(sql);
+  if (!stmt) return SQLITE_ERROR;
+  *rows = json::array();
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    json row = {{t.key, ColumnValue(stmt, 0, ColumnType::kText)}};
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      row[t.columns[i].name] =
+          ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
+    }
+    rows->push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) Fail(rc, sql);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+// PRAGMA quick_check's verdict: "ok", or every line it reported.
+std::string SqliteBackend::QuickCheck() {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &stmt, nullptr);
+  std::string out;
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) break;
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    out += (out.empty() ? "" : "\n") +
+           std::string(text ? reinterpret_cast<const char*>(text) : "");
+  }
+  if (rc != SQLITE_DONE) {
+    Fail(rc, "PRAGMA quick_check");
+    out += (out.empty() ? "" : "\n") + ("quick_check failed: " + error_);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+DriverReply SqliteBackend::Dump() {
+  // One read transaction, so the rows and the check see the same state.
+  int rc = Exec("BEGIN");
+  json tables = json::object();
+  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
+    rc = ReadTable(schema_.tables[i], &tables[schema_.tables[i].name]);
+  }
+  if (rc != SQLITE_OK) {
+    RollBack();
+    return DriverReply::Error(KindOf(rc), error_);
+  }
+  const std::string check = QuickCheck();
+  if (!RollBack()) return DriverReply::Error("other", "cannot end the dump");
+  return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
+}
+
+DriverReply SqliteBackend::Close() {
+  const int rc = CloseDb();
+  if (rc != SQLITE_OK) return DriverReply::Error(KindOf(rc), error_);
+  return DriverReply::Ok();
+}
+
+}  // namespace
+}  // namespace crashlab
+
+int main() {
+  sqlite3_config(SQLITE_CONFIG_LOG, crashlab::SqliteLog, nullptr);
+  std::ios::sync_with_stdio(false);
+  crashlab::SqliteBackend backend;
+  return crashlab::RunDriverLoop(backend, std::cin, std::cout);
+}

@@ -1,0 +1,87 @@
+// Bad input to the `crashlab` binary: one clear line, a distinct exit code,
+// nothing touched.
+#include <gtest/gtest.h>
+
+#include "core/files.h"
+#include "core/trace.h"
+#include "tests/test_util.h"
+
+namespace crashlab {
+namespace {
+
+CommandResult Crashlab(std::vector<std::string> args) {
+  args.insert(args.begin(), BinDir() + "/crashlab");
+  return RunCommand(args);
+}
+
+TEST(IntegrationCli, UnknownEngineSettingOrValueIsUsageError) {
+  TempDir dir;
+  auto r = Crashlab({"run", "--engine", "nosuch", "--out", dir.Sub("o")});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("sqlite"), std::string::npos) << "lists known engines";
+  r = Crashlab({"run", "--engine", "sqlite", "--set", "bogus=1", "--out",
+                dir.Sub("o")});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("journal_mode"), std::string::npos) << r.output;
+  r = Crashlab({"run", "--engine", "sqlite", "--set", "synchronous=sometimes",
+                "--out", dir.Sub("o")});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("extra"), std::string::npos) << r.output;
+  EXPECT_FALSE(PathExists(dir.Sub("o"))) << "validated before touching --out";
+}
+
+TEST(IntegrationCli, BadOptionsAreUsageErrors) {
+  TempDir dir;
+  EXPECT_EQ(Crashlab({"run", "--engine", "sqlite"}).exit_code, 2);
+  EXPECT_EQ(Crashlab({"run", "--engine", "sqlite", "--out", dir.Sub("o"),
+                      "--model", "prefix,sideways"}).exit_code, 2);
+  EXPECT_EQ(Crashlab({"run", "--engine", "sqlite", "--out", dir.Sub("o"),
+                      "--set", "novalue"}).exit_code, 2);
+  EXPECT_EQ(Crashlab({"run", "--engine", "sqlite", "--out", dir.Sub("o"),
+                      "--crash", "meteor"}).exit_code, 2);
+  EXPECT_EQ(Crashlab({"frobnicate"}).exit_code, 2);
+}
+
+TEST(IntegrationCli, UnwritableOutputDirectoryIsUsageError) {
+  auto r = Crashlab({"run", "--engine", "sqlite", "--out",
+                     "/proc/crashlab-cannot-write-here"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
+}
+
+TEST(IntegrationCli, DamagedTraceDumpSaysWhereAndExits2) {
+  TempDir dir;
+  const std::string path = dir.Sub("trace.bin");
+  {
+    auto w = TraceWriter::Create(path);
+    ASSERT_TRUE(w.ok());
+    for (int i = 0; i < 5; ++i) {
+      (*w)->Append(Record{.op = Op::kMark, .data = "m" + std::to_string(i)});
+    }
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  auto good = Crashlab({"trace", "dump", path});
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  std::string bytes = *ReadFileToString(path);
+  ASSERT_TRUE(WriteStringToFile(path, bytes.substr(0, bytes.size() - 3)).ok());
+  auto torn = Crashlab({"trace", "dump", path});
+  EXPECT_EQ(torn.exit_code, 2) << torn.output;
+  EXPECT_NE(torn.output.find("damaged at byte"), std::string::npos);
+  EXPECT_NE(torn.output.find("\"m3\""), std::string::npos)
+      << "good records are still printed";
+  ASSERT_TRUE(WriteStringToFile(path, "garbage").ok());
+  EXPECT_EQ(Crashlab({"trace", "dump", path}).exit_code, 2);
+  EXPECT_EQ(Crashlab({"trace", "dump", dir.Sub("missing")}).exit_code, 2);
+}
+
+TEST(IntegrationCli, ReplayOfAMissingRunIsUsageError) {
+  TempDir dir;
+  auto r = Crashlab({"replay", dir.Sub("no-run"), "--state", "prefix@3",
+                     "--to", dir.Sub("img")});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no-run/trace.bin"), std::string::npos) << r.output;
+  EXPECT_EQ(Crashlab({"replay"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace crashlab

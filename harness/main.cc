@@ -1,0 +1,185 @@
+// crashlab: does this storage engine keep its promises when the process
+// dies, the power goes, or the disk misbehaves?
+//
+//   crashlab run --engine E [--set k=v ...] --out DIR [options]
+//   crashlab replay OUT --state ID --to DIR
+//   crashlab trace dump FILE
+//   crashlab engines
+//
+// Exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure
+// failure, 4 incomplete (exploration cut short).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "core/files.h"
+#include "harness/replay.h"
+#include "harness/run.h"
+
+namespace po = boost::program_options;
+using namespace crashlab;
+
+namespace {
+
+// Set by SIGINT/SIGTERM; the run stops at the next safe point, cleans up
+// and reports `incomplete`. A second signal ends the process at once.
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int sig) {
+  if (g_interrupted.exchange(true)) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+}
+
+std::string BinDir() {
+  if (const char* env = getenv("CRASHLAB_BIN_DIR")) return env;
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return ".";
+  std::string self(buf, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/'));
+}
+
+int Usage(const std::string& msg) {
+  std::fprintf(stderr, "crashlab: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+int Report(const Status& s) {
+  if (s.ok()) return kExitPass;
+  std::fprintf(stderr, "crashlab: %s\n", s.message().c_str());
+  return ExitCodeFor(s);
+}
+
+int RunMain(const std::vector<std::string>& args) {
+  RunOptions o;
+  std::vector<std::string> sets;
+  std::string models = "prefix,drop-unsynced";
+  po::options_description desc("crashlab run options");
+  desc.add_options()
+      ("help,h", "show these options")
+      ("engine", po::value(&o.engine)->required(), "engine to test (see `crashlab engines`)")
+      ("set", po::value(&sets)->composing(), "engine setting KEY=VALUE (repeatable)")
+      ("workload", po::value(&o.workload)->default_value("auth"), "workload: auth")
+      ("ops", po::value(&o.ops)->default_value(300), "logical operations to run")
+      ("seed", po::value(&o.seed), "seed of every random choice (default: random, recorded)")
+      ("crash", po::value(&o.crash)->default_value("explore"), "crash mode: explore")
+      ("model", po::value(&models)->default_value(models), "persistence models, comma-separated")
+      ("out", po::value(&o.out)->required(), "output directory (new or empty)")
+      ("force", po::bool_switch(&o.force), "replace a previous crashlab run in --out")
+      ("max-states", po::value(&o.max_states)->default_value(0), "stop after this many crash states (0: all)")
+      ("budget-s", po::value(&o.budget_s)->default_value(0), "stop exploring after this many seconds (0: none)")
+      ("scratch", po::value(&o.scratch), "directory for crash images (default /dev/shm)")
+      ("timeout-s", po::value(&o.timeout_s)->default_value(30), "engine request timeout")
+      ("max-findings", po::value(&o.max_findings)->default_value(100), "findings detailed in the report")
+      ("keep-work", po::bool_switch(&o.keep_work), "keep OUT/.work (the live data directory)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return kExitPass;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Usage(std::string(e.what()) + " (see crashlab run --help)");
+  }
+  for (const std::string& kv : sets) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Usage("--set takes KEY=VALUE, got '" + kv + "'");
+    }
+    o.settings[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  auto parsed = ParseModels(models);
+  if (!parsed.ok()) return Report(parsed.status());
+  o.models = *parsed;
+  if (!vm.count("seed")) o.seed = std::random_device{}() % 1000000;
+  o.out = AbsolutePath(o.out);
+  if (!o.scratch.empty()) o.scratch = AbsolutePath(o.scratch);
+  o.bin_dir = BinDir();
+  o.interrupted = &g_interrupted;
+  return Run(o);
+}
+
+int ReplayMain(const std::vector<std::string>& args) {
+  std::string out, state, to;
+  po::options_description desc("crashlab replay OUT --state ID --to DIR");
+  desc.add_options()
+      ("out", po::value(&out)->required(), "output directory of a run")
+      ("state", po::value(&state)->required(), "crash state id from report.json")
+      ("to", po::value(&to)->required(), "directory to rebuild the image in");
+  po::positional_options_description pos;
+  pos.add("out", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Usage(std::string(e.what()) +
+                 " (usage: crashlab replay OUT --state ID --to DIR)");
+  }
+  return Report(Replay(out, state, to));
+}
+
+int EnginesMain() {
+  EngineEnv env{BinDir()};
+  for (const EngineInfo& e : ListEngines(env)) {
+    fmt::print("{:<10} {}  [{}]\n", e.name, e.description,
+               e.available ? "available" : "not available: " + e.availability);
+    for (const SettingSpec& s : e.settings) {
+      fmt::print("    --set {}=<{}> (default {}) {}\n", s.name,
+                 s.allowed.empty() ? "value" : fmt::format("{}", fmt::join(s.allowed, "|")),
+                 s.default_value.empty() ? "none" : s.default_value, s.help);
+    }
+  }
+  return kExitPass;
+}
+
+constexpr char kHelp[] =
+    "usage: crashlab COMMAND [options]\n"
+    "  run      record a workload through faultfs, explore crash states, check, report\n"
+    "  replay   rebuild one crash state of a run for inspection\n"
+    "  trace    `trace dump FILE`: print a trace as JSON lines\n"
+    "  engines  list engines, their settings and whether they are available\n"
+    "exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure, "
+    "4 incomplete\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, OnInterrupt);
+  signal(SIGTERM, OnInterrupt);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kHelp, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitPass;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "--version" || cmd == "version") {
+    fmt::print("crashlab {}\n", CRASHLAB_VERSION);
+    return kExitPass;
+  }
+  if (cmd == "run") return RunMain(args);
+  if (cmd == "replay") return ReplayMain(args);
+  if (cmd == "engines") return EnginesMain();
+  if (cmd == "trace") {
+    if (args.size() != 2 || args[0] != "dump") {
+      return Usage("usage: crashlab trace dump FILE");
+    }
+    return Report(DumpTrace(args[1]));
+  }
+  return Usage("unknown command '" + cmd + "'\n" + kHelp);
+}

@@ -1,0 +1,53 @@
+// `crashlab run`: record a workload through faultfs, crash, check, report.
+//
+// Steps: validate everything the user gave (engine, settings, models, out
+// directory) before touching anything; initialise the engine's base image on
+// a plain directory and copy it to OUT/base; mount faultfs over the data
+// directory and run the workload through it, writing OUT/history.jsonl and
+// OUT/trace.bin; stop the engine and unmount; explore the crash states; write
+// OUT/report.json and print a summary. Every path out of Run() leaves
+// nothing mounted and no engine process running.
+#ifndef CRASHLAB_HARNESS_RUN_H_
+#define CRASHLAB_HARNESS_RUN_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/persistence.h"
+#include "engines/engine.h"
+
+namespace crashlab {
+
+struct RunOptions {
+  std::string engine;
+  Settings settings;
+  std::string workload = "auth";
+  uint64_t ops = 300;
+  uint64_t seed = 0;
+  std::string crash = "explore";
+  std::vector<Model> models = {Model::kPrefix, Model::kDropUnsynced};
+  std::string out;
+  bool force = false;
+  uint64_t max_states = 0;
+  double budget_s = 0;
+  std::string scratch;  // "" = /dev/shm when usable, else OUT/.scratch
+  int timeout_s = 30;
+  size_t max_findings = 100;
+  bool keep_work = false;
+  std::string bin_dir;  // where crashlab-faultfs and drivers live
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+// Runs and returns the process exit code (0 pass, 1 findings, 2 usage,
+// 3 infrastructure, 4 incomplete). Prints the summary or one error line.
+int Run(const RunOptions& options);
+
+// Checks an output directory: refuses a non-empty one unless `force` and it
+// holds a previous crashlab run (whose outputs are then removed).
+Status PrepareOutDir(const std::string& out, bool force);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_HARNESS_RUN_H_

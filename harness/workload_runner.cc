@@ -1,0 +1,69 @@
+#include "harness/workload_runner.h"
+
+#include <chrono>
+
+#include "harness/timeline.h"
+
+namespace crashlab {
+
+uint64_t WorkloadRunner::NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status WorkloadRunner::Record(EventType type, const LogicalOp& op,
+                              const std::string& err) {
+  Event e;
+  e.type = type;
+  e.process = op.process;
+  e.f = op.f;
+  e.value = op.args;
+  e.time_ns = NowNs() - start_ms_;
+  e.index = next_index_++;
+  e.op = op.id;
+  e.error = err;
+  return history_.Write(e);
+}
+
+Result<WorkloadStats> WorkloadRunner::Run(Session& session, uint64_t count,
+                                          std::vector<LogicalOp>* ops) {
+  WorkloadStats stats;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (interrupted_ && interrupted_->load()) {
+      stats.interrupted = true;
+      stats.stopped_because = "interrupted";
+      break;
+    }
+    LogicalOp op = workload_.Next();
+    CRASHLAB_RETURN_IF_ERROR(Record(EventType::kInvoke, op, ""));
+    CRASHLAB_RETURN_IF_ERROR(mark_(InvokeMark(op.id)));
+    ++stats.invoked;
+    const ApplyResult r = session.Apply(op);
+    const char* mark = "ok";
+    EventType type = EventType::kOk;
+    if (r.outcome == ApplyResult::Outcome::kFail) {
+      mark = "fail";
+      type = EventType::kFail;
+      ++stats.failed;
+    } else if (r.outcome == ApplyResult::Outcome::kInfo) {
+      mark = "info";
+      type = EventType::kInfo;
+      ++stats.unknown;
+    } else {
+      ++stats.ok;
+    }
+    CRASHLAB_RETURN_IF_ERROR(Record(type, op, r.error));
+    CRASHLAB_RETURN_IF_ERROR(mark_(CompletionMark(mark, op.id)));
+    workload_.Complete(op, type == EventType::kOk);
+    ops->push_back(std::move(op));
+    if (type == EventType::kInfo) {
+      // The engine stopped answering: nothing after this is meaningful.
+      stats.stopped_because = "the engine stopped answering: " + r.error;
+      break;
+    }
+  }
+  return stats;
+}
+
+}  // namespace crashlab

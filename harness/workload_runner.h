@@ -1,0 +1,57 @@
+// WorkloadRunner: drives a workload through a live engine session and
+// records what every client was told.
+//
+// For each operation: history `invoke`, MARK invoke:ID through faultfs, the
+// engine applies it, history ok/fail/info, MARK ok|fail|info:ID. The marks
+// put acknowledgements into the trace in their true order relative to the
+// engine's file operations. Not thread-safe.
+#ifndef CRASHLAB_HARNESS_WORKLOAD_RUNNER_H_
+#define CRASHLAB_HARNESS_WORKLOAD_RUNNER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/history.h"
+#include "engines/engine.h"
+#include "workloads/auth.h"
+
+namespace crashlab {
+
+struct WorkloadStats {
+  uint64_t invoked = 0, ok = 0, failed = 0, unknown = 0;
+  bool interrupted = false;
+  std::string stopped_because;  // why the run stopped early, if it did
+};
+
+using MarkFn = std::function<Status(const std::string& label)>;
+
+class WorkloadRunner {
+ public:
+  WorkloadRunner(AuthWorkload& workload, HistoryWriter& history, MarkFn mark,
+                 const std::atomic<bool>* interrupted)
+      : workload_(workload), history_(history), mark_(std::move(mark)),
+        interrupted_(interrupted), start_ms_(NowNs()) {}
+
+  // Runs `count` operations on `session`, appending them to `ops`.
+  // Stops early (and says why in the stats) if the engine stops answering
+  // or the run is interrupted; fails only on crashlab's own errors.
+  Result<WorkloadStats> Run(Session& session, uint64_t count,
+                            std::vector<LogicalOp>* ops);
+
+ private:
+  static uint64_t NowNs();
+  Status Record(EventType type, const LogicalOp& op, const std::string& err);
+
+  AuthWorkload& workload_;
+  HistoryWriter& history_;
+  MarkFn mark_;
+  const std::atomic<bool>* interrupted_;
+  uint64_t start_ms_;
+  uint64_t next_index_ = 0;
+};
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_HARNESS_WORKLOAD_RUNNER_H_
