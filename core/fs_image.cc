@@ -67,7 +67,12 @@ Result<FsImage> FsImage::FromBase(const Trace& trace,
     inode.kind = KindOfMode(r.mode);
     inode.mode = r.mode & 07777;
     std::string full = JoinPath(base_dir, rel);
-    if (inode.kind == Kind::kFile) {
+    if (inode.kind == Kind::kFile && !S_ISREG(r.mode)) {
+      // FIFOs, sockets and devices hold no data a crash can change.
+      image.Get(r.parent, Kind::kDir).entries.erase(r.name);
+      image.inodes_.erase(r.file);
+      continue;
+    } else if (inode.kind == Kind::kFile) {
       CRASHLAB_ASSIGN_OR_RETURN(std::string data, ReadFileToString(full));
       inode.data = std::make_shared<std::string>(std::move(data));
     } else if (inode.kind == Kind::kSymlink) {

@@ -8,8 +8,11 @@ namespace crashlab {
 Status Status::FromErrno(const std::string& what, int err) {
   // A path that does not exist is something the user named wrongly; every
   // other errno is the local system failing us.
-  const Code code =
-      err == ENOENT || err == ENOTDIR ? Code::kNotFound : Code::kIoError;
+  // Creating what already exists is a usage error too: crashlab never
+  // overwrites.
+  const Code code = err == ENOENT || err == ENOTDIR ? Code::kNotFound
+                    : err == EEXIST                 ? Code::kInvalidArgument
+                                                    : Code::kIoError;
   return Status(code, what + ": " + std::strerror(err));
 }
 

@@ -126,21 +126,30 @@ Subprocess::~Subprocess() {
 
 bool Subprocess::running() {
   if (reaped_) return false;
+  // Look without reaping first: while the leader is a zombie its pid cannot
+  // be reused, so its group can still be signalled safely. Whatever it left
+  // behind in its group goes with it.
+  siginfo_t info{};
+  if (::waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+      info.si_pid != pid_) {
+    return true;
+  }
+  ::kill(-pid_, SIGKILL);
   int st = 0;
-  pid_t r = ::waitpid(pid_, &st, WNOHANG);
-  if (r == pid_) {
+  if (::waitpid(pid_, &st, 0) == pid_) {
     reaped_ = true;
     wait_status_ = st;
-    return false;
   }
-  return true;
+  return false;
 }
 
 void Subprocess::Kill(int sig) {
-  if (pid_ <= 0) return;
-  // The group outlives its leader: signal it even after the leader exited.
-  ::kill(-pid_, sig);
-  if (!reaped_) ::kill(pid_, sig);
+  // Once reaped, the pid may belong to someone else: never signal it. (The
+  // group was emptied when the exit was noticed, in running().)
+  if (pid_ <= 0 || reaped_) return;
+  // One signal per process: a second SIGTERM racing a clean shutdown could
+  // kill it half way.
+  if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
 }
 
 Result<int> Subprocess::Wait(int timeout_ms) {
@@ -159,16 +168,10 @@ Result<int> Subprocess::Wait(int timeout_ms) {
 }
 
 int Subprocess::Stop(int grace_ms) {
-  if (!running()) {
-    Kill(SIGKILL);  // stragglers in the group
-    return wait_status_;
-  }
+  if (!running()) return wait_status_;
   Kill(SIGTERM);
   auto st = Wait(grace_ms);
-  if (st.ok()) {
-    Kill(SIGKILL);
-    return *st;
-  }
+  if (st.ok()) return *st;
   Kill(SIGKILL);
   auto killed = Wait(10000);
   return killed.ok() ? *killed : -1;

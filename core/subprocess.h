@@ -5,7 +5,9 @@
 // spawned, and PR_SET_PDEATHSIG(SIGKILL) so it dies with the thread that
 // started it: a killed harness leaves no engine behind. Because the death
 // signal follows the *thread*, start long-lived children from a thread that
-// outlives them.
+// outlives them. The group lives and dies with the child: when its exit is
+// noticed (before it is reaped, so its pid cannot have been reused) the
+// rest of its group is killed; a reaped child is never signalled.
 //
 // Line I/O (WriteLine/ReadLine) is for the JSON-lines driver protocol; every
 // read takes a timeout so a hung child cannot hang crashlab.

@@ -46,6 +46,20 @@ TEST(SubprocessTest, KillReachesTheWholeGroup) {
   EXPECT_FALSE(ProcessAlive(gc)) << "grandchild survived";
 }
 
+TEST(SubprocessTest, WhatAChildLeavesInItsGroupDiesWithIt) {
+  auto p = Subprocess::Spawn({.argv = {"/bin/sh", "-c", "sleep 30 & echo $!"},
+                              .pipe_stdout = true});
+  ASSERT_TRUE(p.ok());
+  auto grandchild = (*p)->ReadLine(5000);
+  ASSERT_TRUE(grandchild.ok());
+  auto st = (*p)->Wait(5000);
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(WIFEXITED(*st));
+  const pid_t gc = std::stoi(*grandchild);
+  for (int i = 0; i < 100 && ProcessAlive(gc); ++i) usleep(10000);
+  EXPECT_FALSE(ProcessAlive(gc)) << "left-behind group member survived";
+}
+
 TEST(SubprocessTest, MissingProgramExits127) {
   auto p = Subprocess::Spawn({.argv = {"/nonexistent/program"}});
   ASSERT_TRUE(p.ok());

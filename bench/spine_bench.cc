@@ -1,0 +1,201 @@
+// Spine benchmark: what recording and exploring cost, measured side by side
+// in one run on one machine. Prints ratios, not absolute claims.
+//
+//   recording overhead   = auth workload time through faultfs
+//                          / the same workload on the plain backing directory
+//   exploration efficiency = images recovered per second by the explorer
+//                          / images recovered per second by the engine alone
+//                            (driver open + dump on pre-built images: the
+//                            physical limit of this design)
+//
+// usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] [--ops N]
+//                             [--seed S] [--repeat R] [--work DIR]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "core/files.h"
+#include "core/persistence.h"
+#include "core/subprocess.h"
+#include "harness/explorer.h"
+#include "harness/faultfs_mount.h"
+#include "harness/workload_runner.h"
+
+namespace po = boost::program_options;
+using namespace crashlab;
+
+namespace {
+
+struct Args {
+  std::string engine = "sqlite";
+  Settings settings = {{"journal_mode", "wal"}, {"synchronous", "full"}};
+  uint64_t ops = 300, seed = 7;
+  int repeat = 3;
+  std::string work = "/tmp";
+};
+
+std::string SelfDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  std::string self(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  return self.substr(0, self.rfind('/'));
+}
+
+void Check(const Status& s, const char* what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "bench: %s: %s\n", what, s.message().c_str());
+  std::exit(3);
+}
+
+template <typename T>
+T Must(Result<T> r, const char* what) {
+  Check(r.status(), what);
+  return std::move(r).value();
+}
+
+// Runs the workload on `dir` (through `mount` if given); returns seconds.
+double RunWorkload(Engine& engine, const Args& a, const std::string& root,
+                   bool through_fuse, std::vector<LogicalOp>* ops) {
+  Check(RemoveTree(root), "clean");
+  const std::string data = root + "/data", mnt = root + "/mnt";
+  Check(MakeDirs(data), "mkdir");
+  Check(MakeDirs(mnt), "mkdir");
+  AuthWorkload workload(a.seed);
+  Check(engine.Init(data, workload.schema()), "init");
+  Check(CopyTree(data, root + "/base"), "copy base");
+  auto history = Must(HistoryWriter::Create(root + "/history.jsonl"), "history");
+  std::unique_ptr<FaultfsMount> mount;
+  if (through_fuse) {
+    MountOptions mo;
+    mo.faultfs_bin = SelfDir() + "/crashlab-faultfs";
+    mo.backing = data;
+    mo.mount_point = mnt;
+    mo.trace_path = root + "/trace.bin";
+    mo.log_path = root + "/../faultfs.log";
+    mount = Must(FaultfsMount::Start(mo), "mount");
+  }
+  MarkFn mark = [&](const std::string& label) {
+    return mount ? mount->Mark(label) : Status::Ok();
+  };
+  auto session = Must(engine.Open(through_fuse ? mnt : data, workload.schema()),
+                      "open");
+  WorkloadRunner runner(workload, *history, mark, nullptr);
+  const int64_t start = MonotonicMs();
+  auto stats = Must(runner.Run(*session, a.ops, ops), "workload");
+  Check(session->Close(), "close");
+  const double seconds = (MonotonicMs() - start) / 1000.0;
+  if (mount) Check(mount->Stop(), "unmount");
+  if (stats.ok != a.ops) {
+    std::fprintf(stderr, "bench: only %llu of %llu ops acknowledged\n",
+                 static_cast<unsigned long long>(stats.ok),
+                 static_cast<unsigned long long>(a.ops));
+    std::exit(3);
+  }
+  return seconds;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  std::vector<std::string> sets;
+  po::options_description desc("crashlab-bench-spine");
+  desc.add_options()("engine", po::value(&a.engine))(
+      "set", po::value(&sets)->composing())("ops", po::value(&a.ops))(
+      "seed", po::value(&a.seed))("repeat", po::value(&a.repeat))(
+      "work", po::value(&a.work));
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bench: %s\n", e.what());
+    return 2;
+  }
+  for (const auto& kv : sets) a.settings[kv.substr(0, kv.find('='))] =
+      kv.substr(kv.find('=') + 1);
+  const std::string root = a.work + "/crashlab-bench-" + std::to_string(getpid());
+  ScopedDir cleanup(root);
+  Check(MakeDirs(root + "/logs"), "logs");
+  EngineEnv env{SelfDir(), 30000, root + "/logs"};
+  auto engine = Must(MakeEngine(a.engine, a.settings, env), "engine");
+  std::string settings;
+  for (const auto& [k, v] : engine->settings()) settings += " " + k + "=" + v;
+  fmt::print("crashlab spine benchmark: {}{}, auth workload {} ops, seed {}, "
+             "{} repeats, data on {}\n",
+             a.engine, settings, a.ops, a.seed, a.repeat, a.work);
+
+  // 1. Recording overhead, plain and FUSE runs interleaved.
+  std::vector<double> plain, fuse;
+  std::vector<LogicalOp> ops;
+  for (int i = 0; i < a.repeat; ++i) {
+    std::vector<LogicalOp> unused;
+    plain.push_back(RunWorkload(*engine, a, root + "/plain", false, &unused));
+    ops.clear();
+    fuse.push_back(RunWorkload(*engine, a, root + "/fuse", true, &ops));
+  }
+  fmt::print("recording: plain {:.3f} s, through faultfs {:.3f} s (medians)\n",
+             Median(plain), Median(fuse));
+  fmt::print("  recording overhead = faultfs / plain = {:.2f}x\n",
+             Median(fuse) / Median(plain));
+
+  // 2. Exploration against the bare recovery rate on the same images.
+  const Trace trace = Must(ReadTrace(root + "/fuse/trace.bin"), "trace");
+  const FsImage base = Must(FsImage::FromBase(trace, root + "/fuse/base"), "base");
+  const Schema schema = AuthWorkload::MakeSchema();
+  const std::string scratch = "/dev/shm/crashlab-bench-" + std::to_string(getpid());
+  ScopedDir scratch_cleanup(scratch);
+  Check(MakeDirs(scratch), "scratch");
+  Rows no_rows;
+  for (const auto& t : schema.tables) no_rows[t.name];
+  ExploreConfig config;
+  config.scratch_dir = scratch;
+  config.progress = false;
+  Explorer explorer(trace, base, *engine, schema, ops, no_rows, config);
+  FindingSet findings;
+  const ExploreStats st = Must(explorer.Run(&findings), "explore");
+
+  // Pre-build every distinct image, then time recovery alone.
+  std::vector<std::string> dirs;
+  std::unordered_set<Hash128, Hash128Hasher> seen;
+  ImageBuilder builder(trace, base);
+  for (Model m : config.models) {
+    for (const CrashState& s : GenerateStates(trace, m)) {
+      const FsImage& img = builder.Build(s);
+      if (!seen.insert(img.ContentHash()).second) continue;
+      dirs.push_back(scratch + "/bare-" + std::to_string(dirs.size()));
+      Check(MakeDirs(dirs.back()), "mkdir");
+      Check(img.Materialize(dirs.back()), "materialize");
+    }
+  }
+  const int64_t start = MonotonicMs();
+  for (const std::string& d : dirs) (void)engine->Recover(d, schema);
+  const double bare_s = (MonotonicMs() - start) / 1000.0;
+  const double bare_rate = dirs.size() / bare_s;
+  const double images_rate = st.recoveries / st.seconds;
+  const double states_rate = st.states_checked / st.seconds;
+  fmt::print("exploration: {} crash states, {} unique images, checked in "
+             "{:.2f} s ({} findings)\n",
+             st.crash_states, st.unique_images, st.seconds, findings.size());
+  fmt::print("  explorer: {:.0f} states/s, {:.0f} images recovered/s\n",
+             states_rate, images_rate);
+  fmt::print("  bare recovery (driver open+dump on pre-built images): "
+             "{:.0f} images/s\n", bare_rate);
+  fmt::print("  exploration efficiency = explorer images/s / bare images/s "
+             "= {:.2f}\n", images_rate / bare_rate);
+  fmt::print("  states checked per second / bare images per second = {:.2f} "
+             "(dedup lets this exceed 1)\n", states_rate / bare_rate);
+  return 0;
+}

@@ -1,0 +1,62 @@
+// The faultfs FUSE low-level file system: a passthrough that records.
+//
+// Every operation is a free function (ops_*.cc) wired into one
+// fuse_lowlevel_ops table by MakeOps(). They find their state in the one
+// FsContext passed to fuse_session_new() as userdata; there is no other
+// mutable state. Errors are answered with errno replies.
+//
+// Lock order (outermost first):
+//   1. Recorder mutex (Recorder::Scope): held across "perform the backing
+//      operation + append its record" by every recording operation
+//      (create, mknod, mkdir, symlink, link, unlink, rmdir, rename, open
+//      with O_TRUNC, write, setattr(size), fallocate, fsync, fsyncdir, and
+//      control-file marks), so the trace order is the order they took
+//      effect. Reads, lookups, getattr and readdir never take it.
+//   2. InodeTable mutex: short, taken inside or outside (1), never held
+//      while calling out.
+// Directory handles are used by one request at a time (the kernel
+// serialises readdir on an open directory), so they have no lock.
+//
+// Ownership: the FsContext does not own the table or recorder; whoever
+// runs the session (daemon.cc) owns all three and keeps them alive until
+// the session is destroyed.
+#ifndef CRASHLAB_FAULTFS_OPS_H_
+#define CRASHLAB_FAULTFS_OPS_H_
+
+#include <fuse_lowlevel.h>
+
+#include "faultfs/control_file.h"
+#include "faultfs/inode_table.h"
+#include "faultfs/recorder.h"
+
+namespace crashlab::faultfs {
+
+struct FsContext {
+  FsContext(InodeTable* table_in, Recorder* recorder_in)
+      : table(*table_in), recorder(*recorder_in), control(recorder_in) {}
+
+  // The fuse_ino_t of the control file.
+  fuse_ino_t control_ino() const {
+    return reinterpret_cast<fuse_ino_t>(&control_inode);
+  }
+
+  InodeTable& table;
+  Recorder& recorder;
+  ControlFile control;
+  // Stand-in Inode for the control file (no backing fd), so a stray
+  // request naming it reaches no real file.
+  Inode control_inode{-1, InodeKey{}};
+  // How long the kernel may cache entries and attributes. Every change goes
+  // through this daemon, so caching is safe.
+  double timeout_s = 1.0;
+  // Running as root: give new files to the requesting user and group (an
+  // engine running as another user must own what it creates).
+  bool chown_new_files = false;
+};
+
+// The operations table to pass to fuse_session_new().
+fuse_lowlevel_ops MakeOps();
+
+}  // namespace crashlab::faultfs
+
+#endif  // CRASHLAB_FAULTFS_OPS_H_

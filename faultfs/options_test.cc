@@ -1,0 +1,59 @@
+#include "faultfs/options.h"
+
+#include <gtest/gtest.h>
+
+namespace crashlab::faultfs {
+namespace {
+
+TEST(FaultfsOptionsTest, ParsesEverything) {
+  auto o = ParseArgs({"/b", "/m", "--trace", "/t/trace.bin", "--base=snap",
+                      "--ready-fd", "5", "--allow-other", "--threads=4"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->backing, "/b");
+  EXPECT_EQ(o->mount, "/m");
+  EXPECT_EQ(o->trace, "/t/trace.bin");
+  EXPECT_EQ(o->base, "snap");
+  EXPECT_EQ(o->ready_fd, 5);
+  EXPECT_TRUE(o->allow_other);
+  EXPECT_EQ(o->threads, 4);
+}
+
+TEST(FaultfsOptionsTest, Defaults) {
+  auto o = ParseArgs({"--trace", "t", "b", "m"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->base, "base");
+  EXPECT_EQ(o->ready_fd, -1);
+  EXPECT_FALSE(o->allow_other);
+  EXPECT_EQ(o->threads, 0);
+}
+
+TEST(FaultfsOptionsTest, RejectsBadUsage) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},
+      {"b", "m"},
+      {"b", "--trace", "t"},
+      {"b", "m", "x", "--trace", "t"},
+      {"b", "m", "--trace"},
+      {"b", "m", "--trace", "t", "--ready-fd", "x"},
+      {"b", "m", "--trace", "t", "--threads", "0"},
+      {"b", "m", "--trace", "t", "--frobnicate"},
+      {"b", "m", "--trace", "t", "--base="},
+  };
+  for (const auto& args : bad) {
+    auto o = ParseArgs(args);
+    EXPECT_FALSE(o.ok()) << testing::PrintToString(args);
+    if (!o.ok()) {
+      EXPECT_EQ(o.status().code(), Code::kInvalidArgument);
+    }
+  }
+}
+
+TEST(FaultfsOptionsTest, Help) {
+  auto o = ParseArgs({"--help"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->help);
+  EXPECT_NE(UsageText().find("--trace FILE"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace crashlab::faultfs

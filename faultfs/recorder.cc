@@ -1,0 +1,97 @@
+#include "faultfs/recorder.h"
+
+#include <utility>
+
+namespace crashlab::faultfs {
+
+Recorder::Recorder(std::unique_ptr<TraceWriter> writer, FileId next_id)
+    : writer_(std::move(writer)),
+      next_id_(next_id),
+      start_(std::chrono::steady_clock::now()) {}
+
+Recorder::~Recorder() {
+  if (writer_) (void)Close();
+}
+
+Result<std::unique_ptr<Recorder>> Recorder::Create(
+    const std::string& trace_path, const std::string& base_name,
+    const BaseTree& base) {
+  CRASHLAB_ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,
+                            TraceWriter::Create(trace_path));
+  auto recorder =
+      std::unique_ptr<Recorder>(new Recorder(std::move(writer), base.next_id));
+  Scope scope = recorder->Lock(0);
+  recorder->ids_[base.root] = kRootId;
+  Record header;
+  header.op = Op::kBase;
+  header.data = base_name;
+  scope.Append(std::move(header));
+  for (const BaseEntry& e : base.entries) {
+    recorder->ids_[e.key] = e.id;
+    Record r;
+    r.op = Op::kBaseEntry;
+    r.parent = e.parent;
+    r.name = e.name;
+    r.file = e.id;
+    r.mode = e.mode;
+    scope.Append(std::move(r));
+  }
+  CRASHLAB_RETURN_IF_ERROR(recorder->writer_->Flush());
+  return recorder;
+}
+
+uint64_t Recorder::NowNs() const {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now() - start_)
+          .count());
+}
+
+FileId Recorder::Scope::IdOf(const InodeKey& key) {
+  auto [it, fresh] = recorder_->ids_.try_emplace(key, recorder_->next_id_);
+  if (fresh) ++recorder_->next_id_;
+  return it->second;
+}
+
+FileId Recorder::Scope::NewId(const InodeKey& key) {
+  const FileId id = recorder_->next_id_++;
+  recorder_->ids_[key] = id;
+  return id;
+}
+
+void Recorder::Scope::Append(Record r) {
+  if (!recorder_->writer_) return;
+  r.time_ns = recorder_->NowNs();
+  r.pid = pid_;
+  recorder_->writer_->Append(r);
+  ++recorder_->records_;
+}
+
+void Recorder::Mark(const std::string& label, uint32_t pid) {
+  Scope scope = Lock(pid);
+  Record r;
+  r.op = Op::kMark;
+  r.data = label;
+  scope.Append(std::move(r));
+}
+
+Status Recorder::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!writer_) return Status::IoError("the trace is already closed");
+  return writer_->Flush();
+}
+
+Status Recorder::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!writer_) return Status::Ok();
+  Status s = writer_->Close();
+  writer_.reset();
+  return s;
+}
+
+uint64_t Recorder::records() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return records_;
+}
+
+}  // namespace crashlab::faultfs
