@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 #include <vector>
 
 #include "core/files.h"
+#include "core/persistence.h"
+#include "core/rng.h"
 
 namespace crashlab {
 namespace {
@@ -175,6 +178,34 @@ bool FsImage::ApplyTornWrite(const Record& r, uint64_t keep,
   if (end > data.size()) data.resize(end, '\0');
   data.replace(r.offset, keep, r.data, 0, keep);
   if (!tail.empty()) data.replace(r.offset + keep, tail.size(), tail);
+  return true;
+}
+
+bool FsImage::ApplyPartialWrite(const Record& r, const Tear& tear) {
+  if (r.op != Op::kWrite) return Apply(r);
+  Inode& inode = Get(r.file, Kind::kFile);
+  std::string& data = MutableData(inode);
+  const uint64_t len = r.data.size();
+  // What the whole range holds unless a kept part says otherwise.
+  if (tear.fill != Tear::Fill::kOld) {
+    if (r.offset + len > data.size()) data.resize(r.offset + len, '\0');
+    if (tear.fill == Tear::Fill::kZeros) {
+      std::fill(data.begin() + r.offset, data.begin() + r.offset + len, '\0');
+    } else {
+      Rng rng(tear.garbage_seed);
+      for (uint64_t i = 0; i < len; ++i) {
+        data[r.offset + i] = static_cast<char>(rng.Next());
+      }
+    }
+  }
+  for (const auto& [off, n] : tear.keep) {
+    if (off >= len) continue;
+    const uint64_t take = std::min(n, len - off);
+    if (r.offset + off + take > data.size()) {
+      data.resize(r.offset + off + take, '\0');
+    }
+    data.replace(r.offset + off, take, r.data, off, take);
+  }
   return true;
 }
 

@@ -29,6 +29,8 @@
 
 namespace crashlab {
 
+struct Tear;
+
 class FsImage {
  public:
   enum class Kind : uint8_t { kFile, kDir, kSymlink };
@@ -46,6 +48,8 @@ class FsImage {
   // Applies a write of which only the first `keep` bytes reached the disk;
   // `tail` (may be empty) is what the rest of the written range holds.
   bool ApplyTornWrite(const Record& r, uint64_t keep, std::string_view tail);
+  // Applies the parts of a write a Tear says persisted (persistence.h).
+  bool ApplyPartialWrite(const Record& r, const struct Tear& tear);
 
   // Writes the reachable tree into `dir`, which must exist and be empty.
   Status Materialize(const std::string& dir) const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 namespace crashlab {
 
 const char* ModelName(Model m) {
@@ -55,11 +57,55 @@ bool ParseStateId(const std::string& id, Model* model, size_t* position) {
 }
 
 void SyncTracker::Settle(std::vector<uint32_t>* list) {
-  for (uint32_t i : *list) pending_.erase(i);
+  for (uint32_t i : *list) {
+    pending_.erase(i);
+    torn_.erase(i);  // a later sync makes a torn write whole
+  }
   list->clear();
 }
 
+std::vector<Tear> SyncTracker::Torn() const {
+  std::vector<Tear> out;
+  for (const auto& [index, tear] : torn_) out.push_back(tear);
+  return out;
+}
+
+void SyncTracker::ObserveFault(const Record& r) {
+  const nlohmann::json fault =
+      nlohmann::json::parse(r.data, nullptr, /*allow_exceptions=*/false);
+  if (!fault.is_object()) return;
+  if (fault.value("settle_all", false)) {
+    pending_.clear();
+    data_.clear();
+    dirs_.clear();
+    return;
+  }
+  // A record named as persisted (or torn) leaves the pending set; the
+  // per-file lists may still name it, which is harmless: settling a file
+  // erases whatever of its list is still pending.
+  if (fault.contains("persist") && fault["persist"].is_array()) {
+    for (const auto& i : fault["persist"]) {
+      if (i.is_number_unsigned()) pending_.erase(i.get<uint32_t>());
+    }
+  }
+  if (fault.contains("keep") && fault["keep"].is_array()) {
+    for (const auto& k : fault["keep"]) {
+      if (!k.is_array() || k.size() != 3) continue;
+      const uint32_t i = k[0].get<uint32_t>();
+      if (!pending_.erase(i)) continue;
+      Tear& t = torn_[i];
+      t.index = i;
+      t.keep.emplace_back(k[1].get<uint64_t>(), k[2].get<uint64_t>());
+    }
+  }
+}
+
 void SyncTracker::Observe(uint32_t index, const Record& r) {
+  if (r.op == Op::kFault) {
+    ObserveFault(r);
+    return;
+  }
+  if (IsSyncOp(r.op) && (r.tags & kTagNoBarrier)) return;
   if (IsDataOp(r.op)) {
     data_[r.file].push_back(index);
     pending_.insert(index);
@@ -80,8 +126,11 @@ std::vector<CrashState> GenerateStates(const Trace& trace, Model model) {
   std::vector<CrashState> out;
   SyncTracker tracker;
   for (size_t p = trace.first_op;; ++p) {
-    CrashState s{model, p, {}};
-    if (model == Model::kDropUnsynced) s.dropped = tracker.Unsynced();
+    CrashState s{model, p, {}, {}};
+    if (model == Model::kDropUnsynced) {
+      s.dropped = tracker.Unsynced();
+      s.torn = tracker.Torn();
+    }
     out.push_back(std::move(s));
     if (p == trace.records.size()) break;
     tracker.Observe(static_cast<uint32_t>(p), trace.records[p]);
@@ -90,7 +139,7 @@ std::vector<CrashState> GenerateStates(const Trace& trace, Model model) {
 }
 
 CrashState StateAt(const Trace& trace, Model model, size_t position) {
-  CrashState s{model, position, {}};
+  CrashState s{model, position, {}, {}};
   if (model == Model::kDropUnsynced) {
     SyncTracker tracker;
     for (size_t i = trace.first_op; i < position && i < trace.records.size();
@@ -98,16 +147,26 @@ CrashState StateAt(const Trace& trace, Model model, size_t position) {
       tracker.Observe(static_cast<uint32_t>(i), trace.records[i]);
     }
     s.dropped = tracker.Unsynced();
+    s.torn = tracker.Torn();
   }
   return s;
 }
 
 void ImageBuilder::ApplyRange(size_t from, size_t to,
-                              const std::vector<uint32_t>& drop) {
+                              const CrashState& state) {
+  const auto& drop = state.dropped;
   auto d = std::lower_bound(drop.begin(), drop.end(), from);
+  auto t = std::lower_bound(
+      state.torn.begin(), state.torn.end(), from,
+      [](const Tear& tear, size_t i) { return tear.index < i; });
   for (size_t i = from; i < to; ++i) {
     if (d != drop.end() && *d == i) {
       ++d;
+      continue;
+    }
+    if (t != state.torn.end() && t->index == i) {
+      if (!image_.ApplyPartialWrite(trace_.records[i], *t)) ++inexact_;
+      ++t;
       continue;
     }
     if (!image_.Apply(trace_.records[i])) ++inexact_;
@@ -119,18 +178,24 @@ const FsImage& ImageBuilder::Build(const CrashState& state) {
   // position and drops nothing the current image already holds.
   const auto old_end = std::lower_bound(state.dropped.begin(),
                                         state.dropped.end(), position_);
+  const auto old_torn_end = std::lower_bound(
+      state.torn.begin(), state.torn.end(), position_,
+      [](const Tear& tear, size_t i) { return tear.index < i; });
   const bool extends =
       state.position >= position_ &&
       std::equal(state.dropped.begin(), old_end, dropped_.begin(),
-                 dropped_.end());
+                 dropped_.end()) &&
+      std::equal(state.torn.begin(), old_torn_end, torn_.begin(), torn_.end());
   if (!extends) {
     image_ = base_;
     position_ = trace_.first_op;
     dropped_.clear();
+    torn_.clear();
   }
-  ApplyRange(position_, state.position, state.dropped);
+  ApplyRange(position_, state.position, state);
   position_ = state.position;
   dropped_ = state.dropped;
+  torn_ = state.torn;
   return image_;
 }
 

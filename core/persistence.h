@@ -36,10 +36,26 @@ const char* ModelName(Model m);
 // Parses a comma-separated list such as "prefix,drop-unsynced".
 Result<std::vector<Model>> ParseModels(const std::string& list);
 
+// A write that reached stable storage only in part.
+struct Tear {
+  enum class Fill : uint8_t {
+    kOld,      // the rest of the range keeps what it held (zeros past EOF)
+    kZeros,    // the rest of the range reads as zeros
+    kGarbage,  // the rest of the range holds seeded garbage
+  };
+  uint32_t index = 0;  // a kWrite record
+  // Byte ranges [offset, offset + length) of the write's data that persisted.
+  std::vector<std::pair<uint64_t, uint64_t>> keep;
+  Fill fill = Fill::kOld;
+  uint64_t garbage_seed = 0;
+  bool operator==(const Tear&) const = default;
+};
+
 struct CrashState {
   Model model = Model::kPrefix;
   size_t position = 0;
   std::vector<uint32_t> dropped;  // sorted record indices < position
+  std::vector<Tear> torn;         // partly persisted writes, sorted by index
 
   // Stable name within a run, e.g. "drop-unsynced@812".
   std::string Id() const;
@@ -50,7 +66,10 @@ struct CrashState {
 bool ParseStateId(const std::string& id, Model* model, size_t* position);
 
 // Follows a trace forward and knows which operations no sync has covered
-// yet. Feed it records in order with Observe().
+// yet. Feed it records in order with Observe(). Fsyncs tagged
+// kTagNoBarrier (lying) settle nothing; injected faults may declare records
+// persisted, torn, or everything settled (see trace.h, "Faults in the
+// trace").
 class SyncTracker {
  public:
   void Observe(uint32_t index, const Record& r);
@@ -58,11 +77,15 @@ class SyncTracker {
   std::vector<uint32_t> Unsynced() const {
     return {pending_.begin(), pending_.end()};
   }
+  // Writes that would survive only in part, sorted by index.
+  std::vector<Tear> Torn() const;
   size_t unsynced_count() const { return pending_.size(); }
 
  private:
   void Settle(std::vector<uint32_t>* list);
+  void ObserveFault(const Record& r);
   std::set<uint32_t> pending_;
+  std::map<uint32_t, Tear> torn_;
   std::map<FileId, std::vector<uint32_t>> data_;  // file -> unsynced data ops
   std::map<FileId, std::vector<uint32_t>> dirs_;  // dir -> unsynced ns ops
 };
@@ -84,12 +107,13 @@ class ImageBuilder {
   uint64_t inexact() const { return inexact_; }
 
  private:
-  void ApplyRange(size_t from, size_t to, const std::vector<uint32_t>& drop);
+  void ApplyRange(size_t from, size_t to, const CrashState& state);
   const Trace& trace_;
   const FsImage& base_;
   FsImage image_;
   size_t position_ = 0;             // image_ holds this position...
-  std::vector<uint32_t> dropped_;   // ...without these records
+  std::vector<uint32_t> dropped_;   // ...without these records...
+  std::vector<Tear> torn_;          // ...and with these only in part
   uint64_t inexact_ = 0;
 };
 

@@ -93,8 +93,77 @@ TEST(PersistenceTest, DropUnsyncedImageLosesUnsyncedData) {
   EXPECT_EQ(builder.Build(p).Files()["f"], "VOLATILE");
 }
 
+size_t Fault(TraceBuilder& b, const std::string& json) {
+  return b.Add({.op = Op::kFault, .tags = kTagInjected, .data = json});
+}
+
+TEST(PersistenceTest, LyingFsyncMakesNothingDurable) {
+  TraceBuilder b;
+  b.Create(kRootId, "f", 2);
+  b.FsyncDir(kRootId);
+  size_t w = b.Write(2, 0, "data");
+  b.Add({.op = Op::kFsync, .tags = kTagInjected | kTagNoBarrier, .file = 2});
+  EXPECT_EQ(DroppedAtEnd(b.trace()), std::vector<uint32_t>{uint32_t(w)});
+}
+
+TEST(PersistenceTest, FaultsCanPersistTearOrSettleRecords) {
+  TraceBuilder b;
+  b.Create(kRootId, "f", 2);
+  b.FsyncDir(kRootId);
+  size_t w1 = b.Write(2, 0, "aaaa");
+  size_t w2 = b.Write(2, 4, "bbbb");
+  size_t w3 = b.Write(2, 8, "cccc");
+  // torn-seq: the first and third writes reached the disk; torn-op: half
+  // of the second did.
+  Fault(b, "{\"action\":\"crash\",\"persist\":[" + std::to_string(w1) + "," +
+               std::to_string(w3) + "],\"keep\":[[" + std::to_string(w2) +
+               ",2,2]]}");
+  const Trace& t = b.trace();
+  CrashState s = StateAt(t, Model::kDropUnsynced, t.records.size());
+  EXPECT_TRUE(s.dropped.empty());
+  ASSERT_EQ(s.torn.size(), 1u);
+  EXPECT_EQ(s.torn[0].index, w2);
+  FsImage base;
+  ImageBuilder builder(t, base);
+  EXPECT_EQ(builder.Build(s).Files()["f"], std::string("aaaa\0\0bbcccc", 12));
+
+  // A later fsync makes the torn write whole again.
+  b.Fsync(2);
+  CrashState after = StateAt(b.trace(), Model::kDropUnsynced,
+                             b.trace().records.size());
+  EXPECT_TRUE(after.torn.empty());
+
+  TraceBuilder c;
+  c.Write(2, 0, "x");
+  c.Create(kRootId, "g", 3);
+  Fault(c, "{\"action\":\"checkpoint\",\"settle_all\":true}");
+  EXPECT_TRUE(DroppedAtEnd(c.trace()).empty());
+}
+
+TEST(PersistenceTest, TearsFillTheUnkeptRangeAsAsked) {
+  Record w{.op = Op::kWrite, .file = 2, .offset = 2, .data = "WXYZ"};
+  FsImage img;
+  img.Apply(Record{.op = Op::kCreate, .file = 2, .parent = kRootId,
+                   .mode = 0100644, .name = "f"});
+  img.Apply(Record{.op = Op::kWrite, .file = 2, .data = "abcdefgh"});
+  FsImage old = img, zeros = img, garbage = img;
+  Tear t{.index = 0, .keep = {{0, 1}}};
+  old.ApplyPartialWrite(w, t);
+  EXPECT_EQ(old.Files()["f"], "abWdefgh");
+  t.fill = Tear::Fill::kZeros;
+  zeros.ApplyPartialWrite(w, t);
+  EXPECT_EQ(zeros.Files()["f"], std::string("abW\0\0\0gh", 8));
+  t.fill = Tear::Fill::kGarbage;
+  t.garbage_seed = 9;
+  garbage.ApplyPartialWrite(w, t);
+  FsImage again = img;
+  again.ApplyPartialWrite(w, t);
+  EXPECT_EQ(garbage.Files()["f"], again.Files()["f"]) << "seeded";
+  EXPECT_EQ(garbage.Files()["f"].substr(0, 3), "abW");
+}
+
 TEST(PersistenceTest, StateIdsRoundTrip) {
-  CrashState s{Model::kDropUnsynced, 812, {}};
+  CrashState s{Model::kDropUnsynced, 812, {}, {}};
   EXPECT_EQ(s.Id(), "drop-unsynced@812");
   Model m;
   size_t pos;
@@ -120,10 +189,16 @@ TEST(PersistenceTest, IncrementalBuildEqualsRebuild) {
   TraceBuilder b;
   for (int i = 0; i < 300; ++i) {
     FileId f = 2 + rng.Uniform(4);
-    switch (rng.Uniform(6)) {
+    switch (rng.Uniform(7)) {
       case 0: b.Create(kRootId, "f" + std::to_string(f), f); break;
       case 1: b.Fsync(f); break;
       case 2: b.FsyncDir(kRootId); break;
+      case 3: {
+        const size_t last = b.trace().records.size() - 1;
+        Fault(b, "{\"keep\":[[" + std::to_string(last) + ",1,3]],\"persist\":[" +
+                     std::to_string(last > 2 ? last - 2 : 1) + "]}");
+        break;
+      }
       default:
         b.Write(f, rng.Uniform(64), std::string(1 + rng.Uniform(16), 'a' + i % 26));
     }

@@ -43,7 +43,7 @@ constexpr std::array<const char*, kMaxOp + 1> kOpNames = {
     "?",        "base",      "base_entry", "create", "mkdir",
     "symlink",  "link",      "unlink",     "rmdir",  "rename",
     "write",    "truncate",  "fallocate",  "fsync",  "fdatasync",
-    "fsync_dir", "mark"};
+    "fsync_dir", "mark", "fault"};
 
 uint32_t Crc(std::string_view s) {
   return static_cast<uint32_t>(
@@ -295,6 +295,7 @@ std::string RecordToJson(const Record& r, size_t index) {
   j["t_ns"] = r.time_ns;
   if (r.pid) j["pid"] = r.pid;
   if (r.tags & kTagInjected) j["injected"] = true;
+  if (r.tags & kTagNoBarrier) j["no_barrier"] = true;
   if (r.file) j["file"] = r.file;
   if (r.parent) j["parent"] = r.parent;
   if (!r.name.empty()) j["name"] = r.name;
@@ -307,6 +308,9 @@ std::string RecordToJson(const Record& r, size_t index) {
   if (r.op == Op::kWrite) {
     j["length"] = r.data.size();
     j["head"] = HexHead(r.data, 16);
+  } else if (r.op == Op::kFault) {
+    j["fault"] = nlohmann::json::parse(r.data, nullptr, false);
+    if (j["fault"].is_discarded()) j["fault"] = r.data;
   } else if (!r.data.empty()) {
     j["data"] = r.data;
   }

@@ -60,14 +60,42 @@ enum class Op : uint8_t {
   kFdatasync = 14,  // file
   kFsyncDir = 15,   // file (a directory)
   kMark = 16,       // data = label written by the harness
+  kFault = 17,      // an injected fault: file; flags = errno; data = JSON
+                    // (see "Faults in the trace" below)
 };
-constexpr uint8_t kMaxOp = 16;
+constexpr uint8_t kMaxOp = 17;
 
 // Tags on a record. Injected faults are always tagged, never confused with
 // what the engine really did.
 enum Tag : uint8_t {
   kTagInjected = 1,
+  // On an fsync/fdatasync record: it returned success but made nothing
+  // durable (a lying fsync). Persistence models ignore it as a barrier.
+  kTagNoBarrier = 2,
 };
+
+// Faults in the trace. Every injected fault appends one kFault record
+// (tagged kTagInjected) whose data is a JSON object:
+//   {"rule": ID, "action": A, "op": OP, "path": P, ...}
+// Actions and what persistence models make of them:
+//   "errno"        the operation failed with `flags` (errno); it was not
+//                  performed, so it has no record of its own.
+//   "lie"          the following fsync record carries kTagNoBarrier.
+//   "fsync_drop"   fsync failed and the file's unsynced data was dropped
+//                  (Linux "fsyncgate"); the drop itself appears as injected
+//                  kWrite/kTruncate records restoring the durable bytes.
+//   "clear_cache"  the same, for every file with unsynced data.
+//   "delay"        the operation was held back for "delay_ms".
+//   "kill"/"crash" the engine's process group was SIGKILLed here.
+//   Any action may carry:
+//     "persist": [i, ...]  records (by trace index) that reached stable
+//                          storage anyway (LazyFS torn-seq): a model never
+//                          drops them;
+//     "keep": [[i, off, len], ...]  of write record i only the bytes
+//                          [off, off+len) of its data reached stable storage
+//                          (torn writes, LazyFS torn-op);
+//     "settle_all": true   everything written so far became durable
+//                          (LazyFS cache-checkpoint).
 
 const char* OpName(Op op);
 // Parses "write", "fsync", ... as printed by OpName.

@@ -1,5 +1,9 @@
 // Bad input to the `crashlab` binary: one clear line, a distinct exit code,
 // nothing touched.
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/files.h"
@@ -81,6 +85,27 @@ TEST(IntegrationCli, ReplayOfAMissingRunIsUsageError) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no-run/trace.bin"), std::string::npos) << r.output;
   EXPECT_EQ(Crashlab({"replay"}).exit_code, 2);
+}
+
+TEST(IntegrationCli, MissingFuseDeviceIsAnInfrastructureError) {
+  if (::geteuid() != 0 || !PathExists("/usr/bin/unshare")) {
+    GTEST_SKIP() << "needs root and unshare(1) to hide /dev/fuse";
+  }
+  TempDir dir;
+  // A private mount namespace whose /dev is empty.
+  auto r = RunCommand({"/usr/bin/unshare", "-m", "sh", "-c",
+                       "mount -t tmpfs none /dev && exec \"$0\" \"$@\"",
+                       BinDir() + "/crashlab", "run", "--engine", "sqlite",
+                       "--ops", "5", "--out", dir.Sub("out")});
+  if (r.output.rfind("crashlab:", 0) != 0) {
+    GTEST_SKIP() << "cannot hide /dev/fuse here: " << r.output;
+  }
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("/dev/fuse is missing"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1)
+      << "one clear line: " << r.output;
+  EXPECT_FALSE(PathExists(dir.Sub("out"))) << "nothing created";
 }
 
 }  // namespace

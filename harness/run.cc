@@ -105,8 +105,8 @@ Status RunContext::Prepare() {
   if (o_.ops == 0) return Status::InvalidArgument("--ops must be at least 1");
   EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
   CRASHLAB_ASSIGN_OR_RETURN(engine_, MakeEngine(o_.engine, o_.settings, env));
-  CRASHLAB_RETURN_IF_ERROR(PrepareOutDir(o_.out, o_.force));
   CRASHLAB_RETURN_IF_ERROR(CheckFuseAvailable());
+  CRASHLAB_RETURN_IF_ERROR(PrepareOutDir(o_.out, o_.force));
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("logs")));
   auto version = engine_->Version();
   if (!version.ok()) {
