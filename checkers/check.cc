@@ -14,6 +14,8 @@ const char* FindingKindName(FindingKind k) {
       return "corruption";
     case FindingKind::kRecoveryFailure:
       return "recovery_failure";
+    case FindingKind::kLossWindowExceeded:
+      return "loss_window_exceeded";
   }
   return "?";
 }

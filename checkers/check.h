@@ -14,7 +14,11 @@
 //                     flight operations may go either way, atomically);
 //   corruption        a value no operation wrote, a failed operation's write,
 //                     an engine-reported consistency error, or an error
-//                     reading the data back.
+//                     reading the data back;
+//   loss_window_exceeded  (bounded loss) where the engine promises to lose
+//                     at most its last W seconds of acknowledged writes, a
+//                     lost operation was acknowledged more than W seconds
+//                     before the crash.
 #ifndef CRASHLAB_CHECKERS_CHECK_H_
 #define CRASHLAB_CHECKERS_CHECK_H_
 
@@ -33,10 +37,12 @@ enum class FindingKind : uint8_t {
   kAtomicity,
   kCorruption,
   kRecoveryFailure,
+  kLossWindowExceeded,
 };
 constexpr FindingKind kAllFindingKinds[] = {
     FindingKind::kLostCommit, FindingKind::kAtomicity,
-    FindingKind::kCorruption, FindingKind::kRecoveryFailure};
+    FindingKind::kCorruption, FindingKind::kRecoveryFailure,
+    FindingKind::kLossWindowExceeded};
 const char* FindingKindName(FindingKind k);
 
 struct CellReport {
@@ -81,6 +87,11 @@ struct CheckInput {
   const std::vector<OpStatus>& status;  // parallel to ops
   const Rows& base;                     // rows before the first operation
   const Observation& observed;
+  // Bounded loss: seconds between each operation's acknowledgement and the
+  // crash (parallel to ops; ignored for unacknowledged ones), and the loss
+  // window the engine promises (< 0: no window promised).
+  const std::vector<double>* ack_age_s = nullptr;
+  double loss_window_s = -1;
 };
 
 // Runs every oracle on one crash state.

@@ -40,13 +40,15 @@ class Scenario {
 
   std::vector<Finding> Check(const Rows& rows, std::vector<OpStatus> status,
                              Observation::Outcome outcome =
-                                 Observation::Outcome::kOk) {
+                                 Observation::Outcome::kOk,
+                             const std::vector<double>* ages = nullptr,
+                             double window_s = -1) {
     Observation o;
     o.outcome = outcome;
     o.rows = rows;
     o.message = "boom";
     Rows base;
-    CheckInput in{schema_, ops_, status, base, o};
+    CheckInput in{schema_, ops_, status, base, o, ages, window_s};
     return CheckState(in);
   }
   std::vector<OpStatus> All(OpStatus s) const {
@@ -170,6 +172,23 @@ TEST(CheckTest, RecoveryOutcomesAreClassified) {
             std::vector<std::string>{"recovery_failure"});
   EXPECT_EQ(Kinds(s.Check({}, acked, Observation::Outcome::kReadFailed)),
             std::vector<std::string>{"corruption"});
+}
+
+TEST(CheckTest, BoundedLossFlagsOnlyLossesOlderThanTheWindow) {
+  Scenario s;
+  s.Signup("al");       // acknowledged 5 s before the crash
+  s.Login("al", "s1");  // acknowledged 0.5 s before the crash
+  std::vector<double> ages = {5.0, 0.5};
+  auto acked = s.All(OpStatus::kAcked);
+  // Both lost; the window of 1 s excuses only the recent one.
+  auto fs = s.Check(s.After(0), acked, Observation::Outcome::kOk, &ages, 1.0);
+  EXPECT_EQ(Kinds(fs), (std::vector<std::string>{"lost_commit",
+                                                 "loss_window_exceeded",
+                                                 "lost_commit"}));
+  EXPECT_NE(fs[1].summary.find("5.00 s"), std::string::npos) << fs[1].summary;
+  // No promised window: no bounded-loss findings at all.
+  EXPECT_EQ(Kinds(s.Check(s.After(0), acked, Observation::Outcome::kOk, &ages)),
+            (std::vector<std::string>{"lost_commit", "lost_commit"}));
 }
 
 TEST(CheckTest, FindingKeysIdentifyTheSameFindingAcrossStates) {

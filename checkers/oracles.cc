@@ -2,6 +2,8 @@
 // findings. See check.h for what each one promises.
 #include <string>
 
+#include <fmt/format.h>
+
 #include "checkers/cell_analysis.h"
 
 namespace crashlab {
@@ -30,6 +32,15 @@ void CheckDurability(const CheckInput& in, const CellAnalysis& a,
     f.cells = p.before;
     f.summary = OpLabel(in.ops[i]) + " was acknowledged but is lost: " +
                 Describe(p.before.front());
+    out->push_back(f);
+    if (in.loss_window_s < 0 || !in.ack_age_s) continue;
+    const double age = (*in.ack_age_s)[i];
+    if (age <= in.loss_window_s) continue;
+    f.kind = FindingKind::kLossWindowExceeded;
+    f.summary = fmt::format(
+        "{} was acknowledged {:.2f} s before the crash and lost; the engine "
+        "promises to lose at most the last {:.2f} s",
+        OpLabel(in.ops[i]), age, in.loss_window_s);
     out->push_back(std::move(f));
   }
 }

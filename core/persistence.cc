@@ -37,8 +37,53 @@ Result<std::vector<Model>> ParseModels(const std::string& list) {
   return out;
 }
 
+std::string CrashState::KindName() const {
+  return kind.empty() ? ModelName(model) : kind;
+}
+
 std::string CrashState::Id() const {
-  return std::string(ModelName(model)) + "@" + std::to_string(position);
+  return KindName() + "@" + std::to_string(position);
+}
+
+nlohmann::json CrashStateToJson(const CrashState& s) {
+  nlohmann::json torn = nlohmann::json::array();
+  for (const Tear& t : s.torn) {
+    torn.push_back({{"index", t.index},
+                    {"keep", t.keep},
+                    {"fill", static_cast<int>(t.fill)},
+                    {"garbage_seed", t.garbage_seed}});
+  }
+  return {{"id", s.Id()},       {"model", ModelName(s.model)},
+          {"kind", s.kind},     {"position", s.position},
+          {"dropped", s.dropped}, {"torn", torn}};
+}
+
+Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
+  CrashState s;
+  try {
+    CRASHLAB_ASSIGN_OR_RETURN(auto models,
+                              ParseModels(j.at("model").get<std::string>()));
+    s.model = models.front();
+    s.kind = j.value("kind", "");
+    s.position = j.at("position").get<size_t>();
+    s.dropped = j.at("dropped").get<std::vector<uint32_t>>();
+    for (const auto& t : j.at("torn")) {
+      Tear tear;
+      tear.index = t.at("index").get<uint32_t>();
+      tear.keep = t.at("keep").get<std::vector<std::pair<uint64_t, uint64_t>>>();
+      const int fill = t.value("fill", 0);
+      if (fill < 0 || fill > 2) return Status::BadInput("bad tear fill");
+      tear.fill = static_cast<Tear::Fill>(fill);
+      tear.garbage_seed = t.value("garbage_seed", uint64_t{0});
+      s.torn.push_back(std::move(tear));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::BadInput(std::string("bad crash state: ") + e.what());
+  }
+  if (!std::is_sorted(s.dropped.begin(), s.dropped.end())) {
+    return Status::BadInput("bad crash state: dropped records are not sorted");
+  }
+  return s;
 }
 
 bool ParseStateId(const std::string& id, Model* model, size_t* position) {

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs_image.h"
 #include "core/status.h"
 #include "core/trace.h"
@@ -56,11 +58,20 @@ struct CrashState {
   size_t position = 0;
   std::vector<uint32_t> dropped;  // sorted record indices < position
   std::vector<Tear> torn;         // partly persisted writes, sorted by index
+  // Names a state not derivable from (model, position) alone, such as a
+  // live power cut ("power") or a sampled state; "" = the model's name.
+  std::string kind;
 
-  // Stable name within a run, e.g. "drop-unsynced@812".
+  // Stable name within a run, e.g. "drop-unsynced@812" or "power@812".
   std::string Id() const;
+  // What produced it: the kind if set, else the model's name.
+  std::string KindName() const;
   bool operator==(const CrashState&) const = default;
 };
+
+// Exact serialisation, for states a run saves so replay can rebuild them.
+nlohmann::json CrashStateToJson(const CrashState& s);
+Result<CrashState> CrashStateFromJson(const nlohmann::json& j);
 
 // Parses an id made by CrashState::Id (model and position only).
 bool ParseStateId(const std::string& id, Model* model, size_t* position);

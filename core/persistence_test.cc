@@ -175,6 +175,18 @@ TEST(PersistenceTest, StateIdsRoundTrip) {
   EXPECT_FALSE(ParseStateId("prefix@1x", &m, &pos));
 }
 
+TEST(PersistenceTest, CrashStatesRoundTripThroughJson) {
+  CrashState s{Model::kDropUnsynced, 40, {3, 7, 9}, {}, "power"};
+  s.torn.push_back(Tear{.index = 12, .keep = {{0, 512}}, .fill = Tear::Fill::kZeros});
+  EXPECT_EQ(s.Id(), "power@40");
+  auto back = CrashStateFromJson(CrashStateToJson(s));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, s);
+  auto bad = CrashStateToJson(s);
+  bad["dropped"] = {9, 3};
+  EXPECT_FALSE(CrashStateFromJson(bad).ok());
+}
+
 TEST(PersistenceTest, ParseModelsRejectsUnknownNames) {
   EXPECT_TRUE(ParseModels("prefix,drop-unsynced").ok());
   auto bad = ParseModels("prefix,bogus");

@@ -51,6 +51,7 @@ class DriverSession : public Session {
 
   // The driver's pid (also its process group), for diagnostics and tests.
   pid_t pid() const { return client_->pid(); }
+  int process_group() const override { return done_ ? -1 : pid(); }
 
   // The schema is needed to read dumps; set by DriverEngine::Open.
   void set_schema(const Schema& schema) { schema_ = schema; }

@@ -82,6 +82,8 @@ class Session {
   virtual Status Close() = 0;
   // SIGKILL to the engine's process group; no cleanup of any kind.
   virtual void Kill() = 0;
+  // The engine's process group (what a crash kills), or -1 when none.
+  virtual int process_group() const = 0;
 };
 
 class Engine {
@@ -100,7 +102,12 @@ class Engine {
                                                 const Schema& schema) = 0;
   // Starts the engine on a crash image, reads everything back and stops.
   // Never fails: every way recovery can go wrong is a Recovery::Stage.
+  // It may change the image (journal rollback, checkpoints): give it a copy.
   virtual Recovery Recover(const std::string& dir, const Schema& schema) = 0;
+
+  // True when the engine runs as another user than crashlab, so a faultfs
+  // mount must allow other users (PostgreSQL refuses to run as root).
+  virtual bool runs_as_other_user() const { return false; }
 };
 
 // Where engines find their helper binaries, and how long they wait.

@@ -83,7 +83,9 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
       }
       const auto status = timeline_.StatusesAt(state.position);
       CheckInput in{schema_, ops_, status, base_rows_, it->second};
-      for (const Finding& f : CheckState(in)) findings->Add(f, state, hash);
+      const FindingContext where{ops_, status, state, hash, 0,
+                                 config_.run_dir};
+      for (const Finding& f : CheckState(in)) findings->Add(f, where);
       ++stats.states_checked;
 
       if (config_.progress && MonotonicMs() - last_progress_ms >= 2000) {

@@ -35,6 +35,7 @@ struct ExploreConfig {
   uint64_t max_states = 0;  // 0 = no limit
   double budget_s = 0;      // 0 = no limit
   std::string scratch_dir;  // where crash images are materialized
+  std::string run_dir;      // directory of trace.bin, for replay commands
   const std::atomic<bool>* interrupted = nullptr;
   bool progress = true;     // periodic progress lines on stderr
 };

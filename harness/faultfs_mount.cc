@@ -87,6 +87,13 @@ Result<std::unique_ptr<FaultfsMount>> FaultfsMount::Start(
                                    o.base_name, "--ready-fd",
                                    std::to_string(ready[1])};
   if (o.allow_other) argv.push_back("--allow-other");
+  if (!o.control_socket.empty()) {
+    argv.insert(argv.end(), {"--control-socket", o.control_socket});
+  }
+  if (!o.faults_path.empty()) {
+    argv.insert(argv.end(), {"--faults", o.faults_path, "--seed",
+                             std::to_string(o.seed)});
+  }
   auto mount = std::unique_ptr<FaultfsMount>(new FaultfsMount(o));
   auto daemon = Subprocess::Spawn({.argv = argv,
                                    .stderr_path = o.log_path,

@@ -11,6 +11,7 @@
 #ifndef CRASHLAB_HARNESS_FAULTFS_MOUNT_H_
 #define CRASHLAB_HARNESS_FAULTFS_MOUNT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,9 @@ struct MountOptions {
   std::string trace_path;   // trace file to create
   std::string base_name = "base";  // base image, relative to the trace
   std::string log_path;     // daemon stderr ("" = inherit)
+  std::string control_socket;  // --control-socket ("" = none)
+  std::string faults_path;     // --faults PLAN ("" = none)
+  uint64_t seed = 0;           // --seed, for fault rules
   bool allow_other = false;
   int ready_timeout_ms = 15000;
 };

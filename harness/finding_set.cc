@@ -6,17 +6,27 @@
 
 namespace crashlab {
 
-void FindingSet::Add(const Finding& f, const CrashState& state,
-                     const Hash128& image) {
+void FindingSet::Add(const Finding& f, const FindingContext& where) {
   auto [it, inserted] = entries_.try_emplace(f.Key());
   Entry& e = it->second;
-  if (inserted || state.dropped.size() < e.state.dropped.size()) {
+  if (inserted || where.state.dropped.size() < e.state.dropped.size()) {
     e.finding = f;
-    e.state = state;
-    e.image = image;
+    e.state = where.state;
+    e.image = where.image;
+    e.round = where.round;
+    e.run_dir = where.run_dir;
+    e.ops.clear();
+    for (uint64_t id : f.ops) {
+      for (size_t i = 0; i < where.ops.size(); ++i) {
+        if (where.ops[i].id != id) continue;
+        e.ops.push_back({id, where.ops[i].f, where.ops[i].args,
+                         OpStatusName(where.status[i])});
+        break;
+      }
+    }
   }
   ++e.states;
-  e.models.insert(ModelName(state.model));
+  e.models.insert(where.state.KindName());
 }
 
 std::map<std::string, uint64_t> FindingSet::CountByKind() const {
@@ -27,22 +37,17 @@ std::map<std::string, uint64_t> FindingSet::CountByKind() const {
 }
 
 std::vector<ReportFinding> FindingSet::ToReport(
-    const std::vector<LogicalOp>& ops, const Timeline& timeline, size_t limit,
-    const std::function<std::string(const std::string&, const std::string&)>&
-        replay) const {
+    size_t limit, const ReplayCommandFn& replay) const {
   std::vector<const Entry*> order;
   for (const auto& [key, e] : entries_) order.push_back(&e);
   std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
-    if (a->finding.kind != b->finding.kind) return a->finding.kind < b->finding.kind;
-    if (a->state.position != b->state.position) {
-      return a->state.position < b->state.position;
-    }
-    return a->finding.Key() < b->finding.Key();
+    return std::make_tuple(a->finding.kind, a->round, a->state.position,
+                           a->finding.Key()) <
+           std::make_tuple(b->finding.kind, b->round, b->state.position,
+                           b->finding.Key());
   });
   if (limit && order.size() > limit) order.resize(limit);
 
-  std::unordered_map<uint64_t, size_t> index;
-  for (size_t i = 0; i < ops.size(); ++i) index[ops[i].id] = i;
   std::vector<ReportFinding> out;
   for (const Entry* e : order) {
     ReportFinding r;
@@ -52,20 +57,18 @@ std::vector<ReportFinding> FindingSet::ToReport(
     r.explanation = ExplainKind(r.kind);
     r.cells = e->finding.cells;
     r.message = e->finding.message;
-    const auto status = timeline.StatusesAt(e->state.position);
-    for (uint64_t id : e->finding.ops) {
-      const LogicalOp& op = ops[index.at(id)];
-      r.ops.push_back({id, op.f, op.args, OpStatusName(status[index.at(id)])});
-    }
+    r.ops = e->ops;
+    r.round = e->round;
     r.state.id = e->state.Id();
-    r.state.model = ModelName(e->state.model);
+    r.state.model = e->state.KindName();
     r.state.position = e->state.position;
     r.state.dropped = ToRanges(e->state.dropped);
     r.state.dropped_count = e->state.dropped.size();
+    r.state.torn_count = e->state.torn.size();
     r.state.image_hash = e->image.ToHex();
     r.states_affected = e->states;
     r.models.assign(e->models.begin(), e->models.end());
-    r.replay = replay(r.state.id, r.id);
+    r.replay = replay(e->run_dir, r.state.id, r.id);
     out.push_back(std::move(r));
   }
   return out;

@@ -1,4 +1,4 @@
-// FindingSet: the distinct findings of a whole exploration.
+// FindingSet: the distinct findings of a whole run.
 //
 // The same finding (same kind, same operations: Finding::Key) shows up in
 // many crash states. The set keeps one entry per key with the number of
@@ -19,34 +19,45 @@
 #include "checkers/check.h"
 #include "core/hash.h"
 #include "core/persistence.h"
-#include "harness/timeline.h"
 #include "reports/report.h"
 
 namespace crashlab {
 
+// Where a finding was seen.
+struct FindingContext {
+  const std::vector<LogicalOp>& ops;     // the operations checked
+  const std::vector<OpStatus>& status;   // their status at the crash
+  const CrashState& state;
+  Hash128 image;
+  int round = 0;         // live runs: the crash round (1-based); 0 = none
+  std::string run_dir;   // directory holding the state's trace.bin
+};
+
+// Makes the replay command for (run_dir, state id, finding id).
+using ReplayCommandFn = std::function<std::string(
+    const std::string& run_dir, const std::string& state_id,
+    const std::string& finding_id)>;
+
 class FindingSet {
  public:
-  void Add(const Finding& f, const CrashState& state, const Hash128& image);
+  void Add(const Finding& f, const FindingContext& where);
 
   size_t size() const { return entries_.size(); }
   // Distinct findings per kind name (every kind present, 0 included).
   std::map<std::string, uint64_t> CountByKind() const;
-
-  // Report entries ordered by kind, then first crash position; at most
-  // `limit` (0 = all). `replay` makes the replay command for a state id
-  // and finding id.
-  std::vector<ReportFinding> ToReport(
-      const std::vector<LogicalOp>& ops, const Timeline& timeline,
-      size_t limit,
-      const std::function<std::string(const std::string& state_id,
-                                      const std::string& finding_id)>& replay)
-      const;
+  // Report entries ordered by kind, round, then crash position; at most
+  // `limit` (0 = all).
+  std::vector<ReportFinding> ToReport(size_t limit,
+                                      const ReplayCommandFn& replay) const;
 
  private:
   struct Entry {
     Finding finding;
+    std::vector<OpRef> ops;
     CrashState state;
     Hash128 image;
+    int round = 0;
+    std::string run_dir;
     uint64_t states = 0;
     std::set<std::string> models;
   };

@@ -55,7 +55,7 @@ int Usage(const std::string& msg) {
   return kExitUsage;
 }
 
-int Report(const Status& s) {
+int ReportStatus(const Status& s) {
   if (s.ok()) return kExitPass;
   std::fprintf(stderr, "crashlab: %s\n", s.message().c_str());
   return ExitCodeFor(s);
@@ -65,6 +65,10 @@ int RunMain(const std::vector<std::string>& args) {
   RunOptions o;
   std::vector<std::string> sets;
   std::string models = "prefix,drop-unsynced";
+  std::string tear = "none";
+  uint64_t at_op = 0;
+  int64_t at_time = -1;
+  std::string at_mark;
   po::options_description desc("crashlab run options");
   desc.add_options()
       ("help,h", "show these options")
@@ -73,8 +77,15 @@ int RunMain(const std::vector<std::string>& args) {
       ("workload", po::value(&o.workload)->default_value("auth"), "workload: auth")
       ("ops", po::value(&o.ops)->default_value(300), "logical operations to run")
       ("seed", po::value(&o.seed), "seed of every random choice (default: random, recorded)")
-      ("crash", po::value(&o.crash)->default_value("explore"), "crash mode: explore")
-      ("model", po::value(&models)->default_value(models), "persistence models, comma-separated")
+      ("crash", po::value(&o.crash)->default_value("explore"), "crash mode: explore, process, power")
+      ("model", po::value(&models)->default_value(models), "explore: persistence models, comma-separated")
+      ("rounds", po::value(&o.rounds)->default_value(10), "process/power: crashes per run")
+      ("random", "process/power: crash at a seeded random file operation of each round (default)")
+      ("at-op", po::value(&at_op), "process/power: crash while the N-th operation of each round runs")
+      ("at-time", po::value(&at_time), "process/power: crash MS milliseconds into each round")
+      ("at-mark", po::value(&at_mark), "process/power: crash right after this mark (e.g. ok:5)")
+      ("tear", po::value(&tear)->default_value(tear), "power: tear the last unsynced write: none, sector, page, byte")
+      ("faults", po::value(&o.faults_path), "fault plan (JSON or TOML; see README)")
       ("out", po::value(&o.out)->required(), "output directory (new or empty)")
       ("force", po::bool_switch(&o.force), "replace a previous crashlab run in --out")
       ("max-states", po::value(&o.max_states)->default_value(0), "stop after this many crash states (0: all)")
@@ -102,8 +113,29 @@ int RunMain(const std::vector<std::string>& args) {
     o.settings[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   auto parsed = ParseModels(models);
-  if (!parsed.ok()) return Report(parsed.status());
+  if (!parsed.ok()) return ReportStatus(parsed.status());
   o.models = *parsed;
+  auto tear_mode = ParseTear(tear);
+  if (!tear_mode.ok()) return ReportStatus(tear_mode.status());
+  o.tear = *tear_mode;
+  const int triggers = vm.count("random") + vm.count("at-op") +
+                       vm.count("at-time") + vm.count("at-mark");
+  if (triggers > 1) {
+    return Usage("choose one of --random, --at-op, --at-time, --at-mark");
+  }
+  if (vm.count("at-op")) {
+    if (at_op == 0) return Usage("--at-op counts from 1");
+    o.trigger = {Trigger::Kind::kAtOp, at_op};
+  } else if (vm.count("at-time")) {
+    if (at_time < 0) return Usage("--at-time takes milliseconds >= 0");
+    o.trigger = {Trigger::Kind::kAtTime, 0, at_time};
+  } else if (vm.count("at-mark")) {
+    o.trigger = {Trigger::Kind::kAtMark, 0, 0, at_mark};
+  }
+  if (o.crash == "explore" && (triggers > 0 || vm.count("rounds") > 0 && !vm["rounds"].defaulted())) {
+    return Usage("--rounds and crash triggers apply to --crash process or power");
+  }
+  if (!o.faults_path.empty()) o.faults_path = AbsolutePath(o.faults_path);
   if (!vm.count("seed")) o.seed = std::random_device{}() % 1000000;
   o.out = AbsolutePath(o.out);
   if (!o.scratch.empty()) o.scratch = AbsolutePath(o.scratch);
@@ -129,7 +161,7 @@ int ReplayMain(const std::vector<std::string>& args) {
     return Usage(std::string(e.what()) +
                  " (usage: crashlab replay OUT --state ID --to DIR)");
   }
-  return Report(Replay(out, state, to));
+  return ReportStatus(Replay(out, state, to));
 }
 
 int EnginesMain() {
@@ -179,7 +211,7 @@ int main(int argc, char** argv) {
     if (args.size() != 2 || args[0] != "dump") {
       return Usage("usage: crashlab trace dump FILE");
     }
-    return Report(DumpTrace(args[1]));
+    return ReportStatus(DumpTrace(args[1]));
   }
   return Usage("unknown command '" + cmd + "'\n" + kHelp);
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/files.h"
 #include "core/fs_image.h"
@@ -20,6 +21,29 @@ Status DamagedTrace(const std::string& path, const TraceTail& tail,
       path, tail.offset, tail.problem, good));
 }
 
+// The state a run saved under OUT/states/ID.json (live crashes, sampled
+// states), else the one (model, position) determine.
+Result<CrashState> LoadState(const Trace& trace, const std::string& out,
+                             const std::string& id) {
+  const std::string saved = JoinPath(out, "states/" + id + ".json");
+  if (PathExists(saved)) {
+    CRASHLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(saved));
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) return Status::BadInput(saved + " is not JSON");
+    auto s = CrashStateFromJson(j);
+    if (!s.ok()) return s.status().Annotate(saved);
+    return s;
+  }
+  Model model;
+  size_t position = 0;
+  if (!ParseStateId(id, &model, &position)) {
+    return Status::InvalidArgument(
+        "'" + id + "' is not a crash state id (expected MODEL@POSITION, "
+        "e.g. drop-unsynced@812, as shown in report.json)");
+  }
+  return StateAt(trace, model, position);
+}
+
 }  // namespace
 
 Status Replay(const std::string& out, const std::string& state_id,
@@ -29,14 +53,11 @@ Status Replay(const std::string& out, const std::string& state_id,
   if (!trace.tail.clean) {
     return DamagedTrace(trace_path, trace.tail, trace.records.size());
   }
-  Model model;
-  size_t position = 0;
-  if (!ParseStateId(state_id, &model, &position)) {
-    return Status::InvalidArgument(
-        "'" + state_id + "' is not a crash state id (expected MODEL@POSITION, "
-        "e.g. drop-unsynced@812, as shown in report.json)");
-  }
-  if (position < trace.first_op || position > trace.records.size()) {
+  CRASHLAB_ASSIGN_OR_RETURN(const CrashState state,
+                            LoadState(trace, out, state_id));
+  const size_t position = state.position;
+  if (position < trace.first_op || position > trace.records.size() ||
+      (!state.dropped.empty() && state.dropped.back() >= position)) {
     return Status::InvalidArgument(fmt::format(
         "crash position {} is outside this trace (positions {}..{})", position,
         trace.first_op, trace.records.size()));
@@ -47,15 +68,15 @@ Status Replay(const std::string& out, const std::string& state_id,
   }
   CRASHLAB_ASSIGN_OR_RETURN(
       FsImage base, FsImage::FromBase(trace, JoinPath(out, trace.base_dir)));
-  const CrashState state = StateAt(trace, model, position);
   ImageBuilder builder(trace, base);
   const FsImage& image = builder.Build(state);
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(to));
   CRASHLAB_RETURN_IF_ERROR(image.Materialize(to));
   fmt::print("rebuilt {} into {}\n", state.Id(), to);
   fmt::print("  {} trace records issued before the crash, {} of them not "
-             "persisted\n",
-             position - trace.first_op, state.dropped.size());
+             "persisted, {} persisted in part\n",
+             position - trace.first_op, state.dropped.size(),
+             state.torn.size());
   for (const auto& [name, data] : image.Files()) {
     fmt::print("  {} ({} bytes)\n", name, data.size());
   }

@@ -10,6 +10,8 @@
 #include "core/subprocess.h"
 #include "harness/explorer.h"
 #include "harness/faultfs_mount.h"
+#include "harness/live_run.h"
+#include "harness/run_report.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
 
@@ -20,12 +22,8 @@ namespace {
 // What a crashlab run writes into OUT; --force removes only these.
 constexpr const char* kOutputs[] = {"report.json", "report.json.tmp",
                                     "history.jsonl", "trace.bin", "base",
-                                    "logs", ".work", ".scratch", "replay"};
-
-struct Recording {
-  std::vector<LogicalOp> ops;
-  WorkloadStats stats;
-};
+                                    "logs", ".work", ".scratch", "replay",
+                                    "rounds"};
 
 class RunContext {
  public:
@@ -34,12 +32,10 @@ class RunContext {
 
  private:
   Status Prepare();
-  Result<Recording> RecordWorkload(const Schema& schema, AuthWorkload& wl);
+  Result<RunOutcome> Explore(FindingSet* findings);
+  Result<RunOutcome> Live(FindingSet* findings);
+  Result<RunOutcome> RecordWorkload(const Schema& schema, AuthWorkload& wl);
   Result<Rows> BaseRows(const FsImage& base, const Schema& schema);
-  Report BuildReport(const Recording& rec, const Trace& trace,
-                     const ExploreStats& stats, const FindingSet& findings,
-                     const Timeline& timeline, double seconds) const;
-  void PrintSummary(const Report& r) const;
   std::string Out(const std::string& name) const {
     return JoinPath(o_.out, name);
   }
@@ -53,18 +49,6 @@ class RunContext {
 int Fail(const Status& s) {
   std::fprintf(stderr, "crashlab: %s\n", s.message().c_str());
   return ExitCodeFor(s);
-}
-
-std::string ClaimKindName(DurabilityClaim::Kind k) {
-  switch (k) {
-    case DurabilityClaim::Kind::kNone:
-      return "none";
-    case DurabilityClaim::Kind::kWindow:
-      return "window";
-    case DurabilityClaim::Kind::kEveryAck:
-      return "every_ack";
-  }
-  return "none";
 }
 
 }  // namespace
@@ -97,12 +81,16 @@ Status RunContext::Prepare() {
     return Status::InvalidArgument("unknown workload '" + o_.workload +
                                    "' (known: auth)");
   }
-  if (o_.crash != "explore") {
-    return Status::InvalidArgument("crash mode '" + o_.crash +
-                                   "' is not available in this version "
-                                   "(available: explore)");
+  if (o_.crash != "explore" && o_.crash != "process" && o_.crash != "power") {
+    return Status::InvalidArgument("unknown crash mode '" + o_.crash +
+                                   "' (explore, process, power)");
   }
   if (o_.ops == 0) return Status::InvalidArgument("--ops must be at least 1");
+  if (o_.rounds < 1) return Status::InvalidArgument("--rounds must be at least 1");
+  if (!o_.faults_path.empty() && !PathExists(o_.faults_path)) {
+    return Status::InvalidArgument("fault plan " + o_.faults_path +
+                                   " does not exist");
+  }
   EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
   CRASHLAB_ASSIGN_OR_RETURN(engine_, MakeEngine(o_.engine, o_.settings, env));
   CRASHLAB_RETURN_IF_ERROR(CheckFuseAvailable());
@@ -123,8 +111,8 @@ Status RunContext::Prepare() {
   return MakeDirs(scratch_);
 }
 
-Result<Recording> RunContext::RecordWorkload(const Schema& schema,
-                                             AuthWorkload& workload) {
+Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
+                                              AuthWorkload& workload) {
   const std::string data = Out(".work/data"), mnt = Out(".work/mnt");
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(mnt));
@@ -142,13 +130,14 @@ Result<Recording> RunContext::RecordWorkload(const Schema& schema,
   mo.mount_point = mnt;
   mo.trace_path = Out("trace.bin");
   mo.log_path = Out("logs/faultfs.log");
+  mo.allow_other = engine_->runs_as_other_user();
   CRASHLAB_ASSIGN_OR_RETURN(auto mount, FaultfsMount::Start(mo));
   auto session = engine_->Open(mnt, schema);
   if (!session.ok()) {
     return Status::Infrastructure("the engine did not start on the uncrashed "
                                   "run: " + session.status().message());
   }
-  Recording rec;
+  RunOutcome rec;
   WorkloadRunner runner(
       workload, *history,
       [&](const std::string& label) { return mount->Mark(label); },
@@ -181,6 +170,76 @@ Result<Rows> RunContext::BaseRows(const FsImage& base, const Schema& schema) {
   return r.rows;
 }
 
+Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
+  AuthWorkload workload(o_.seed);
+  const Schema& schema = workload.schema();
+  CRASHLAB_ASSIGN_OR_RETURN(RunOutcome out, RecordWorkload(schema, workload));
+  CRASHLAB_ASSIGN_OR_RETURN(Trace trace, ReadTrace(Out("trace.bin")));
+  if (!trace.tail.clean) {
+    return Status::Infrastructure(
+        "the recorded trace is damaged at byte " +
+        std::to_string(trace.tail.offset) + ": " + trace.tail.problem);
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(FsImage base, FsImage::FromBase(trace, Out("base")));
+  CRASHLAB_ASSIGN_OR_RETURN(Rows base_rows, BaseRows(base, schema));
+  ExploreConfig config;
+  config.models = o_.models;
+  config.max_states = o_.max_states;
+  config.budget_s = o_.budget_s;
+  config.scratch_dir = scratch_;
+  config.interrupted = o_.interrupted;
+  config.run_dir = o_.out;
+  Explorer explorer(trace, base, *engine_, schema, out.ops, base_rows, config);
+  CRASHLAB_ASSIGN_OR_RETURN(ExploreStats stats, explorer.Run(findings));
+  out.trace_records = trace.records.size();
+  out.crash_states = stats.crash_states;
+  out.unique_images = stats.unique_images;
+  out.states_checked = stats.states_checked;
+  out.recoveries = stats.recoveries;
+  if (!stats.complete) {
+    out.complete = false;
+    out.stopped_because = stats.stopped_because;
+  } else if (!out.stats.stopped_because.empty()) {
+    out.stopped_because = out.stats.stopped_because;
+  }
+  return out;
+}
+
+Result<RunOutcome> RunContext::Live(FindingSet* findings) {
+  AuthWorkload workload(o_.seed);
+  CRASHLAB_ASSIGN_OR_RETURN(auto history,
+                            HistoryWriter::Create(Out("history.jsonl")));
+  LiveOptions lo;
+  lo.power = o_.crash == "power";
+  lo.rounds = o_.rounds;
+  lo.ops = o_.ops;
+  lo.trigger = o_.trigger;
+  lo.tear = o_.tear;
+  lo.faults_path = o_.faults_path;
+  lo.seed = o_.seed;
+  const DurabilityClaim claim = engine_->Claim();
+  if (claim.kind == DurabilityClaim::Kind::kWindow) lo.loss_window_s = claim.window_s;
+  lo.out = o_.out;
+  lo.scratch = scratch_;
+  lo.bin_dir = o_.bin_dir;
+  lo.interrupted = o_.interrupted;
+  LiveRun live(*engine_, workload, *history, lo);
+  CRASHLAB_ASSIGN_OR_RETURN(LiveResult result, live.Run(findings));
+  RunOutcome out;
+  out.ops = std::move(result.ops);
+  out.stats = result.stats;
+  out.rounds = std::move(result.rounds);
+  out.complete = result.complete;
+  out.stopped_because = result.stopped_because;
+  out.crash_states = out.rounds.size();
+  for (const RoundReport& r : out.rounds) {
+    out.trace_records += r.crash_position;
+    out.states_checked += r.recovered || r.findings > 0;
+  }
+  out.unique_images = out.recoveries = out.states_checked;
+  return out;
+}
+
 int RunContext::Execute() {
   const int64_t start_ms = MonotonicMs();
   Status prepared = Prepare();
@@ -188,128 +247,15 @@ int RunContext::Execute() {
   ScopedDir scratch_guard(scratch_);
   ScopedDir work_guard(Out(".work"));
   if (o_.keep_work) work_guard.Release();
-
-  AuthWorkload workload(o_.seed);
-  const Schema& schema = workload.schema();
-  auto rec = RecordWorkload(schema, workload);
-  if (!rec.ok()) return Fail(rec.status());
-  auto trace = ReadTrace(Out("trace.bin"));
-  if (!trace.ok()) return Fail(trace.status());
-  if (!trace->tail.clean) {
-    return Fail(Status::Infrastructure(
-        "the recorded trace is damaged at byte " +
-        std::to_string(trace->tail.offset) + ": " + trace->tail.problem));
-  }
-  auto base = FsImage::FromBase(*trace, Out("base"));
-  if (!base.ok()) return Fail(base.status());
-  auto base_rows = BaseRows(*base, schema);
-  if (!base_rows.ok()) return Fail(base_rows.status());
-
-  ExploreConfig config;
-  config.models = o_.models;
-  config.max_states = o_.max_states;
-  config.budget_s = o_.budget_s;
-  config.scratch_dir = scratch_;
-  config.interrupted = o_.interrupted;
-  Explorer explorer(*trace, *base, *engine_, schema, rec->ops, *base_rows,
-                    config);
   FindingSet findings;
-  auto stats = explorer.Run(&findings);
-  if (!stats.ok()) return Fail(stats.status());
-
-  Report report = BuildReport(*rec, *trace, *stats, findings,
-                              explorer.timeline(),
+  auto outcome = o_.crash == "explore" ? Explore(&findings) : Live(&findings);
+  if (!outcome.ok()) return Fail(outcome.status());
+  Report report = BuildReport(o_, *engine_, version_, *outcome, findings,
                               (MonotonicMs() - start_ms) / 1000.0);
   Status written = WriteReport(report, Out("report.json"));
   if (!written.ok()) return Fail(written);
-  PrintSummary(report);
+  PrintSummary(report, Out("report.json"));
   return report.ExitCode();
-}
-
-Report RunContext::BuildReport(const Recording& rec, const Trace& trace,
-                               const ExploreStats& stats,
-                               const FindingSet& findings,
-                               const Timeline& timeline,
-                               double seconds) const {
-  Report r;
-  r.tool_version = CRASHLAB_VERSION;
-  r.engine.name = engine_->name();
-  r.engine.version = version_;
-  r.engine.settings = engine_->settings();
-  const DurabilityClaim claim = engine_->Claim();
-  r.engine.claim_kind = ClaimKindName(claim.kind);
-  r.engine.claim_window_s = claim.window_s;
-  r.engine.claim_basis = claim.basis;
-  r.workload = {o_.workload, o_.ops, o_.seed, 1};
-  r.crash.mode = o_.crash;
-  for (Model m : o_.models) r.crash.models.push_back(ModelName(m));
-  r.seed = o_.seed;
-  r.trace = {"trace.bin", trace.records.size(), trace.base_dir};
-  auto& s = r.summary;
-  s.ops_invoked = rec.stats.invoked;
-  s.ops_acknowledged = rec.stats.ok;
-  s.ops_failed = rec.stats.failed;
-  s.ops_unknown = rec.stats.unknown;
-  s.crash_states = stats.crash_states;
-  s.unique_images = stats.unique_images;
-  s.states_checked = stats.states_checked;
-  s.recoveries = stats.recoveries;
-  s.by_kind = findings.CountByKind();
-  s.duration_s = seconds;
-  r.findings = findings.ToReport(
-      rec.ops, timeline, o_.max_findings,
-      [&](const std::string& state, const std::string& id) {
-        return "crashlab replay " + o_.out + " --state " + state + " --to " +
-               JoinPath(o_.out, "replay/" + id);
-      });
-  r.findings_omitted = findings.size() - r.findings.size();
-  if (findings.size() > 0) {
-    s.verdict = "fail";
-  } else if (!rec.stats.stopped_because.empty() && !rec.stats.interrupted) {
-    s.verdict = "error";
-    s.reason = rec.stats.stopped_because;
-  } else if (!stats.complete || rec.stats.interrupted) {
-    s.verdict = "incomplete";
-    s.reason = stats.complete ? rec.stats.stopped_because
-                              : stats.stopped_because;
-  } else {
-    s.verdict = "pass";
-  }
-  if (s.verdict == "fail" && !stats.complete) {
-    s.reason = "exploration stopped early (" + stats.stopped_because + ")";
-  }
-  return r;
-}
-
-void RunContext::PrintSummary(const Report& r) const {
-  std::string settings;
-  for (const auto& [k, v] : r.engine.settings) settings += " " + k + "=" + v;
-  const auto& s = r.summary;
-  fmt::print("crashlab {}: {} {}{}, workload {} ({} ops, seed {})\n",
-             r.tool_version, r.engine.name, r.engine.version, settings,
-             r.workload.name, r.workload.ops, r.seed);
-  fmt::print("  recorded {} trace records; {} ops acknowledged, {} failed, "
-             "{} unknown\n",
-             r.trace.records, s.ops_acknowledged, s.ops_failed, s.ops_unknown);
-  fmt::print("  explored {} of {} crash states ({}): {} unique images, {} "
-             "recoveries\n",
-             s.states_checked, s.crash_states, fmt::join(r.crash.models, ", "),
-             s.unique_images, s.recoveries);
-  std::string kinds;
-  for (const auto& [k, n] : s.by_kind) kinds += fmt::format(" {}={}", k, n);
-  fmt::print("  verdict: {}{}  findings:{}\n", s.verdict,
-             s.reason.empty() ? "" : " (" + s.reason + ")", kinds);
-  for (size_t i = 0; i < r.findings.size() && i < 5; ++i) {
-    const auto& f = r.findings[i];
-    fmt::print("    {} {}: {}\n      seen in {} crash states; replay: {}\n",
-               f.id, FindingKindName(f.kind), f.summary, f.states_affected,
-               f.replay);
-  }
-  if (r.findings.size() > 5) {
-    fmt::print("    ... {} more in the report\n",
-               r.findings.size() - 5 + r.findings_omitted);
-  }
-  fmt::print("  report: {}\n", Out("report.json"));
 }
 
 int Run(const RunOptions& options) { return RunContext(options).Execute(); }

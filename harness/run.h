@@ -17,6 +17,7 @@
 
 #include "core/persistence.h"
 #include "engines/engine.h"
+#include "harness/crash_plan.h"
 
 namespace crashlab {
 
@@ -26,8 +27,13 @@ struct RunOptions {
   std::string workload = "auth";
   uint64_t ops = 300;
   uint64_t seed = 0;
-  std::string crash = "explore";
+  std::string crash = "explore";  // explore | process | power
   std::vector<Model> models = {Model::kPrefix, Model::kDropUnsynced};
+  // Live modes (process, power).
+  int rounds = 10;
+  Trigger trigger;
+  TearGranularity tear = TearGranularity::kNone;
+  std::string faults_path;  // fault plan, "" = none
   std::string out;
   bool force = false;
   uint64_t max_states = 0;

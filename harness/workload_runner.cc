@@ -26,6 +26,11 @@ Status WorkloadRunner::Record(EventType type, const LogicalOp& op,
   return history_.Write(e);
 }
 
+Status WorkloadRunner::Mark(const std::string& label) {
+  CRASHLAB_RETURN_IF_ERROR(mark_(label));
+  return after_mark_ ? after_mark_(label) : Status::Ok();
+}
+
 Result<WorkloadStats> WorkloadRunner::Run(Session& session, uint64_t count,
                                           std::vector<LogicalOp>* ops) {
   WorkloadStats stats;
@@ -37,7 +42,7 @@ Result<WorkloadStats> WorkloadRunner::Run(Session& session, uint64_t count,
     }
     LogicalOp op = workload_.Next();
     CRASHLAB_RETURN_IF_ERROR(Record(EventType::kInvoke, op, ""));
-    CRASHLAB_RETURN_IF_ERROR(mark_(InvokeMark(op.id)));
+    CRASHLAB_RETURN_IF_ERROR(Mark(InvokeMark(op.id)));
     ++stats.invoked;
     const ApplyResult r = session.Apply(op);
     const char* mark = "ok";
@@ -54,7 +59,7 @@ Result<WorkloadStats> WorkloadRunner::Run(Session& session, uint64_t count,
       ++stats.ok;
     }
     CRASHLAB_RETURN_IF_ERROR(Record(type, op, r.error));
-    CRASHLAB_RETURN_IF_ERROR(mark_(CompletionMark(mark, op.id)));
+    CRASHLAB_RETURN_IF_ERROR(Mark(CompletionMark(mark, op.id)));
     workload_.Complete(op, type == EventType::kOk);
     ops->push_back(std::move(op));
     if (type == EventType::kInfo) {

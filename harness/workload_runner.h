@@ -26,6 +26,9 @@ struct WorkloadStats {
 };
 
 using MarkFn = std::function<Status(const std::string& label)>;
+// Called right after each mark is written (label as written), before the
+// runner goes on: where live crash triggers hook in.
+using AfterMarkFn = std::function<Status(const std::string& label)>;
 
 class WorkloadRunner {
  public:
@@ -33,6 +36,10 @@ class WorkloadRunner {
                  const std::atomic<bool>* interrupted)
       : workload_(workload), history_(history), mark_(std::move(mark)),
         interrupted_(interrupted), start_ms_(NowNs()) {}
+
+  void set_after_mark(AfterMarkFn fn) { after_mark_ = std::move(fn); }
+  // Nanoseconds since the runner was made (the history's clock).
+  uint64_t Elapsed() const { return NowNs() - start_ms_; }
 
   // Runs `count` operations on `session`, appending them to `ops`.
   // Stops early (and says why in the stats) if the engine stops answering
@@ -43,10 +50,12 @@ class WorkloadRunner {
  private:
   static uint64_t NowNs();
   Status Record(EventType type, const LogicalOp& op, const std::string& err);
+  Status Mark(const std::string& label);
 
   AuthWorkload& workload_;
   HistoryWriter& history_;
   MarkFn mark_;
+  AfterMarkFn after_mark_;
   const std::atomic<bool>* interrupted_;
   uint64_t start_ms_;
   uint64_t next_index_ = 0;

@@ -27,6 +27,7 @@ json StateJson(const StateRef& s) {
           {"position", s.position},
           {"dropped", ranges},
           {"dropped_count", s.dropped_count},
+          {"torn_count", s.torn_count},
           {"image_hash", s.image_hash}};
 }
 
@@ -38,6 +39,54 @@ bool KindFromName(const std::string& name, FindingKind* kind) {
     }
   }
   return false;
+}
+
+json RoundJson(const RoundReport& r) {
+  json faults = json::array();
+  for (const InjectedFault& f : r.faults) {
+    faults.push_back({{"rule", f.rule},
+                      {"action", f.action},
+                      {"op", f.op},
+                      {"path", f.path},
+                      {"trace_index", f.trace_index},
+                      {"during_op", f.during_op},
+                      {"reaction", f.reaction}});
+  }
+  return {{"round", r.round},
+          {"trigger", r.trigger},
+          {"crash_position", r.crash_position},
+          {"crash_at_s", r.crash_at_s},
+          {"killed_during_op", r.killed_during_op},
+          {"ops_acknowledged", r.ops_acknowledged},
+          {"recovered", r.recovered},
+          {"recovery_message", r.recovery_message},
+          {"state_id", r.state_id},
+          {"run_dir", r.run_dir},
+          {"findings", r.findings},
+          {"faults", faults},
+          {"at_rest", r.at_rest}};
+}
+
+RoundReport RoundFromJson(const json& j) {
+  RoundReport r;
+  r.round = j.at("round");
+  r.trigger = j.at("trigger");
+  r.crash_position = j.at("crash_position");
+  r.crash_at_s = j.at("crash_at_s");
+  r.killed_during_op = j.at("killed_during_op");
+  r.ops_acknowledged = j.at("ops_acknowledged");
+  r.recovered = j.at("recovered");
+  r.recovery_message = j.at("recovery_message");
+  r.state_id = j.at("state_id");
+  r.run_dir = j.at("run_dir");
+  r.findings = j.at("findings");
+  for (const json& f : j.at("faults")) {
+    r.faults.push_back({f.at("rule"), f.at("action"), f.at("op"), f.at("path"),
+                        f.at("trace_index"), f.at("during_op"),
+                        f.at("reaction")});
+  }
+  r.at_rest = j.at("at_rest").get<std::vector<std::string>>();
+  return r;
 }
 
 }  // namespace
@@ -76,6 +125,7 @@ json Report::ToJson() const {
                {"models", f.models},
                {"replay", f.replay}};
     if (!f.message.empty()) fj["message"] = f.message;
+    if (f.round > 0) fj["round"] = f.round;
     findings_json.push_back(std::move(fj));
   }
   json by_kind = json::object();
@@ -117,6 +167,12 @@ json Report::ToJson() const {
         {"duration_s", summary.duration_s}}},
       {"findings", findings_json},
   };
+  if (!rounds.empty()) {
+    json rounds_json = json::array();
+    for (const RoundReport& round : rounds) rounds_json.push_back(RoundJson(round));
+    j["rounds"] = rounds_json;
+  }
+  if (!faults_plan.empty()) j["faults"] = {{"plan", faults_plan}};
   return j;
 }
 
@@ -182,12 +238,18 @@ Result<Report> Report::FromJson(const json& j) {
         f.state.dropped.emplace_back(range.at(0), range.at(1));
       }
       f.state.dropped_count = st.at("dropped_count");
+      f.state.torn_count = st.value("torn_count", uint64_t{0});
+      f.round = fj.value("round", 0);
       f.state.image_hash = st.at("image_hash");
       f.states_affected = fj.at("states_affected");
       f.models = fj.at("models").get<std::vector<std::string>>();
       f.replay = fj.at("replay");
       r.findings.push_back(std::move(f));
     }
+    if (j.contains("rounds")) {
+      for (const json& round : j["rounds"]) r.rounds.push_back(RoundFromJson(round));
+    }
+    if (j.contains("faults")) r.faults_plan = j["faults"].at("plan");
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed report: ") + ex.what());
   }

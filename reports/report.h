@@ -40,6 +40,7 @@ struct StateRef {
   uint64_t position = 0;  // trace records before the crash
   std::vector<std::pair<uint64_t, uint64_t>> dropped;  // inclusive ranges
   uint64_t dropped_count = 0;
+  uint64_t torn_count = 0;  // writes that persisted only in part
   std::string image_hash;
 };
 
@@ -51,38 +52,66 @@ struct ReportFinding {
   std::vector<OpRef> ops;
   std::vector<CellReport> cells;
   std::string message;
-  StateRef state;                  // the first crash state showing it
+  StateRef state;                  // the simplest crash state showing it
+  int round = 0;                   // live runs: the crash round (1-based)
   uint64_t states_affected = 0;    // crash states showing it
   std::vector<std::string> models; // models under which it was seen
   std::string replay;              // command rebuilding `state`
 };
 
+// An injected fault and how the engine reacted to it.
+struct InjectedFault {
+  std::string rule, action, op, path;
+  uint64_t trace_index = 0;
+  uint64_t during_op = 0;  // operation in flight when it fired (0: none)
+  // returned_error | acknowledged_anyway | retried | crashed |
+  // killed_by_fault | between_operations
+  std::string reaction;
+};
+
+// One crash of a live run (process or power mode).
+struct RoundReport {
+  int round = 0;
+  std::string trigger;          // what caused the crash, in words
+  uint64_t crash_position = 0;  // trace records before the crash
+  double crash_at_s = 0;        // seconds into the round
+  uint64_t killed_during_op = 0;  // operation in flight (0: between ops)
+  uint64_t ops_acknowledged = 0;  // in this round, before the crash
+  bool recovered = false;       // the engine started again afterwards
+  std::string recovery_message;
+  std::string state_id;         // crash state to replay
+  std::string run_dir;          // its trace.bin and base/
+  uint64_t findings = 0;        // findings this crash showed
+  std::vector<InjectedFault> faults;
+  std::vector<std::string> at_rest;  // corruptions applied before restart
+};
+
 struct Report {
   std::string tool_version;
-  struct {
+  struct EngineInfo {
     std::string name, version;
     std::map<std::string, std::string> settings;
     std::string claim_kind;  // none | window | every_ack
     double claim_window_s = 0;
     std::string claim_basis;
   } engine;
-  struct {
+  struct Workload {
     std::string name;
     uint64_t ops = 0;
     uint64_t seed = 0;
     uint64_t clients = 1;
   } workload;
-  struct {
+  struct Crash {
     std::string mode;  // explore | process | power
     std::vector<std::string> models;
   } crash;
   uint64_t seed = 0;
-  struct {
+  struct TraceInfo {
     std::string path;
     uint64_t records = 0;
     std::string base;
   } trace;
-  struct {
+  struct Summary {
     std::string verdict;  // pass | fail | incomplete | error
     std::string reason;   // why incomplete or error
     uint64_t ops_invoked = 0, ops_acknowledged = 0, ops_failed = 0,
@@ -94,6 +123,8 @@ struct Report {
   } summary;
   std::vector<ReportFinding> findings;
   uint64_t findings_omitted = 0;  // beyond the report's finding limit
+  std::vector<RoundReport> rounds;  // live runs only
+  std::string faults_plan;          // --faults, if given
 
   nlohmann::json ToJson() const;
   static Result<Report> FromJson(const nlohmann::json& j);

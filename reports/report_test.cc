@@ -36,7 +36,8 @@ Report Sample() {
   f.ops = {{5, "login", {{"username", "user-1"}}, "acknowledged"}};
   f.cells = {{{"sessions", "s-5", ""}, true, false}};
   f.state = {"drop-unsynced@812", "drop-unsynced", 812, {{40, 41}, {50, 50}},
-             3, "0123456789abcdef0123456789abcdef"};
+             3, 1, "0123456789abcdef0123456789abcdef"};
+  f.round = 2;
   f.states_affected = 17;
   f.models = {"drop-unsynced"};
   f.replay = "crashlab replay out --state drop-unsynced@812 --to /tmp/x";

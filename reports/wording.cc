@@ -30,6 +30,12 @@ std::string ExplainKind(FindingKind kind) {
              "down until someone repairs or restores the data by hand. "
              "Check whether the engine ships a repair tool and whether its "
              "files are written in a crash-safe order.";
+    case FindingKind::kLossWindowExceeded:
+      return "The engine promises that a crash loses at most the writes "
+             "acknowledged in its last few seconds (its flush window), but "
+             "this operation was acknowledged earlier than that and was "
+             "still lost. Whatever you sized around that window (how long a "
+             "password change or a lockout may be forgotten) does not hold.";
   }
   return "";
 }

@@ -1,0 +1,43 @@
+// EngineDef: how an engine plugs into the registry (engines/registry.cc).
+//
+// Each engine lives in its own file and exports one function returning its
+// EngineDef; the registry lists them. `info` describes the engine, its
+// settings and whether it can run on this machine; `make` builds it from
+// settings already validated against `info.settings` (defaults filled in).
+#ifndef CRASHLAB_ENGINES_ENGINE_DEF_H_
+#define CRASHLAB_ENGINES_ENGINE_DEF_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engines/engine.h"
+
+namespace crashlab {
+
+struct EngineDef {
+  std::function<EngineInfo(const EngineEnv& env)> info;
+  std::function<Result<std::unique_ptr<Engine>>(
+      const EngineInfo& info, const Settings& resolved, const EngineEnv& env)>
+      make;
+};
+
+// Every setting of `info`, from `given` or its default; InvalidArgument
+// naming what is allowed for anything unknown or not allowed.
+Result<Settings> ResolveSettings(const EngineInfo& info,
+                                 const Settings& given);
+
+// "a, b, c"
+std::string JoinNames(const std::vector<std::string>& names);
+
+// True when `program` is an executable file, or is found on $PATH.
+bool ProgramAvailable(const std::string& program, std::string* found);
+
+// The engines, one per file.
+EngineDef SqliteEngineDef();
+EngineDef ExternalEngineDef();
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_ENGINES_ENGINE_DEF_H_

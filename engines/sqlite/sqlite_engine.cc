@@ -1,0 +1,110 @@
+// SQLite through crashlab-driver-sqlite (engines/sqlite/sqlite_driver.cc).
+#include <unistd.h>
+
+#include "core/files.h"
+#include "engines/driver_engine.h"
+#include "engines/engine_def.h"
+
+namespace crashlab {
+
+namespace {
+
+constexpr char kSqliteDriver[] = "crashlab-driver-sqlite";
+
+std::vector<SettingSpec> SqliteSettings() {
+  return {
+      {"journal_mode",
+       "delete",
+       {"delete", "truncate", "persist", "wal"},
+       "PRAGMA journal_mode: how SQLite makes commits atomic (rollback "
+       "journal deleted/truncated/kept, or write-ahead log)"},
+      {"synchronous",
+       "full",
+       {"off", "normal", "full", "extra"},
+       "PRAGMA synchronous: how often SQLite calls fsync"},
+  };
+}
+
+EngineInfo SqliteInfo(const EngineEnv& env) {
+  EngineInfo info{"sqlite",
+                  "SQLite (system libsqlite3) through " +
+                      std::string(kSqliteDriver) + "; DIR/auth.db",
+                  SqliteSettings()};
+  const std::string path = JoinPath(env.bin_dir, kSqliteDriver);
+  info.available = !env.bin_dir.empty() && ::access(path.c_str(), X_OK) == 0;
+  info.availability = info.available
+                          ? "driver " + path
+                          : "driver not found at " + path +
+                                " (build the target " + kSqliteDriver + ")";
+  return info;
+}
+
+// SQLite's durability, in the words of its documentation
+// (https://www.sqlite.org/pragma.html#pragma_synchronous, wal.html).
+DurabilityClaim SqliteClaim(const Settings& s) {
+  using Kind = DurabilityClaim::Kind;
+  const std::string& sync = s.at("synchronous");
+  const bool wal = s.at("journal_mode") == "wal";
+  if (sync == "off") {
+    return {Kind::kNone, 0,
+            "SQLite, PRAGMA synchronous: with synchronous OFF, SQLite "
+            "continues without syncing as soon as it has handed data off to "
+            "the operating system; the database might become corrupted if "
+            "the operating system crashes or the computer loses power"};
+  }
+  if (sync == "normal" && wal) {
+    return {Kind::kNone, 0,
+            "SQLite, PRAGMA synchronous: WAL mode is always consistent with "
+            "synchronous=NORMAL, but a transaction committed in WAL mode with "
+            "synchronous=NORMAL might roll back following a power loss or "
+            "system crash (it is durable across application crashes)"};
+  }
+  if (sync == "normal") {
+    return {Kind::kNone, 0,
+            "SQLite, PRAGMA synchronous: with NORMAL, SQLite syncs at the "
+            "most critical moments but less often than in FULL mode; there "
+            "is a very small chance that a power failure at the wrong time "
+            "could corrupt the database with a rollback journal"};
+  }
+  if (sync == "extra") {
+    return {Kind::kEveryAck, 0,
+            "SQLite, PRAGMA synchronous: EXTRA is like FULL with the "
+            "addition that the directory containing a rollback journal is "
+            "synced after that journal is unlinked to commit a transaction "
+            "in DELETE mode"};
+  }
+  if (wal) {
+    return {Kind::kEveryAck, 0,
+            "SQLite, WAL: with synchronous=FULL in WAL mode, an additional "
+            "sync of the WAL file happens after each transaction commit"};
+  }
+  return {Kind::kEveryAck, 0,
+          "SQLite, PRAGMA synchronous: FULL ensures all content is safely "
+          "written to the disk surface before continuing; but SQLite "
+          "documents that only EXTRA also syncs the directory after the "
+          "rollback journal is unlinked to commit in DELETE mode (\"EXTRA "
+          "provides additional durability if the commit is followed closely "
+          "by a power loss\"), so with journal_mode=delete a commit "
+          "acknowledged just before a power loss may roll back"};
+}
+
+}  // namespace
+
+EngineDef SqliteEngineDef() {
+  EngineDef def;
+  def.info = SqliteInfo;
+  def.make = [](const EngineInfo& info, const Settings& resolved,
+                const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
+    DriverEngineConfig config;
+    config.name = info.name;
+    config.settings = resolved;
+    config.env = env;
+    config.argv = {JoinPath(env.bin_dir, kSqliteDriver)};
+    config.driver_settings = resolved;
+    config.claim = SqliteClaim(resolved);
+    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
+  };
+  return def;
+}
+
+}  // namespace crashlab

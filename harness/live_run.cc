@@ -1,0 +1,386 @@
+#include "harness/live_run.h"
+
+#include <condition_variable>
+#include <optional>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/files.h"
+#include "core/persistence.h"
+#include "core/subprocess.h"
+#include "harness/control_client.h"
+#include "harness/faultfs_mount.h"
+#include "harness/timeline.h"
+
+namespace crashlab {
+
+namespace {
+
+// Sends "crash" to faultfs after a delay unless cancelled first. Uses its
+// own connection: the round's ControlClient belongs to the round's thread.
+class CrashTimer {
+ public:
+  CrashTimer(const std::string& socket, int64_t after_ms) {
+    thread_ = std::thread([this, socket, after_ms] {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::milliseconds(after_ms),
+                       [this] { return cancelled_; })) {
+        return;
+      }
+      auto client = ControlClient::Connect(socket);
+      if (client.ok()) (void)(*client)->Call({{"cmd", "crash"}});
+    });
+  }
+  ~CrashTimer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool cancelled_ = false;
+  std::thread thread_;
+};
+
+std::string RoundDir(const std::string& out, int r) {
+  return fmt::format("{}/rounds/{:03d}", out, r);
+}
+
+// Seconds on faultfs's clock at which the engine was killed: the kill or
+// crash fault record, else the last record.
+uint64_t CrashTimeNs(const Trace& trace) {
+  for (size_t i = trace.records.size(); i-- > trace.first_op;) {
+    const Record& r = trace.records[i];
+    if (r.op == Op::kFault && (r.data.find("\"kill\"") != std::string::npos ||
+                               r.data.find("\"crash\"") != std::string::npos ||
+                               r.data.find("\"torn") != std::string::npos)) {
+      return r.time_ns;
+    }
+  }
+  return trace.records.empty() ? 0 : trace.records.back().time_ns;
+}
+
+// Seconds between each operation's acknowledgement and `crash_ns`.
+std::vector<double> AckAges(const Trace& trace,
+                            const std::vector<LogicalOp>& ops,
+                            uint64_t crash_ns) {
+  std::vector<double> ages(ops.size(), -1);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const std::string label = CompletionMark("ok", ops[i].id);
+    for (size_t k = trace.first_op; k < trace.records.size(); ++k) {
+      const Record& r = trace.records[k];
+      if (r.op == Op::kMark && r.data == label) {
+        ages[i] = (crash_ns > r.time_ns ? crash_ns - r.time_ns : 0) / 1e9;
+        break;
+      }
+    }
+  }
+  return ages;
+}
+
+void Accumulate(const WorkloadStats& s, WorkloadStats* total) {
+  total->invoked += s.invoked;
+  total->ok += s.ok;
+  total->failed += s.failed;
+  total->unknown += s.unknown;
+}
+
+}  // namespace
+
+struct LiveRun::Round {
+  int number = 0;
+  std::string dir;
+  std::unique_ptr<FaultfsMount> mount;
+  std::unique_ptr<ControlClient> control;
+  std::unique_ptr<Session> session;
+  Status open_status;
+  std::string trigger;  // set when the crash was not the planned one
+
+  ~Round() {
+    if (session) session->Kill();
+    session.reset();
+    control.reset();
+    if (mount) (void)mount->Stop();
+  }
+};
+
+struct LiveRun::PendingCheck {
+  int round = 0;
+  std::string dir;
+  std::vector<LogicalOp> ops;
+  std::vector<OpStatus> status;
+  std::vector<double> ack_age_s;
+  Rows base;
+  CrashState state;
+  Hash128 image;
+};
+
+LiveRun::LiveRun(Engine& engine, AuthWorkload& workload,
+                 HistoryWriter& history, LiveOptions options)
+    : engine_(engine), workload_(workload), history_(history),
+      o_(std::move(options)), rng_(Rng(o_.seed).Fork("live")) {}
+
+LiveRun::~LiveRun() = default;
+
+Result<std::unique_ptr<LiveRun::Round>> LiveRun::StartRound(int r,
+                                                            bool with_faults) {
+  auto round = std::make_unique<Round>();
+  round->number = r;
+  round->dir = RoundDir(o_.out, r);
+  const std::string data = JoinPath(o_.out, ".work/data");
+  CRASHLAB_RETURN_IF_ERROR(MakeDirs(round->dir));
+  CRASHLAB_RETURN_IF_ERROR(CopyTree(data, JoinPath(round->dir, "base")));
+  MountOptions mo;
+  mo.faultfs_bin = JoinPath(o_.bin_dir, "crashlab-faultfs");
+  mo.backing = data;
+  mo.mount_point = JoinPath(o_.out, ".work/mnt");
+  mo.trace_path = JoinPath(round->dir, "trace.bin");
+  mo.log_path = JoinPath(round->dir, "faultfs.log");
+  mo.control_socket = JoinPath(o_.scratch, "ctl.sock");
+  mo.allow_other = engine_.runs_as_other_user();
+  if (with_faults) mo.faults_path = o_.faults_path;
+  mo.seed = o_.seed + r;
+  (void)RemoveTree(mo.control_socket);
+  CRASHLAB_ASSIGN_OR_RETURN(round->mount, FaultfsMount::Start(mo));
+  CRASHLAB_ASSIGN_OR_RETURN(round->control,
+                            ControlClient::Connect(mo.control_socket));
+  auto session = engine_.Open(mo.mount_point, workload_.schema());
+  if (session.ok()) {
+    round->session = std::move(session).value();
+  } else {
+    round->open_status = session.status();
+  }
+  return round;
+}
+
+void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
+                         FindingSet* findings, RoundReport* report) {
+  CheckInput in{workload_.schema(), crash.ops,  crash.status,
+                crash.base,         seen,       &crash.ack_age_s,
+                o_.loss_window_s};
+  const std::vector<Finding> found = CheckState(in);
+  report->recovered = seen.outcome == Observation::Outcome::kOk;
+  report->recovery_message = seen.message;
+  report->findings = found.size();
+  const FindingContext where{crash.ops,   crash.status, crash.state,
+                             crash.image, crash.round,  crash.dir};
+  for (const Finding& f : found) findings->Add(f, where);
+}
+
+Status LiveRun::RunRoundWorkload(Round& round, const RoundPlan& plan,
+                                 std::vector<LogicalOp>* ops) {
+  uint64_t invoked_in_round = 0;
+  runner_->set_after_mark([&](const std::string& label) -> Status {
+    if (label.rfind("invoke:", 0) == 0 && ++invoked_in_round == plan.kill_op) {
+      return round.control
+          ->Call({{"cmd", "kill-at"}, {"after_ops", plan.after_fs_ops}})
+          .status();
+    }
+    if (!plan.at_mark.empty() && label == plan.at_mark) {
+      return round.control->Call({{"cmd", "crash"}}).status();
+    }
+    return Status::Ok();
+  });
+  std::unique_ptr<CrashTimer> timer;
+  if (plan.at_ms >= 0) {
+    timer = std::make_unique<CrashTimer>(JoinPath(o_.scratch, "ctl.sock"),
+                                         plan.at_ms);
+  }
+  uint64_t remaining = plan.ops;
+  bool killed = false;
+  while (remaining > 0 && !killed) {
+    if (o_.interrupted && o_.interrupted->load()) break;
+    CRASHLAB_ASSIGN_OR_RETURN(WorkloadStats stats,
+                              runner_->Run(*round.session, remaining, ops));
+    Accumulate(stats, &result_.stats);
+    remaining -= std::min(remaining, stats.invoked);
+    if (stats.stopped_because.empty()) continue;
+    CRASHLAB_ASSIGN_OR_RETURN(auto status,
+                              round.control->Call({{"cmd", "status"}}));
+    killed = status.value("killed", false);
+    if (killed) break;
+    const int pg = round.session->process_group();
+    if (pg <= 0 || !ProcessAlive(pg)) {
+      round.trigger = "the engine died by itself: " + stats.stopped_because;
+      killed = true;
+      break;
+    }
+    // The engine answered "unknown" but lives on: learn what it holds.
+    auto rows = round.session->Dump();
+    if (!rows.ok()) return rows.status().Annotate("reading back after an error");
+    workload_.Rebase(*rows);
+  }
+  timer.reset();
+  runner_->set_after_mark(nullptr);
+  if (!killed) {
+    CRASHLAB_ASSIGN_OR_RETURN(auto status,
+                              round.control->Call({{"cmd", "status"}}));
+    if (!status.value("killed", false)) {
+      (void)round.control->Call({{"cmd", "disarm"}});
+      CRASHLAB_RETURN_IF_ERROR(round.control->Call({{"cmd", "crash"}}).status());
+      if (plan.kill_op == 0 && plan.at_ms < 0 && plan.at_mark.empty()) {
+        round.trigger = "after the round's last operation";
+      } else if (round.trigger.empty()) {
+        round.trigger = plan.Describe() +
+                        " (not reached: crashed after the round's last "
+                        "operation)";
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<LiveRun::PendingCheck> LiveRun::Crash(Round& round,
+                                             const RoundPlan& plan,
+                                             std::vector<LogicalOp> ops,
+                                             Rows base, RoundReport* report) {
+  round.session.reset();  // killed already; reaps the driver
+  round.control.reset();
+  CRASHLAB_RETURN_IF_ERROR(round.mount->Stop());
+  round.mount.reset();
+  CRASHLAB_ASSIGN_OR_RETURN(Trace trace,
+                            ReadTrace(JoinPath(round.dir, "trace.bin")));
+  if (!trace.tail.clean) {
+    return Status::Infrastructure("round trace damaged: " + trace.tail.problem);
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(
+      FsImage base_image,
+      FsImage::FromBase(trace, JoinPath(round.dir, "base")));
+  const size_t pos = trace.records.size();
+  CrashState state = o_.power ? StateAt(trace, Model::kDropUnsynced, pos)
+                              : CrashState{Model::kPrefix, pos, {}, {}};
+  state.kind = o_.power ? "power" : "process";
+  std::string tear;
+  if (o_.power) tear = TearLastWrite(trace, o_.tear, rng_, &state);
+  ImageBuilder builder(trace, base_image);
+  const FsImage& image = builder.Build(state);
+  const std::string states = JoinPath(round.dir, "states");
+  CRASHLAB_RETURN_IF_ERROR(MakeDirs(states));
+  CRASHLAB_RETURN_IF_ERROR(
+      WriteStringToFile(JoinPath(states, state.Id() + ".json"),
+                        CrashStateToJson(state).dump(1)));
+  if (o_.power) {
+    // The power cut: the data directory becomes what the disk would hold.
+    const std::string data = JoinPath(o_.out, ".work/data");
+    CRASHLAB_RETURN_IF_ERROR(RemoveTree(data));
+    CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
+    CRASHLAB_RETURN_IF_ERROR(image.Materialize(data));
+  }
+
+  PendingCheck c;
+  c.round = round.number;
+  c.dir = round.dir;
+  c.status = Timeline(trace, ops).StatusesAt(pos);
+  const uint64_t crash_ns = CrashTimeNs(trace);
+  c.ack_age_s = AckAges(trace, ops, crash_ns);
+  c.state = state;
+  c.image = image.ContentHash();
+  c.base = std::move(base);
+
+  report->round = round.number;
+  report->trigger = round.trigger.empty() ? plan.Describe() : round.trigger;
+  if (!tear.empty()) report->trigger += "; " + tear;
+  report->crash_position = pos;
+  report->crash_at_s = crash_ns / 1e9;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (c.status[i] == OpStatus::kAcked) ++report->ops_acknowledged;
+    if (c.status[i] == OpStatus::kInFlight) report->killed_during_op = ops[i].id;
+  }
+  report->state_id = state.Id();
+  report->run_dir = round.dir;
+  report->faults = ClassifyFaults(trace, ops);
+  c.ops = std::move(ops);
+  return c;
+}
+
+Result<LiveResult> LiveRun::Run(FindingSet* findings) {
+  const std::string data = JoinPath(o_.out, ".work/data");
+  CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
+  CRASHLAB_RETURN_IF_ERROR(MakeDirs(JoinPath(o_.out, ".work/mnt")));
+  Status init = engine_.Init(data, workload_.schema());
+  if (!init.ok()) {
+    return Status::Infrastructure("the engine could not create its data "
+                                  "directory: " + init.message());
+  }
+  CRASHLAB_RETURN_IF_ERROR(CopyTree(data, JoinPath(o_.out, "base")));
+  Round* current = nullptr;
+  runner_ = std::make_unique<WorkloadRunner>(
+      workload_, history_,
+      [&current](const std::string& label) {
+        return current->mount->Mark(label);
+      },
+      o_.interrupted);
+  const std::vector<RoundPlan> plans =
+      PlanRounds(o_.trigger, o_.ops, o_.rounds, rng_);
+  std::optional<PendingCheck> pending;
+  for (int r = 1; r <= o_.rounds + 1; ++r) {
+    const bool interrupted = o_.interrupted && o_.interrupted->load();
+    const bool last = r == o_.rounds + 1 || interrupted;
+    CRASHLAB_ASSIGN_OR_RETURN(auto round, StartRound(r, !last));
+    current = round.get();
+    if (!round->session) {
+      if (!pending) {
+        return Status::Infrastructure("the engine did not start on the "
+                                      "uncrashed run: " +
+                                      round->open_status.message());
+      }
+      Observation refused{Observation::Outcome::kRefused,
+                          round->open_status.message()};
+      CheckCrash(*pending, refused, findings, &result_.rounds.back());
+      result_.complete = false;
+      result_.stopped_because = fmt::format(
+          "the engine did not recover from the crash of round {}", r - 1);
+      break;
+    }
+    auto rows = round->session->Dump();
+    if (pending) {
+      Observation seen;
+      if (rows.ok()) {
+        seen.rows = *rows;
+      } else {
+        seen.outcome = Observation::Outcome::kReadFailed;
+        seen.message = rows.status().message();
+      }
+      CheckCrash(*pending, seen, findings, &result_.rounds.back());
+      pending.reset();
+    }
+    if (!rows.ok()) {
+      result_.complete = false;
+      result_.stopped_because = "reading back failed: " + rows.status().message();
+      break;
+    }
+    if (last) {
+      CRASHLAB_RETURN_IF_ERROR(round->session->Close());
+      round->session.reset();
+      if (interrupted) {
+        result_.complete = false;
+        result_.stopped_because = "interrupted";
+      }
+      break;
+    }
+    workload_.Rebase(*rows);
+    CRASHLAB_RETURN_IF_ERROR(
+        round->control
+            ->Call({{"cmd", "target"}, {"pgid", round->session->process_group()}})
+            .status());
+    std::vector<LogicalOp> ops;
+    CRASHLAB_RETURN_IF_ERROR(RunRoundWorkload(*round, plans[r - 1], &ops));
+    result_.ops.insert(result_.ops.end(), ops.begin(), ops.end());
+    RoundReport report;
+    CRASHLAB_ASSIGN_OR_RETURN(
+        PendingCheck c,
+        Crash(*round, plans[r - 1], std::move(ops), *rows, &report));
+    pending = std::move(c);
+    result_.rounds.push_back(std::move(report));
+  }
+  return std::move(result_);
+}
+
+}  // namespace crashlab

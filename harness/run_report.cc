@@ -1,0 +1,126 @@
+#include "harness/run_report.h"
+
+#include <fmt/format.h>
+
+#include "core/files.h"
+
+namespace crashlab {
+
+std::string ClaimKindName(DurabilityClaim::Kind k) {
+  switch (k) {
+    case DurabilityClaim::Kind::kNone:
+      return "none";
+    case DurabilityClaim::Kind::kWindow:
+      return "window";
+    case DurabilityClaim::Kind::kEveryAck:
+      return "every_ack";
+  }
+  return "none";
+}
+
+namespace {
+
+void SetVerdict(const RunOutcome& outcome, size_t findings,
+                Report::Summary* s) {
+  const bool stopped = !outcome.stopped_because.empty();
+  if (findings > 0) {
+    s->verdict = "fail";
+    if (!outcome.complete) s->reason = "stopped early: " + outcome.stopped_because;
+  } else if (outcome.stats.interrupted || !outcome.complete) {
+    s->verdict = "incomplete";
+    s->reason = outcome.stopped_because;
+  } else if (stopped) {
+    s->verdict = "error";
+    s->reason = outcome.stopped_because;
+  } else {
+    s->verdict = "pass";
+  }
+}
+
+}  // namespace
+
+Report BuildReport(const RunOptions& o, Engine& engine,
+                   const std::string& version, const RunOutcome& outcome,
+                   const FindingSet& findings, double seconds) {
+  Report r;
+  r.tool_version = CRASHLAB_VERSION;
+  r.engine.name = engine.name();
+  r.engine.version = version;
+  r.engine.settings = engine.settings();
+  const DurabilityClaim claim = engine.Claim();
+  r.engine.claim_kind = ClaimKindName(claim.kind);
+  r.engine.claim_window_s = claim.window_s;
+  r.engine.claim_basis = claim.basis;
+  r.workload = {o.workload, o.ops, o.seed, 1};
+  r.crash.mode = o.crash;
+  if (o.crash == "explore") {
+    for (Model m : o.models) r.crash.models.push_back(ModelName(m));
+  } else {
+    r.crash.models.push_back(o.crash);
+  }
+  r.seed = o.seed;
+  r.trace = {o.crash == "explore" ? "trace.bin" : "rounds/NNN/trace.bin",
+             outcome.trace_records, "base"};
+  auto& s = r.summary;
+  s.ops_invoked = outcome.stats.invoked;
+  s.ops_acknowledged = outcome.stats.ok;
+  s.ops_failed = outcome.stats.failed;
+  s.ops_unknown = outcome.stats.unknown;
+  s.crash_states = outcome.crash_states;
+  s.unique_images = outcome.unique_images;
+  s.states_checked = outcome.states_checked;
+  s.recoveries = outcome.recoveries;
+  s.by_kind = findings.CountByKind();
+  s.duration_s = seconds;
+  r.findings = findings.ToReport(
+      o.max_findings, [&](const std::string& dir, const std::string& state,
+                          const std::string& id) {
+        return "crashlab replay " + dir + " --state " + state + " --to " +
+               JoinPath(o.out, "replay/" + id);
+      });
+  r.findings_omitted = findings.size() - r.findings.size();
+  r.rounds = outcome.rounds;
+  r.faults_plan = o.faults_path;
+  SetVerdict(outcome, findings.size(), &s);
+  return r;
+}
+
+void PrintSummary(const Report& r, const std::string& report_path) {
+  std::string settings;
+  for (const auto& [k, v] : r.engine.settings) settings += " " + k + "=" + v;
+  const auto& s = r.summary;
+  fmt::print("crashlab {}: {} {}{}, workload {} ({} ops, seed {})\n",
+             r.tool_version, r.engine.name, r.engine.version, settings,
+             r.workload.name, r.workload.ops, r.seed);
+  fmt::print("  {} ops acknowledged, {} failed, {} unknown\n",
+             s.ops_acknowledged, s.ops_failed, s.ops_unknown);
+  if (r.crash.mode == "explore") {
+    fmt::print("  recorded {} trace records\n", r.trace.records);
+    fmt::print("  explored {} of {} crash states ({}): {} unique images, {} "
+               "recoveries\n",
+               s.states_checked, s.crash_states,
+               fmt::join(r.crash.models, ", "), s.unique_images, s.recoveries);
+  } else {
+    uint64_t recovered = 0;
+    for (const auto& round : r.rounds) recovered += round.recovered;
+    fmt::print("  {} {} crashes, {} recovered\n", r.rounds.size(),
+               r.crash.mode, recovered);
+  }
+  std::string kinds;
+  for (const auto& [k, n] : s.by_kind) kinds += fmt::format(" {}={}", k, n);
+  fmt::print("  verdict: {}{}  findings:{}\n", s.verdict,
+             s.reason.empty() ? "" : " (" + s.reason + ")", kinds);
+  for (size_t i = 0; i < r.findings.size() && i < 5; ++i) {
+    const auto& f = r.findings[i];
+    fmt::print("    {} {}: {}\n      seen in {} crash states; replay: {}\n",
+               f.id, FindingKindName(f.kind), f.summary, f.states_affected,
+               f.replay);
+  }
+  if (r.findings.size() > 5) {
+    fmt::print("    ... {} more in the report\n",
+               r.findings.size() - 5 + r.findings_omitted);
+  }
+  fmt::print("  report: {}\n", report_path);
+}
+
+}  // namespace crashlab
