@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "core/crash_space.h"
 #include "core/persistence.h"
 #include "core/subprocess.h"
 #include "harness/explorer.h"
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
   ExploreConfig config;
   config.scratch_dir = scratch;
   config.progress = false;
-  Explorer explorer(trace, base, *engine, schema, ops, no_rows, config);
+  config.engine_factory = [&] { return MakeEngine(a.engine, a.settings, env); };
+  Explorer explorer(trace, base, schema, ops, no_rows, config);
   FindingSet findings;
   const ExploreStats st = Must(explorer.Run(&findings), "explore");
 
@@ -171,8 +173,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> dirs;
   std::unordered_set<Hash128, Hash128Hasher> seen;
   ImageBuilder builder(trace, base);
-  for (Model m : config.models) {
-    for (const CrashState& s : GenerateStates(trace, m)) {
+  {
+    StateSpace space(trace, config.space);
+    for (CrashState s; space.Next(&s);) {
       const FsImage& img = builder.Build(s);
       if (!seen.insert(img.ContentHash()).second) continue;
       dirs.push_back(scratch + "/bare-" + std::to_string(dirs.size()));

@@ -13,6 +13,10 @@ const char* ModelName(Model m) {
       return "prefix";
     case Model::kDropUnsynced:
       return "drop-unsynced";
+    case Model::kReorder:
+      return "reorder";
+    case Model::kTorn:
+      return "torn";
   }
   return "?";
 }
@@ -22,14 +26,21 @@ Result<std::vector<Model>> ParseModels(const std::string& list) {
   std::stringstream in(list);
   std::string item;
   while (std::getline(in, item, ',')) {
+    Model m;
     if (item == "prefix") {
-      out.push_back(Model::kPrefix);
+      m = Model::kPrefix;
     } else if (item == "drop-unsynced") {
-      out.push_back(Model::kDropUnsynced);
+      m = Model::kDropUnsynced;
+    } else if (item == "reorder") {
+      m = Model::kReorder;
+    } else if (item == "torn") {
+      m = Model::kTorn;
     } else {
-      return Status::InvalidArgument("unknown persistence model '" + item +
-                                     "' (known: prefix, drop-unsynced)");
+      return Status::InvalidArgument(
+          "unknown persistence model '" + item +
+          "' (known: prefix, drop-unsynced, reorder, torn)");
     }
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   }
   if (out.empty()) {
     return Status::InvalidArgument("no persistence model given");
@@ -42,7 +53,8 @@ std::string CrashState::KindName() const {
 }
 
 std::string CrashState::Id() const {
-  return KindName() + "@" + std::to_string(position);
+  return KindName() + "@" + std::to_string(position) +
+         (detail.empty() ? "" : "#" + detail);
 }
 
 nlohmann::json CrashStateToJson(const CrashState& s) {
@@ -53,9 +65,10 @@ nlohmann::json CrashStateToJson(const CrashState& s) {
                     {"fill", static_cast<int>(t.fill)},
                     {"garbage_seed", t.garbage_seed}});
   }
-  return {{"id", s.Id()},       {"model", ModelName(s.model)},
-          {"kind", s.kind},     {"position", s.position},
-          {"dropped", s.dropped}, {"torn", torn}};
+  return {{"id", s.Id()},         {"model", ModelName(s.model)},
+          {"kind", s.kind},       {"detail", s.detail},
+          {"position", s.position}, {"dropped", s.dropped},
+          {"torn", torn}};
 }
 
 Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
@@ -65,6 +78,7 @@ Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
                               ParseModels(j.at("model").get<std::string>()));
     s.model = models.front();
     s.kind = j.value("kind", "");
+    s.detail = j.value("detail", "");
     s.position = j.at("position").get<size_t>();
     s.dropped = j.at("dropped").get<std::vector<uint32_t>>();
     for (const auto& t : j.at("torn")) {
@@ -84,21 +98,6 @@ Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
     return Status::BadInput("bad crash state: dropped records are not sorted");
   }
   return s;
-}
-
-bool ParseStateId(const std::string& id, Model* model, size_t* position) {
-  auto at = id.find('@');
-  if (at == std::string::npos) return false;
-  auto models = ParseModels(id.substr(0, at));
-  if (!models.ok() || models->size() != 1) return false;
-  const std::string digits = id.substr(at + 1);
-  if (digits.empty() ||
-      !std::all_of(digits.begin(), digits.end(), ::isdigit)) {
-    return false;
-  }
-  *model = models->front();
-  *position = std::stoull(digits);
-  return true;
 }
 
 void SyncTracker::Settle(std::vector<uint32_t>* list) {

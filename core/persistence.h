@@ -32,10 +32,12 @@
 
 namespace crashlab {
 
-enum class Model : uint8_t { kPrefix, kDropUnsynced };
+// prefix, drop-unsynced: one state per crash position (this file).
+// reorder, torn: many states per crash point (core/crash_space.h).
+enum class Model : uint8_t { kPrefix, kDropUnsynced, kReorder, kTorn };
 
 const char* ModelName(Model m);
-// Parses a comma-separated list such as "prefix,drop-unsynced".
+// Parses a comma-separated list such as "prefix,drop-unsynced,reorder".
 Result<std::vector<Model>> ParseModels(const std::string& list);
 
 // A write that reached stable storage only in part.
@@ -59,10 +61,14 @@ struct CrashState {
   std::vector<uint32_t> dropped;  // sorted record indices < position
   std::vector<Tear> torn;         // partly persisted writes, sorted by index
   // Names a state not derivable from (model, position) alone, such as a
-  // live power cut ("power") or a sampled state; "" = the model's name.
+  // live power cut ("power"); "" = the model's name.
   std::string kind;
+  // What else the id needs to rebuild the state (reorder: the kept mask;
+  // torn: the tear); see core/crash_space.h.
+  std::string detail;
 
-  // Stable name within a run, e.g. "drop-unsynced@812" or "power@812".
+  // Stable name within a run, e.g. "drop-unsynced@812", "power@812",
+  // "reorder@812#5a".
   std::string Id() const;
   // What produced it: the kind if set, else the model's name.
   std::string KindName() const;
@@ -72,9 +78,6 @@ struct CrashState {
 // Exact serialisation, for states a run saves so replay can rebuild them.
 nlohmann::json CrashStateToJson(const CrashState& s);
 Result<CrashState> CrashStateFromJson(const nlohmann::json& j);
-
-// Parses an id made by CrashState::Id (model and position only).
-bool ParseStateId(const std::string& id, Model* model, size_t* position);
 
 // Follows a trace forward and knows which operations no sync has covered
 // yet. Feed it records in order with Observe(). Fsyncs tagged

@@ -165,14 +165,8 @@ TEST(PersistenceTest, TearsFillTheUnkeptRangeAsAsked) {
 TEST(PersistenceTest, StateIdsRoundTrip) {
   CrashState s{Model::kDropUnsynced, 812, {}, {}};
   EXPECT_EQ(s.Id(), "drop-unsynced@812");
-  Model m;
-  size_t pos;
-  ASSERT_TRUE(ParseStateId(s.Id(), &m, &pos));
-  EXPECT_EQ(m, Model::kDropUnsynced);
-  EXPECT_EQ(pos, 812u);
-  EXPECT_FALSE(ParseStateId("reorder@1", &m, &pos));
-  EXPECT_FALSE(ParseStateId("prefix@", &m, &pos));
-  EXPECT_FALSE(ParseStateId("prefix@1x", &m, &pos));
+  s.detail = "5a";
+  EXPECT_EQ(s.Id(), "drop-unsynced@812#5a");
 }
 
 TEST(PersistenceTest, CrashStatesRoundTripThroughJson) {

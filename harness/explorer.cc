@@ -1,107 +1,107 @@
 #include "harness/explorer.h"
 
-#include <chrono>
-#include <cstdio>
-#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
 
 #include "core/files.h"
 #include "core/subprocess.h"
+#include "harness/progress.h"
 
 namespace crashlab {
 
-Observation ToObservation(const Recovery& r) {
-  using Outcome = Observation::Outcome;
-  Observation o;
-  o.message = r.message;
-  o.rows = r.rows;
-  o.engine_check = r.engine_check;
-  switch (r.stage) {
-    case Recovery::Stage::kOk:
-      o.outcome = Outcome::kOk;
-      break;
-    case Recovery::Stage::kOpenFailed:
-      o.outcome = Outcome::kRefused;
-      break;
-    case Recovery::Stage::kDumpFailed:
-      o.outcome = Outcome::kReadFailed;
-      break;
-    case Recovery::Stage::kHung:
-      o.outcome = Outcome::kHung;
-      break;
-    case Recovery::Stage::kCrashed:
-      o.outcome = Outcome::kCrashed;
-      break;
+std::string Explorer::StopReason(uint64_t produced, int64_t start_ms) const {
+  if (config_.interrupted && config_.interrupted->load()) return "interrupted";
+  if (config_.max_states && produced >= config_.max_states) {
+    return fmt::format("--max-states {} reached", config_.max_states);
   }
-  return o;
+  if (config_.budget_s > 0 &&
+      (MonotonicMs() - start_ms) / 1000.0 >= config_.budget_s) {
+    return fmt::format("--budget-s {} spent", config_.budget_s);
+  }
+  return "";
 }
 
 Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   ExploreStats stats;
   const int64_t start_ms = MonotonicMs();
-  int64_t last_progress_ms = start_ms;
-  std::unordered_map<Hash128, Observation, Hash128Hasher> recovered;
-  ImageBuilder builder(trace_, base_);
 
-  std::vector<std::vector<CrashState>> per_model;
-  for (Model m : config_.models) {
-    per_model.push_back(GenerateStates(trace_, m));
-    stats.crash_states += per_model.back().size();
-  }
-  auto stop = [&](std::string why) {
-    stats.complete = false;
-    stats.stopped_because = std::move(why);
+  // 1. The whole space, then this shard's part of it.
+  struct Planned {
+    CrashState state;
+    uint64_t ordinal;
   };
-  for (const auto& states : per_model) {
-    for (const CrashState& state : states) {
-      const double elapsed_s = (MonotonicMs() - start_ms) / 1000.0;
-      if (config_.interrupted && config_.interrupted->load()) {
-        stop("interrupted");
-      } else if (config_.max_states &&
-                 stats.states_checked >= config_.max_states) {
-        stop("--max-states " + std::to_string(config_.max_states) + " reached");
-      } else if (config_.budget_s > 0 && elapsed_s >= config_.budget_s) {
-        stop("--budget-s " + std::to_string(config_.budget_s) + " spent");
-      }
-      if (!stats.complete) break;
-
-      const FsImage& image = builder.Build(state);
-      const Hash128 hash = image.ContentHash();
-      auto it = recovered.find(hash);
-      if (it == recovered.end()) {
-        const std::string dir = JoinPath(
-            config_.scratch_dir, "image-" + std::to_string(stats.recoveries));
-        CRASHLAB_RETURN_IF_ERROR(MakeDirs(dir));
-        Status m = image.Materialize(dir);
-        if (!m.ok()) {
-          (void)RemoveTree(dir);
-          return m.Annotate("materializing crash state " + state.Id());
-        }
-        Recovery r = engine_.Recover(dir, schema_);
-        (void)RemoveTree(dir);
-        ++stats.recoveries;
-        it = recovered.emplace(hash, ToObservation(r)).first;
-      }
-      const auto status = timeline_.StatusesAt(state.position);
-      CheckInput in{schema_, ops_, status, base_rows_, it->second};
-      const FindingContext where{ops_, status, state, hash, 0,
-                                 config_.run_dir};
-      for (const Finding& f : CheckState(in)) findings->Add(f, where);
-      ++stats.states_checked;
-
-      if (config_.progress && MonotonicMs() - last_progress_ms >= 2000) {
-        last_progress_ms = MonotonicMs();
-        std::fprintf(stderr,
-                     "crashlab: %llu/%llu crash states checked, %llu images "
-                     "recovered, %zu findings\n",
-                     static_cast<unsigned long long>(stats.states_checked),
-                     static_cast<unsigned long long>(stats.crash_states),
-                     static_cast<unsigned long long>(stats.recoveries),
-                     findings->size());
-      }
+  std::vector<Planned> planned;
+  StateSpace space(trace_, config_.space);
+  for (CrashState s; space.Next(&s); ++stats.total_states) {
+    if (stats.total_states % config_.shard_count ==
+        static_cast<uint64_t>(config_.shard_index)) {
+      planned.push_back({std::move(s), stats.total_states});
     }
-    if (!stats.complete) break;
   }
-  stats.unique_images = recovered.size();
+  stats.models = space.stats();
+  stats.crash_states = planned.size();
+
+  // 2. Build, deduplicate and recover; check what is recovered as we go.
+  RecoveryPool pool(config_.jobs, config_.engine_factory, schema_);
+  ImageBuilder builder(trace_, base_);
+  std::vector<Hash128> image_of(planned.size());
+  std::unordered_set<Hash128, Hash128Hasher> submitted;
+  Progress progress(planned.size(), config_.progress);
+  size_t produced = 0, checked = 0;
+  std::map<size_t, std::vector<OpStatus>> status_cache;
+  auto check = [&](size_t i, const Observation& seen) {
+    const Planned& p = planned[i];
+    auto st = status_cache.find(p.state.position);
+    if (st == status_cache.end()) {
+      if (status_cache.size() > 4096) status_cache.clear();
+      st = status_cache
+               .emplace(p.state.position,
+                        timeline_.StatusesAt(p.state.position))
+               .first;
+    }
+    CheckInput in{schema_, ops_, st->second, base_rows_, seen};
+    const FindingContext where{ops_,          st->second, p.state,
+                               image_of[i],   0,          config_.run_dir,
+                               p.ordinal};
+    for (const Finding& f : CheckState(in)) findings->Add(f, where);
+  };
+  for (; produced < planned.size(); ++produced) {
+    const std::string why = StopReason(produced, start_ms);
+    if (!why.empty()) {
+      stats.complete = false;
+      stats.stopped_because = why;
+      break;
+    }
+    const FsImage& image = builder.Build(planned[produced].state);
+    image_of[produced] = image.ContentHash();
+    if (submitted.insert(image_of[produced]).second) {
+      const std::string dir = JoinPath(
+          config_.scratch_dir, "image-" + std::to_string(submitted.size()));
+      CRASHLAB_RETURN_IF_ERROR(MakeDirs(dir));
+      Status m = image.Materialize(dir);
+      if (!m.ok()) {
+        (void)RemoveTree(dir);
+        return m.Annotate("materializing crash state " +
+                          planned[produced].state.Id());
+      }
+      pool.Submit(image_of[produced], dir);
+    }
+    for (Observation seen; checked < produced &&
+                           pool.TryGet(image_of[checked], &seen);
+         ++checked) {
+      check(checked, seen);
+    }
+    progress.Update(checked, findings->size());
+  }
+  CRASHLAB_RETURN_IF_ERROR(pool.Drain());
+  for (; checked < produced; ++checked) {
+    check(checked, pool.results().at(image_of[checked]));
+  }
+  progress.Finish(checked, findings->size());
+  stats.states_checked = checked;
+  stats.unique_images = submitted.size();
+  stats.recoveries = pool.recoveries();
   stats.inexact_records = builder.inexact();
   stats.seconds = (MonotonicMs() - start_ms) / 1000.0;
   return stats;

@@ -9,12 +9,17 @@ namespace crashlab {
 void FindingSet::Add(const Finding& f, const FindingContext& where) {
   auto [it, inserted] = entries_.try_emplace(f.Key());
   Entry& e = it->second;
-  if (inserted || where.state.dropped.size() < e.state.dropped.size()) {
+  const auto weight = [](const CrashState& s, uint64_t ordinal) {
+    return std::make_pair(s.dropped.size() + s.torn.size(), ordinal);
+  };
+  if (inserted ||
+      weight(where.state, where.ordinal) < weight(e.state, e.ordinal)) {
     e.finding = f;
     e.state = where.state;
     e.image = where.image;
     e.round = where.round;
     e.run_dir = where.run_dir;
+    e.ordinal = where.ordinal;
     e.ops.clear();
     for (uint64_t id : f.ops) {
       for (size_t i = 0; i < where.ops.size(); ++i) {

@@ -3,8 +3,9 @@
 // The same finding (same kind, same operations: Finding::Key) shows up in
 // many crash states. The set keeps one entry per key with the number of
 // states that showed it, the models it appeared under, and one crash state
-// to show and replay: the one that dropped the fewest operations, so a
-// reader sees the simplest way it happens.
+// to show and replay: the one that lost the fewest operations (dropped or
+// torn), first in the space on a tie, so a reader sees the simplest way it
+// happens and shards merge to exactly the unsharded choice.
 #ifndef CRASHLAB_HARNESS_FINDING_SET_H_
 #define CRASHLAB_HARNESS_FINDING_SET_H_
 
@@ -31,6 +32,8 @@ struct FindingContext {
   Hash128 image;
   int round = 0;         // live runs: the crash round (1-based); 0 = none
   std::string run_dir;   // directory holding the state's trace.bin
+  uint64_t ordinal = 0;  // the state's place in its space (ties go to the
+                         // first, so shards merge to the unsharded result)
 };
 
 // Makes the replay command for (run_dir, state id, finding id).
@@ -58,6 +61,7 @@ class FindingSet {
     Hash128 image;
     int round = 0;
     std::string run_dir;
+    uint64_t ordinal = 0;
     uint64_t states = 0;
     std::set<std::string> models;
   };

@@ -66,6 +66,7 @@ int RunMain(const std::vector<std::string>& args) {
   std::vector<std::string> sets;
   std::string models = "prefix,drop-unsynced";
   std::string tear = "none";
+  std::string device, shard;
   uint64_t at_op = 0;
   int64_t at_time = -1;
   std::string at_mark;
@@ -78,7 +79,13 @@ int RunMain(const std::vector<std::string>& args) {
       ("ops", po::value(&o.ops)->default_value(300), "logical operations to run")
       ("seed", po::value(&o.seed), "seed of every random choice (default: random, recorded)")
       ("crash", po::value(&o.crash)->default_value("explore"), "crash mode: explore, process, power")
-      ("model", po::value(&models)->default_value(models), "explore: persistence models, comma-separated")
+      ("model", po::value(&models)->default_value(models), "explore: persistence models: prefix, drop-unsynced, reorder, torn (comma-separated)")
+      ("device", po::value(&device), "explore: device flags pruning states: atomic, safe-append, sequential")
+      ("exhaustive-bound", po::value(&o.space.exhaustive_bound)->default_value(8), "reorder: enumerate every subset up to this many unsynced operations")
+      ("samples", po::value(&o.space.samples)->default_value(32), "reorder: seeded subsets per crash point above the bound")
+      ("torn-writes", po::value(&o.space.torn_writes)->default_value(4), "torn: how many of the last unsynced writes tear at each crash point")
+      ("jobs", po::value(&o.jobs)->default_value(1), "explore: engine instances recovering in parallel")
+      ("shard", po::value(&shard), "explore: check only shard K of N (K/N, 1-based)")
       ("rounds", po::value(&o.rounds)->default_value(10), "process/power: crashes per run")
       ("random", "process/power: crash at a seeded random file operation of each round (default)")
       ("at-op", po::value(&at_op), "process/power: crash while the N-th operation of each round runs")
@@ -114,7 +121,20 @@ int RunMain(const std::vector<std::string>& args) {
   }
   auto parsed = ParseModels(models);
   if (!parsed.ok()) return ReportStatus(parsed.status());
-  o.models = *parsed;
+  o.space.models = *parsed;
+  auto flags = ParseDeviceFlags(device);
+  if (!flags.ok()) return ReportStatus(flags.status());
+  o.space.flags = *flags;
+  if (!shard.empty()) {
+    unsigned k = 0, n = 0;
+    char slash = 0;
+    if (std::sscanf(shard.c_str(), "%u%c%u", &k, &slash, &n) != 3 ||
+        slash != '/' || k < 1 || n < 1 || k > n) {
+      return Usage("--shard takes K/N with 1 <= K <= N, got '" + shard + "'");
+    }
+    o.shard_index = static_cast<int>(k) - 1;
+    o.shard_count = static_cast<int>(n);
+  }
   auto tear_mode = ParseTear(tear);
   if (!tear_mode.ok()) return ReportStatus(tear_mode.status());
   o.tear = *tear_mode;

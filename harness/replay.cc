@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
+#include "core/crash_space.h"
 #include "core/fs_image.h"
 #include "core/persistence.h"
 #include "core/trace.h"
@@ -34,14 +35,14 @@ Result<CrashState> LoadState(const Trace& trace, const std::string& out,
     if (!s.ok()) return s.status().Annotate(saved);
     return s;
   }
-  Model model;
-  size_t position = 0;
-  if (!ParseStateId(id, &model, &position)) {
+  auto state = StateFromId(trace, id);
+  if (!state.ok()) {
     return Status::InvalidArgument(
-        "'" + id + "' is not a crash state id (expected MODEL@POSITION, "
-        "e.g. drop-unsynced@812, as shown in report.json)");
+        state.status().message() +
+        " (a crash state id is MODEL@POSITION[#DETAIL], e.g. "
+        "drop-unsynced@812, as shown in report.json)");
   }
-  return StateAt(trace, model, position);
+  return state;
 }
 
 }  // namespace

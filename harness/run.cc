@@ -87,6 +87,11 @@ Status RunContext::Prepare() {
   }
   if (o_.ops == 0) return Status::InvalidArgument("--ops must be at least 1");
   if (o_.rounds < 1) return Status::InvalidArgument("--rounds must be at least 1");
+  if (o_.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
+  if (o_.shard_count < 1 || o_.shard_index < 0 ||
+      o_.shard_index >= o_.shard_count) {
+    return Status::InvalidArgument("--shard K/N needs 1 <= K <= N");
+  }
   if (!o_.faults_path.empty() && !PathExists(o_.faults_path)) {
     return Status::InvalidArgument("fault plan " + o_.faults_path +
                                    " does not exist");
@@ -183,14 +188,27 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   CRASHLAB_ASSIGN_OR_RETURN(FsImage base, FsImage::FromBase(trace, Out("base")));
   CRASHLAB_ASSIGN_OR_RETURN(Rows base_rows, BaseRows(base, schema));
   ExploreConfig config;
-  config.models = o_.models;
+  config.space = o_.space;
+  config.space.seed = o_.seed;
+  config.jobs = o_.jobs;
+  config.shard_index = o_.shard_index;
+  config.shard_count = o_.shard_count;
+  const EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
+  config.engine_factory = [this, env] {
+    return MakeEngine(o_.engine, o_.settings, env);
+  };
   config.max_states = o_.max_states;
   config.budget_s = o_.budget_s;
   config.scratch_dir = scratch_;
   config.interrupted = o_.interrupted;
   config.run_dir = o_.out;
-  Explorer explorer(trace, base, *engine_, schema, out.ops, base_rows, config);
+  Explorer explorer(trace, base, schema, out.ops, base_rows, config);
   CRASHLAB_ASSIGN_OR_RETURN(ExploreStats stats, explorer.Run(findings));
+  for (const auto& [name, m] : stats.models) {
+    out.model_stats.push_back({name, m.states, m.crash_points,
+                               m.exhaustive_points, m.sampled_points});
+  }
+  out.total_states = stats.total_states;
   out.trace_records = trace.records.size();
   out.crash_states = stats.crash_states;
   out.unique_images = stats.unique_images;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crash_space.h"
 #include "core/persistence.h"
 #include "engines/engine.h"
 #include "harness/crash_plan.h"
@@ -28,7 +29,10 @@ struct RunOptions {
   uint64_t ops = 300;
   uint64_t seed = 0;
   std::string crash = "explore";  // explore | process | power
-  std::vector<Model> models = {Model::kPrefix, Model::kDropUnsynced};
+  // Explore: the state space, and how to split and parallelise it.
+  SpaceConfig space;  // models, device flags, bounds (seed: --seed)
+  int jobs = 1;
+  int shard_index = 0, shard_count = 1;
   // Live modes (process, power).
   int rounds = 10;
   Trigger trigger;

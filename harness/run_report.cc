@@ -54,7 +54,15 @@ Report BuildReport(const RunOptions& o, Engine& engine,
   r.workload = {o.workload, o.ops, o.seed, 1};
   r.crash.mode = o.crash;
   if (o.crash == "explore") {
-    for (Model m : o.models) r.crash.models.push_back(ModelName(m));
+    for (Model m : o.space.models) r.crash.models.push_back(ModelName(m));
+    r.crash.device = o.space.flags.ToString();
+    r.crash.exhaustive_bound = o.space.exhaustive_bound;
+    r.crash.samples = o.space.samples;
+    r.crash.torn_writes = o.space.torn_writes;
+    r.crash.model_stats = outcome.model_stats;
+    r.crash.shard_index = o.shard_index;
+    r.crash.shard_count = o.shard_count;
+    r.crash.total_states = outcome.total_states;
   } else {
     r.crash.models.push_back(o.crash);
   }
@@ -96,10 +104,23 @@ void PrintSummary(const Report& r, const std::string& report_path) {
              s.ops_acknowledged, s.ops_failed, s.ops_unknown);
   if (r.crash.mode == "explore") {
     fmt::print("  recorded {} trace records\n", r.trace.records);
-    fmt::print("  explored {} of {} crash states ({}): {} unique images, {} "
+    fmt::print("  explored {} of {} crash states ({}{}): {} unique images, {} "
                "recoveries\n",
                s.states_checked, s.crash_states,
-               fmt::join(r.crash.models, ", "), s.unique_images, s.recoveries);
+               fmt::join(r.crash.models, ", "),
+               r.crash.shard_count > 1
+                   ? fmt::format("; shard {}/{} of {} states",
+                                 r.crash.shard_index + 1, r.crash.shard_count,
+                                 r.crash.total_states)
+                   : "",
+               s.unique_images, s.recoveries);
+    for (const auto& m : r.crash.model_stats) {
+      if (m.name != "reorder") continue;
+      fmt::print("  reorder: {} crash points, {} enumerated exhaustively, {} "
+                 "sampled ({} subsets each)\n",
+                 m.crash_points, m.exhaustive_points, m.sampled_points,
+                 r.crash.samples);
+    }
   } else {
     uint64_t recovered = 0;
     for (const auto& round : r.rounds) recovered += round.recovered;
@@ -112,9 +133,9 @@ void PrintSummary(const Report& r, const std::string& report_path) {
              s.reason.empty() ? "" : " (" + s.reason + ")", kinds);
   for (size_t i = 0; i < r.findings.size() && i < 5; ++i) {
     const auto& f = r.findings[i];
-    fmt::print("    {} {}: {}\n      seen in {} crash states; replay: {}\n",
+    fmt::print("    {} {}: {}\n      seen in {} crash state{}; replay: {}\n",
                f.id, FindingKindName(f.kind), f.summary, f.states_affected,
-               f.replay);
+               f.states_affected == 1 ? "" : "s", f.replay);
   }
   if (r.findings.size() > 5) {
     fmt::print("    ... {} more in the report\n",

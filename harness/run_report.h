@@ -23,6 +23,8 @@ struct RunOutcome {
   bool complete = true;
   std::string stopped_because;
   std::vector<RoundReport> rounds;
+  std::vector<Report::ModelReport> model_stats;  // explore
+  uint64_t total_states = 0;                     // explore, every shard
 };
 
 Report BuildReport(const RunOptions& o, Engine& engine,

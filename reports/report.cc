@@ -89,6 +89,46 @@ RoundReport RoundFromJson(const json& j) {
   return r;
 }
 
+json CrashJson(const Report::Crash& c) {
+  json j = {{"mode", c.mode}, {"models", c.models}};
+  if (c.mode != "explore") return j;
+  json stats = json::array();
+  for (const auto& m : c.model_stats) {
+    stats.push_back({{"model", m.name},
+                     {"states", m.states},
+                     {"crash_points", m.crash_points},
+                     {"exhaustive_points", m.exhaustive_points},
+                     {"sampled_points", m.sampled_points}});
+  }
+  j["device"] = c.device;
+  j["exhaustive_bound"] = c.exhaustive_bound;
+  j["samples"] = c.samples;
+  j["torn_writes"] = c.torn_writes;
+  j["model_stats"] = stats;
+  j["shard"] = {{"index", c.shard_index}, {"count", c.shard_count}};
+  j["total_states"] = c.total_states;
+  return j;
+}
+
+Report::Crash CrashFromJson(const json& j) {
+  Report::Crash c;
+  c.mode = j.at("mode");
+  c.models = j.at("models").get<std::vector<std::string>>();
+  if (c.mode != "explore" || !j.contains("shard")) return c;
+  c.device = j.at("device");
+  c.exhaustive_bound = j.at("exhaustive_bound");
+  c.samples = j.at("samples");
+  c.torn_writes = j.at("torn_writes");
+  for (const json& m : j.at("model_stats")) {
+    c.model_stats.push_back({m.at("model"), m.at("states"), m.at("crash_points"),
+                             m.at("exhaustive_points"), m.at("sampled_points")});
+  }
+  c.shard_index = j.at("shard").at("index");
+  c.shard_count = j.at("shard").at("count");
+  c.total_states = j.at("total_states");
+  return c;
+}
+
 }  // namespace
 
 std::vector<std::pair<uint64_t, uint64_t>> ToRanges(
@@ -147,7 +187,7 @@ json Report::ToJson() const {
         {"ops", workload.ops},
         {"seed", workload.seed},
         {"clients", workload.clients}}},
-      {"crash", {{"mode", crash.mode}, {"models", crash.models}}},
+      {"crash", CrashJson(crash)},
       {"seed", seed},
       {"trace",
        {{"path", trace.path}, {"records", trace.records}, {"base", trace.base}}},
@@ -194,8 +234,7 @@ Result<Report> Report::FromJson(const json& j) {
     r.engine.claim_basis = e.at("claim").at("basis");
     const json& w = j.at("workload");
     r.workload = {w.at("name"), w.at("ops"), w.at("seed"), w.at("clients")};
-    r.crash.mode = j.at("crash").at("mode");
-    r.crash.models = j.at("crash").at("models").get<std::vector<std::string>>();
+    r.crash = CrashFromJson(j.at("crash"));
     r.seed = j.at("seed");
     r.trace = {j.at("trace").at("path"), j.at("trace").at("records"),
                j.at("trace").at("base")};

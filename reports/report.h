@@ -101,9 +101,21 @@ struct Report {
     uint64_t seed = 0;
     uint64_t clients = 1;
   } workload;
+  // How one persistence model's states were produced.
+  struct ModelReport {
+    std::string name;
+    uint64_t states = 0, crash_points = 0;
+    uint64_t exhaustive_points = 0, sampled_points = 0;
+  };
   struct Crash {
     std::string mode;  // explore | process | power
     std::vector<std::string> models;
+    // explore only:
+    std::string device;  // device flags, e.g. "atomic,safe-append"
+    uint64_t exhaustive_bound = 0, samples = 0, torn_writes = 0;
+    std::vector<ModelReport> model_stats;
+    int shard_index = 0, shard_count = 1;  // this report covers shard K of N
+    uint64_t total_states = 0;             // in every shard together
   } crash;
   uint64_t seed = 0;
   struct TraceInfo {
