@@ -41,8 +41,7 @@ std::map<std::string, uint64_t> FindingSet::CountByKind() const {
   return out;
 }
 
-std::vector<ReportFinding> FindingSet::ToReport(
-    size_t limit, const ReplayCommandFn& replay) const {
+std::vector<const FindingSet::Entry*> FindingSet::Ordered(size_t limit) const {
   std::vector<const Entry*> order;
   for (const auto& [key, e] : entries_) order.push_back(&e);
   std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
@@ -52,11 +51,56 @@ std::vector<ReportFinding> FindingSet::ToReport(
                            b->finding.Key());
   });
   if (limit && order.size() > limit) order.resize(limit);
+  return order;
+}
 
+std::vector<std::pair<std::string, CrashState>> FindingSet::Representatives(
+    size_t limit) const {
+  std::vector<std::pair<std::string, CrashState>> out;
+  for (const Entry* e : Ordered(limit)) {
+    out.emplace_back(e->finding.Key(), e->state);
+  }
+  return out;
+}
+
+void FindingSet::SetMinimal(const std::string& fingerprint,
+                            const CrashState& minimal, const Hash128& image,
+                            uint64_t tests, bool complete) {
+  auto it = entries_.find(fingerprint);
+  if (it == entries_.end()) return;
+  it->second.minimized = true;
+  it->second.minimal = minimal;
+  it->second.minimal_image = image;
+  it->second.minimize_tests = tests;
+  it->second.minimize_complete = complete;
+}
+
+namespace {
+
+StateRef MakeStateRef(const CrashState& s, const std::string& hash,
+                      uint64_t ordinal) {
+  StateRef r;
+  r.id = s.Id();
+  r.model = s.KindName();
+  r.position = s.position;
+  r.dropped = ToRanges(s.dropped);
+  r.dropped_count = s.dropped.size();
+  r.torn_count = s.torn.size();
+  r.image_hash = hash;
+  r.ordinal = ordinal;
+  return r;
+}
+
+}  // namespace
+
+std::vector<ReportFinding> FindingSet::ToReport(
+    size_t limit, const ReplayCommandFn& replay) const {
   std::vector<ReportFinding> out;
-  for (const Entry* e : order) {
+  for (const Entry* e : Ordered(limit)) {
     ReportFinding r;
     r.id = "F" + std::to_string(out.size() + 1);
+    r.fingerprint = e->finding.Key();
+    r.run_dir = e->run_dir;
     r.kind = e->finding.kind;
     r.summary = e->finding.summary;
     r.explanation = ExplainKind(r.kind);
@@ -64,16 +108,18 @@ std::vector<ReportFinding> FindingSet::ToReport(
     r.message = e->finding.message;
     r.ops = e->ops;
     r.round = e->round;
-    r.state.id = e->state.Id();
-    r.state.model = e->state.KindName();
-    r.state.position = e->state.position;
-    r.state.dropped = ToRanges(e->state.dropped);
-    r.state.dropped_count = e->state.dropped.size();
-    r.state.torn_count = e->state.torn.size();
-    r.state.image_hash = e->image.ToHex();
+    r.state = MakeStateRef(e->state, e->image.ToHex(), e->ordinal);
     r.states_affected = e->states;
     r.models.assign(e->models.begin(), e->models.end());
-    r.replay = replay(e->run_dir, r.state.id, r.id);
+    r.minimized = e->minimized;
+    if (e->minimized) {
+      r.minimal = MakeStateRef(e->minimal, e->minimal_image.ToHex(), e->ordinal);
+      r.minimize_tests = e->minimize_tests;
+      r.minimize_complete = e->minimize_complete;
+    }
+    // The replay command rebuilds the simplest state known.
+    r.replay = replay(e->run_dir, e->minimized ? r.minimal.id : r.state.id,
+                      r.id);
     out.push_back(std::move(r));
   }
   return out;

@@ -53,6 +53,14 @@ class FindingSet {
   std::vector<ReportFinding> ToReport(size_t limit,
                                       const ReplayCommandFn& replay) const;
 
+  // (fingerprint, simplest state) of the first `limit` findings, in report
+  // order: what minimization works on.
+  std::vector<std::pair<std::string, CrashState>> Representatives(
+      size_t limit) const;
+  // Records the minimized state of finding `fingerprint`.
+  void SetMinimal(const std::string& fingerprint, const CrashState& minimal,
+                  const Hash128& image, uint64_t tests, bool complete);
+
  private:
   struct Entry {
     Finding finding;
@@ -64,7 +72,13 @@ class FindingSet {
     uint64_t ordinal = 0;
     uint64_t states = 0;
     std::set<std::string> models;
+    bool minimized = false;
+    CrashState minimal;
+    Hash128 minimal_image;
+    uint64_t minimize_tests = 0;
+    bool minimize_complete = false;
   };
+  std::vector<const Entry*> Ordered(size_t limit) const;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -22,8 +22,11 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "harness/explain.h"
 #include "harness/replay.h"
 #include "harness/run.h"
+#include "reports/merge.h"
+#include "reports/report.h"
 
 namespace po = boost::program_options;
 using namespace crashlab;
@@ -86,6 +89,8 @@ int RunMain(const std::vector<std::string>& args) {
       ("torn-writes", po::value(&o.space.torn_writes)->default_value(4), "torn: how many of the last unsynced writes tear at each crash point")
       ("jobs", po::value(&o.jobs)->default_value(1), "explore: engine instances recovering in parallel")
       ("shard", po::value(&shard), "explore: check only shard K of N (K/N, 1-based)")
+      ("minimize-budget-s", po::value(&o.minimize_budget_s)->default_value(60), "explore: seconds for shrinking findings' crash states (0: off)")
+      ("minimize-tests", po::value(&o.minimize_tests)->default_value(48), "explore: candidate states tried per finding at most")
       ("rounds", po::value(&o.rounds)->default_value(10), "process/power: crashes per run")
       ("random", "process/power: crash at a seeded random file operation of each round (default)")
       ("at-op", po::value(&at_op), "process/power: crash while the N-th operation of each round runs")
@@ -198,12 +203,50 @@ int EnginesMain() {
   return kExitPass;
 }
 
+// `crashlab report merge A.json B.json ... -o OUT.json`
+int ReportMain(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "merge") {
+    return Usage("usage: crashlab report merge SHARD.json... -o OUT.json");
+  }
+  std::vector<std::string> inputs;
+  std::string output;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "-o" && i + 1 < args.size()) {
+      output = args[++i];
+    } else {
+      inputs.push_back(args[i]);
+    }
+  }
+  if (inputs.empty() || output.empty()) {
+    return Usage("usage: crashlab report merge SHARD.json... -o OUT.json");
+  }
+  if (PathExists(output)) {
+    return Usage(output + " exists; crashlab never overwrites a report");
+  }
+  std::vector<crashlab::Report> shards;
+  for (const std::string& path : inputs) {
+    auto r = ReadReport(path);
+    if (!r.ok()) return ReportStatus(r.status());
+    shards.push_back(std::move(r).value());
+  }
+  auto merged = MergeReports(shards);
+  if (!merged.ok()) return ReportStatus(merged.status());
+  Status written = WriteReport(*merged, output);
+  if (!written.ok()) return ReportStatus(written);
+  fmt::print("merged {} shard reports into {}: verdict {}, {} findings\n",
+             shards.size(), output, merged->summary.verdict,
+             merged->findings.size());
+  return merged->ExitCode();
+}
+
 constexpr char kHelp[] =
     "usage: crashlab COMMAND [options]\n"
     "  run      record a workload through faultfs, explore crash states, check, report\n"
     "  replay   rebuild one crash state of a run for inspection\n"
+    "  explain  `explain OUT --finding F1`: what a finding's crash lost, and why\n"
     "  trace    `trace dump FILE`: print a trace as JSON lines\n"
     "  engines  list engines, their settings and whether they are available\n"
+    "  report   `report merge SHARD.json... -o OUT.json`: combine shard reports\n"
     "exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure, "
     "4 incomplete\n";
 
@@ -227,6 +270,13 @@ int main(int argc, char** argv) {
   if (cmd == "run") return RunMain(args);
   if (cmd == "replay") return ReplayMain(args);
   if (cmd == "engines") return EnginesMain();
+  if (cmd == "report") return ReportMain(args);
+  if (cmd == "explain") {
+    if (args.size() != 3 || args[1] != "--finding") {
+      return Usage("usage: crashlab explain OUT --finding ID (e.g. F1)");
+    }
+    return ReportStatus(Explain(args[0], args[2]));
+  }
   if (cmd == "trace") {
     if (args.size() != 2 || args[0] != "dump") {
       return Usage("usage: crashlab trace dump FILE");

@@ -22,10 +22,10 @@ Status DamagedTrace(const std::string& path, const TraceTail& tail,
       path, tail.offset, tail.problem, good));
 }
 
-// The state a run saved under OUT/states/ID.json (live crashes, sampled
-// states), else the one (model, position) determine.
-Result<CrashState> LoadState(const Trace& trace, const std::string& out,
-                             const std::string& id) {
+}  // namespace
+
+Result<CrashState> LoadCrashState(const Trace& trace, const std::string& out,
+                                  const std::string& id) {
   const std::string saved = JoinPath(out, "states/" + id + ".json");
   if (PathExists(saved)) {
     CRASHLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(saved));
@@ -45,8 +45,6 @@ Result<CrashState> LoadState(const Trace& trace, const std::string& out,
   return state;
 }
 
-}  // namespace
-
 Status Replay(const std::string& out, const std::string& state_id,
               const std::string& to) {
   const std::string trace_path = JoinPath(out, "trace.bin");
@@ -55,7 +53,7 @@ Status Replay(const std::string& out, const std::string& state_id,
     return DamagedTrace(trace_path, trace.tail, trace.records.size());
   }
   CRASHLAB_ASSIGN_OR_RETURN(const CrashState state,
-                            LoadState(trace, out, state_id));
+                            LoadCrashState(trace, out, state_id));
   const size_t position = state.position;
   if (position < trace.first_op || position > trace.records.size() ||
       (!state.dropped.empty() && state.dropped.back() >= position)) {

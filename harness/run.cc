@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "core/hash.h"
 #include "core/history.h"
 #include "core/subprocess.h"
 #include "harness/explorer.h"
 #include "harness/faultfs_mount.h"
 #include "harness/live_run.h"
+#include "harness/minimize.h"
 #include "harness/run_report.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
@@ -23,7 +25,7 @@ namespace {
 constexpr const char* kOutputs[] = {"report.json", "report.json.tmp",
                                     "history.jsonl", "trace.bin", "base",
                                     "logs", ".work", ".scratch", "replay",
-                                    "rounds"};
+                                    "rounds", "states"};
 
 class RunContext {
  public:
@@ -34,6 +36,11 @@ class RunContext {
   Status Prepare();
   Result<RunOutcome> Explore(FindingSet* findings);
   Result<RunOutcome> Live(FindingSet* findings);
+  Status MinimizeFindings(const Trace& trace, const FsImage& base,
+                          const Schema& schema,
+                          const std::vector<LogicalOp>& ops,
+                          const Timeline& timeline, const Rows& base_rows,
+                          FindingSet* findings);
   Result<RunOutcome> RecordWorkload(const Schema& schema, AuthWorkload& wl);
   Result<Rows> BaseRows(const FsImage& base, const Schema& schema);
   std::string Out(const std::string& name) const {
@@ -209,6 +216,11 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
                                m.exhaustive_points, m.sampled_points});
   }
   out.total_states = stats.total_states;
+  if (o_.minimize_budget_s > 0 && findings->size() > 0) {
+    CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
+                                              explorer.timeline(), base_rows,
+                                              findings));
+  }
   out.trace_records = trace.records.size();
   out.crash_states = stats.crash_states;
   out.unique_images = stats.unique_images;
@@ -221,6 +233,36 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
     out.stopped_because = out.stats.stopped_because;
   }
   return out;
+}
+
+Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
+                                    const Schema& schema,
+                                    const std::vector<LogicalOp>& ops,
+                                    const Timeline& timeline,
+                                    const Rows& base_rows,
+                                    FindingSet* findings) {
+  const EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
+  CRASHLAB_ASSIGN_OR_RETURN(auto engine,
+                            MakeEngine(o_.engine, o_.settings, env));
+  Minimizer minimizer(trace, base, *engine, schema, ops, timeline, base_rows,
+                      scratch_);
+  const int64_t deadline =
+      MonotonicMs() + static_cast<int64_t>(o_.minimize_budget_s * 1000);
+  CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("states")));
+  for (const auto& [key, state] : findings->Representatives(o_.max_findings)) {
+    if (MonotonicMs() >= deadline) break;
+    CRASHLAB_ASSIGN_OR_RETURN(
+        MinimizeResult r,
+        minimizer.Minimize(state, key, o_.minimize_tests, deadline));
+    Hasher h;
+    h.Update(key);
+    r.minimal.detail = h.Digest().ToHex().substr(0, 12);
+    CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(
+        Out("states/" + r.minimal.Id() + ".json"),
+        CrashStateToJson(r.minimal).dump(1)));
+    findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete);
+  }
+  return Status::Ok();
 }
 
 Result<RunOutcome> RunContext::Live(FindingSet* findings) {

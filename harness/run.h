@@ -33,6 +33,9 @@ struct RunOptions {
   SpaceConfig space;  // models, device flags, bounds (seed: --seed)
   int jobs = 1;
   int shard_index = 0, shard_count = 1;
+  // Explore: delta debugging of each reported finding's crash state.
+  double minimize_budget_s = 60;  // 0 = do not minimize
+  int minimize_tests = 48;        // candidates per finding at most
   // Live modes (process, power).
   int rounds = 10;
   Trigger trigger;

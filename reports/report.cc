@@ -28,7 +28,8 @@ json StateJson(const StateRef& s) {
           {"dropped", ranges},
           {"dropped_count", s.dropped_count},
           {"torn_count", s.torn_count},
-          {"image_hash", s.image_hash}};
+          {"image_hash", s.image_hash},
+          {"ordinal", s.ordinal}};
 }
 
 bool KindFromName(const std::string& name, FindingKind* kind) {
@@ -39,6 +40,21 @@ bool KindFromName(const std::string& name, FindingKind* kind) {
     }
   }
   return false;
+}
+
+StateRef StateFromJson(const json& st) {
+  StateRef s;
+  s.id = st.at("id");
+  s.model = st.at("model");
+  s.position = st.at("position");
+  for (const json& range : st.at("dropped")) {
+    s.dropped.emplace_back(range.at(0), range.at(1));
+  }
+  s.dropped_count = st.at("dropped_count");
+  s.torn_count = st.at("torn_count");
+  s.image_hash = st.at("image_hash");
+  s.ordinal = st.value("ordinal", uint64_t{0});
+  return s;
 }
 
 json RoundJson(const RoundReport& r) {
@@ -155,6 +171,8 @@ json Report::ToJson() const {
     json cells_json = json::array();
     for (const CellReport& c : f.cells) cells_json.push_back(CellJson(c));
     json fj = {{"id", f.id},
+               {"fingerprint", f.fingerprint},
+               {"run_dir", f.run_dir},
                {"kind", FindingKindName(f.kind)},
                {"summary", f.summary},
                {"explanation", f.explanation},
@@ -166,6 +184,11 @@ json Report::ToJson() const {
                {"replay", f.replay}};
     if (!f.message.empty()) fj["message"] = f.message;
     if (f.round > 0) fj["round"] = f.round;
+    if (f.minimized) {
+      fj["minimal_state"] = StateJson(f.minimal);
+      fj["minimize"] = {{"tests", f.minimize_tests},
+                        {"complete", f.minimize_complete}};
+    }
     findings_json.push_back(std::move(fj));
   }
   json by_kind = json::object();
@@ -269,17 +292,16 @@ Result<Report> Report::FromJson(const json& j) {
                            c.at("observed")});
       }
       f.message = fj.value("message", "");
-      const json& st = fj.at("crash_state");
-      f.state.id = st.at("id");
-      f.state.model = st.at("model");
-      f.state.position = st.at("position");
-      for (const json& range : st.at("dropped")) {
-        f.state.dropped.emplace_back(range.at(0), range.at(1));
-      }
-      f.state.dropped_count = st.at("dropped_count");
-      f.state.torn_count = st.value("torn_count", uint64_t{0});
+      f.state = StateFromJson(fj.at("crash_state"));
       f.round = fj.value("round", 0);
-      f.state.image_hash = st.at("image_hash");
+      f.fingerprint = fj.at("fingerprint");
+      f.run_dir = fj.at("run_dir");
+      if (fj.contains("minimal_state")) {
+        f.minimized = true;
+        f.minimal = StateFromJson(fj["minimal_state"]);
+        f.minimize_tests = fj.at("minimize").at("tests");
+        f.minimize_complete = fj.at("minimize").at("complete");
+      }
       f.states_affected = fj.at("states_affected");
       f.models = fj.at("models").get<std::vector<std::string>>();
       f.replay = fj.at("replay");

@@ -42,6 +42,7 @@ struct StateRef {
   uint64_t dropped_count = 0;
   uint64_t torn_count = 0;  // writes that persisted only in part
   std::string image_hash;
+  uint64_t ordinal = 0;     // place in the state space (shard merges)
 };
 
 struct ReportFinding {
@@ -52,8 +53,16 @@ struct ReportFinding {
   std::vector<OpRef> ops;
   std::vector<CellReport> cells;
   std::string message;
+  std::string fingerprint;          // stable identity across runs/shards
   StateRef state;                  // the simplest crash state showing it
+  // Delta debugging's result: a state losing as few operations as it can
+  // that still shows the finding.
+  bool minimized = false;
+  StateRef minimal;
+  uint64_t minimize_tests = 0;
+  bool minimize_complete = false;
   int round = 0;                   // live runs: the crash round (1-based)
+  std::string run_dir;             // holds the trace the state belongs to
   uint64_t states_affected = 0;    // crash states showing it
   std::vector<std::string> models; // models under which it was seen
   std::string replay;              // command rebuilding `state`

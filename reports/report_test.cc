@@ -30,13 +30,19 @@ Report Sample() {
   r.summary.duration_s = 3.5;
   ReportFinding f;
   f.id = "F1";
+  f.fingerprint = "lost_commit:5";
+  f.run_dir = "out";
+  f.minimized = true;
+  f.minimize_tests = 12;
+  f.minimize_complete = true;
   f.kind = FindingKind::kLostCommit;
   f.summary = "login #5 was acknowledged but is lost";
   f.explanation = ExplainKind(f.kind);
   f.ops = {{5, "login", {{"username", "user-1"}}, "acknowledged"}};
   f.cells = {{{"sessions", "s-5", ""}, true, false}};
   f.state = {"drop-unsynced@812", "drop-unsynced", 812, {{40, 41}, {50, 50}},
-             3, 1, "0123456789abcdef0123456789abcdef"};
+             3, 1, "0123456789abcdef0123456789abcdef", 17};
+  f.minimal = f.state;
   f.round = 2;
   f.states_affected = 17;
   f.models = {"drop-unsynced"};
