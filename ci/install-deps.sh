@@ -10,7 +10,10 @@ PACKAGES="
   libboost-program-options-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3
+  libleveldb-dev liblmdb-dev
+  libhiredis-dev redis-server libpq-dev postgresql util-linux
   libxxhash-dev zlib1g-dev
+  libcpptoml-dev
   python3 python3-jsonschema
 "
 

@@ -289,4 +289,30 @@ bool FsImage::IsDir(FileId id) const {
   return it != inodes_.end() && it->second.kind == Kind::kDir;
 }
 
+const std::string* FsImage::Data(FileId id) const {
+  auto it = inodes_.find(id);
+  if (it == inodes_.end() || it->second.kind == Kind::kDir) return nullptr;
+  return it->second.data.get();
+}
+
+const std::map<std::string, FileId>* FsImage::Entries(FileId id) const {
+  auto it = inodes_.find(id);
+  if (it == inodes_.end() || it->second.kind != Kind::kDir) return nullptr;
+  return &it->second.entries;
+}
+
+bool FsImage::KindOf(FileId id, Kind* kind, uint32_t* mode) const {
+  auto it = inodes_.find(id);
+  if (it == inodes_.end()) return false;
+  *kind = it->second.kind;
+  if (mode) *mode = it->second.mode;
+  return true;
+}
+
+FileId FsImage::MaxId() const {
+  FileId max = kRootId;
+  for (const auto& [id, inode] : inodes_) max = std::max(max, id);
+  return max;
+}
+
 }  // namespace crashlab

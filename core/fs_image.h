@@ -61,6 +61,18 @@ class FsImage {
   std::string PathOf(FileId id) const;
   bool IsDir(FileId id) const;
 
+  // Read access by id, for the in-process simulated disk (fuzz/simfs), which
+  // keeps a live image and serves reads from it. Pointers stay valid until
+  // the image is next changed.
+  // Contents of file (or target of symlink) `id`; nullptr if no such inode.
+  const std::string* Data(FileId id) const;
+  // Entries (name -> id) of directory `id`; nullptr if it is no directory.
+  const std::map<std::string, FileId>* Entries(FileId id) const;
+  // Kind and permission bits of inode `id`; false if there is none.
+  bool KindOf(FileId id, Kind* kind, uint32_t* mode = nullptr) const;
+  // The largest id of any inode, reachable or orphaned (kRootId at least).
+  FileId MaxId() const;
+
  private:
   struct Inode {
     Kind kind = Kind::kFile;

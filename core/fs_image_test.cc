@@ -129,5 +129,30 @@ TEST(FsImageTest, FromBaseAndMaterializeRoundTrip) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(FsImageTest, ReadAccessorsById) {
+  FsImage img;
+  EXPECT_TRUE(img.Apply(Record{.op = Op::kMkdir, .file = 5, .parent = kRootId,
+                               .mode = 040750, .name = "d"}));
+  EXPECT_TRUE(img.Apply(Create(5, "a", 9)));
+  EXPECT_TRUE(img.Apply(Write(9, 0, "xy")));
+  ASSERT_NE(img.Data(9), nullptr);
+  EXPECT_EQ(*img.Data(9), "xy");
+  EXPECT_EQ(img.Data(5), nullptr);  // a directory has entries, not data
+  EXPECT_EQ(img.Data(42), nullptr);
+  ASSERT_NE(img.Entries(5), nullptr);
+  EXPECT_EQ(img.Entries(5)->at("a"), 9u);
+  EXPECT_EQ(img.Entries(9), nullptr);
+  FsImage::Kind kind;
+  uint32_t mode = 0;
+  ASSERT_TRUE(img.KindOf(5, &kind, &mode));
+  EXPECT_EQ(kind, FsImage::Kind::kDir);
+  EXPECT_EQ(mode, 0750u);
+  EXPECT_FALSE(img.KindOf(42, &kind));
+  // Orphans count: an unlinked file keeps its inode (and its id).
+  EXPECT_TRUE(img.Apply(Record{.op = Op::kUnlink, .file = 9, .parent = 5,
+                               .name = "a"}));
+  EXPECT_EQ(img.MaxId(), 9u);
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/files.h"
 
@@ -31,6 +32,26 @@ json Event::ToJson() const {
   return j;
 }
 
+namespace {
+
+// A counter field: absent means `fallback`; anything but a non-negative
+// integer that fits 64 bits is an error (a float such as 2.5e52 would
+// otherwise convert to uint64_t with undefined behaviour).
+uint64_t Counter(const json& j, const char* key, bool required) {
+  if (!j.contains(key)) {
+    if (required) throw std::invalid_argument(std::string("missing '") + key + "'");
+    return 0;
+  }
+  const json& v = j[key];
+  if (!v.is_number_unsigned()) {
+    throw std::invalid_argument(std::string("'") + key +
+                                "' is not a non-negative integer");
+  }
+  return v.get<uint64_t>();
+}
+
+}  // namespace
+
 Result<Event> Event::FromJson(const json& j) {
   if (!j.is_object()) return Status::BadInput("history event is not an object");
   Event e;
@@ -41,14 +62,14 @@ Result<Event> Event::FromJson(const json& j) {
     else if (type == "fail") e.type = EventType::kFail;
     else if (type == "info") e.type = EventType::kInfo;
     else return Status::BadInput("unknown event type '" + type + "'");
-    e.process = j.at("process").get<uint64_t>();
+    e.process = Counter(j, "process", true);
     e.f = j.at("f").get<std::string>();
     e.value = j.value("value", json());
-    e.time_ns = j.value("time", uint64_t{0});
-    e.index = j.value("index", uint64_t{0});
-    e.op = j.value("op", uint64_t{0});
+    e.time_ns = Counter(j, "time", false);
+    e.index = Counter(j, "index", false);
+    e.op = Counter(j, "op", false);
     e.error = j.value("error", std::string());
-  } catch (const json::exception& ex) {
+  } catch (const std::exception& ex) {  // json::exception, invalid_argument
     return Status::BadInput(std::string("bad history event: ") + ex.what());
   }
   return e;

@@ -136,7 +136,9 @@ void SyncTracker::ObserveFault(const Record& r) {
     for (const auto& k : fault["keep"]) {
       if (!k.is_array() || k.size() != 3) continue;
       const uint32_t i = k[0].get<uint32_t>();
-      if (!pending_.erase(i)) continue;
+      // One record may keep several separate ranges (a torn-op persisting
+      // parts 1 and 3): later ranges extend the tear the first one began.
+      if (!pending_.erase(i) && !torn_.count(i)) continue;
       Tear& t = torn_[i];
       t.index = i;
       t.keep.emplace_back(k[1].get<uint64_t>(), k[2].get<uint64_t>());

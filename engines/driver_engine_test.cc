@@ -216,7 +216,7 @@ TEST_F(IntegrationEnginesDriverSession, CloseEndsTheDriverCleanly) {
 TEST(IntegrationEnginesDriver, PythonExampleDriverRoundTrips) {
   if (!PathExists("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
   const std::string driver =
-      "/usr/bin/python3 " + SourceDir() + "/engines/examples/toy_driver.py";
+      "/usr/bin/python3 " + SourceDir() + "/examples/drivers/toy_driver.py";
   auto engine = MakeExternal(driver, 10000);
   ASSERT_TRUE(engine);
   auto version = engine->Version();

@@ -21,6 +21,9 @@ struct EngineDef {
   std::function<Result<std::unique_ptr<Engine>>(
       const EngineInfo& info, const Settings& resolved, const EngineEnv& env)>
       make;
+  // When a setting can supply what `info` found missing (Skytable: --set
+  // skyd=PATH without $SKYD), `make` judges availability itself.
+  bool settings_decide_availability = false;
 };
 
 // Every setting of `info`, from `given` or its default; InvalidArgument
@@ -36,7 +39,12 @@ bool ProgramAvailable(const std::string& program, std::string* found);
 
 // The engines, one per file.
 EngineDef SqliteEngineDef();
+EngineDef LeveldbEngineDef();
+EngineDef LmdbEngineDef();
 EngineDef ExternalEngineDef();
+EngineDef SkytableEngineDef();
+EngineDef RedisEngineDef();
+EngineDef PostgresEngineDef();
 
 }  // namespace crashlab
 

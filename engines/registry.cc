@@ -18,7 +18,9 @@ namespace crashlab {
 namespace {
 
 std::vector<EngineDef> Defs() {
-  return {SqliteEngineDef(), ExternalEngineDef()};
+  return {SqliteEngineDef(), ExternalEngineDef(), LeveldbEngineDef(),
+          LmdbEngineDef(), SkytableEngineDef(), RedisEngineDef(),
+          PostgresEngineDef()};
 }
 
 }  // namespace
@@ -95,7 +97,7 @@ Result<std::unique_ptr<Engine>> MakeEngine(const std::string& name,
     if (info.name != name) continue;
     CRASHLAB_ASSIGN_OR_RETURN(Settings resolved,
                               ResolveSettings(info, settings));
-    if (!info.available) {
+    if (!info.available && !def.settings_decide_availability) {
       return Status::NotFound("engine " + name + " is not available here: " +
                               info.availability);
     }

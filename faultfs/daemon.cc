@@ -1,9 +1,8 @@
 #include "faultfs/daemon.h"
 
-#include <signal.h>
-
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,9 +12,14 @@
 #include <cstring>
 #include <memory>
 
+#include "core/fault_plan.h"
 #include "faultfs/base_walk.h"
+#include "faultfs/control_commands.h"
+#include "faultfs/control_socket.h"
+#include "faultfs/fault_engine.h"
 #include "faultfs/ops.h"
 #include "faultfs/recorder.h"
+#include "faultfs/undo_log.h"
 
 namespace crashlab::faultfs {
 namespace {
@@ -134,6 +138,8 @@ class Session {
     return Status::Ok();
   }
 
+  fuse_session* get() const { return se_; }
+
   Status Loop(int threads) {
     fuse_loop_config* config = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(config, 0);
@@ -164,21 +170,50 @@ void SayReady(int fd) {
 }
 
 // Mounts, serves until stopped, unmounts. `*mounted` tells whether the
-// mount ever happened.
-Status Serve(const Options& o, FsContext* ctx, bool* mounted) {
+// mount ever happened. The control socket (if any) serves while the
+// session does, and stops before it is unmounted.
+Status Serve(const Options& o, FsContext* ctx, ControlSocket* control,
+             bool* mounted) {
   const fuse_lowlevel_ops ops = MakeOps();
   Session session;
   CRASHLAB_RETURN_IF_ERROR(session.Mount(o, ops, ctx));
   *mounted = true;
+  ctx->session = session.get();
+  std::unique_ptr<ControlCommands> commands;
+  if (control != nullptr) {
+    commands = std::make_unique<ControlCommands>(ctx);
+    control->Start(commands.get());
+  }
   SayReady(o.ready_fd);
-  return session.Loop(o.threads);
+  Status served = session.Loop(o.threads);
+  if (control != nullptr) control->Stop();
+  ctx->session = nullptr;
+  return served;
+}
+
+// The fault plan of --faults (empty without), with --seed applied.
+Result<FaultPlan> LoadPlan(const Options& o) {
+  FaultPlan plan;
+  if (!o.faults.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(plan, LoadFaultPlan(o.faults));
+  }
+  if (o.seed) plan.seed = *o.seed;
+  return plan;
 }
 
 }  // namespace
 
 Status RunDaemon(const Options& o) {
   CRASHLAB_RETURN_IF_ERROR(CheckPaths(o));
+  CRASHLAB_ASSIGN_OR_RETURN(FaultPlan plan, LoadPlan(o));
   CRASHLAB_RETURN_IF_ERROR(CheckFuseDevice());
+  // Fault injection (and its undo log) only when asked for: a plain
+  // recording run pays nothing for it.
+  const bool inject = !o.faults.empty() || !o.control_socket.empty();
+  std::unique_ptr<ControlSocket> control;
+  if (!o.control_socket.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(control, ControlSocket::Listen(o.control_socket));
+  }
   const int root_fd =
       ::open(o.backing.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return Status::FromErrno("cannot open " + o.backing, errno);
@@ -200,10 +235,18 @@ Status RunDaemon(const Options& o) {
   }
   FsContext ctx(&table, recorder->get());
   ctx.chown_new_files = ::geteuid() == 0;
+  std::unique_ptr<FaultEngine> faults;
+  std::unique_ptr<UndoLog> undo;
+  if (inject) {
+    faults = std::make_unique<FaultEngine>(std::move(plan));
+    undo = std::make_unique<UndoLog>();
+    ctx.faults = faults.get();
+    ctx.undo = undo.get();
+  }
   // The kernel applies the caller's umask before a create reaches us.
   ::umask(0);
   bool mounted = false;
-  Status served = Serve(o, &ctx, &mounted);
+  Status served = Serve(o, &ctx, control.get(), &mounted);
   if (!mounted) {
     recorder->reset();
     ::unlink(o.trace.c_str());  // this run's, holding only the base

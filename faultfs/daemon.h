@@ -1,10 +1,12 @@
 // RunDaemon: the whole life of a crashlab-faultfs process.
 //
-// Checks the paths, walks BACKING into the trace's base description,
-// mounts MOUNT (fsname=crashlab-faultfs, auto_unmount, default_permissions,
-// allow_other on request), says "ready" on the ready fd, serves requests on
-// libfuse's multi-threaded loop until SIGTERM/SIGINT/SIGHUP or an unmount,
-// then unmounts and closes (fsyncs) the trace.
+// Checks the paths, loads the fault plan (--faults, --seed), binds the
+// control socket (--control-socket), walks BACKING into the trace's base
+// description, mounts MOUNT (fsname=crashlab-faultfs, auto_unmount,
+// default_permissions, allow_other on request), says "ready" on the ready fd,
+// serves requests on libfuse's multi-threaded loop until SIGTERM/SIGINT/SIGHUP
+// or an unmount, then stops the control socket, unmounts and closes (fsyncs)
+// the trace. A bad plan is BadInput (exit 2).
 //
 // Failure statuses map to exit codes through ExitCodeFor: InvalidArgument
 // (bad paths, an existing trace: exit 2) and Infrastructure/IoError (no

@@ -93,6 +93,34 @@ TEST_F(IntegrationFaultfsCliTest, RefusesAMountInsideBackingAndBadUsage) {
   EXPECT_FALSE(PathExists(dir_.Sub("trace.bin")));
 }
 
+TEST_F(IntegrationFaultfsCliTest, RefusesABadPlanOrControlSocket) {
+  ASSERT_TRUE(WriteStringToFile(dir_.Sub("plan.toml"),
+                                "[[rule]]\nop = \"fsync\"\nprobability = 2\n"
+                                "action = { lie = true }\n")
+                  .ok());
+  std::string err;
+  EXPECT_EQ(Run({dir_.Sub("backing"), dir_.Sub("mnt"), "--trace",
+                 dir_.Sub("trace.bin"), "--faults", dir_.Sub("plan.toml")},
+                &err),
+            kExitUsage);
+  EXPECT_NE(err.find("line 3: rules[0]: key 'probability'"), std::string::npos)
+      << err;
+  EXPECT_EQ(Lines(err), 1) << err;
+  EXPECT_EQ(Run({dir_.Sub("backing"), dir_.Sub("mnt"), "--trace",
+                 dir_.Sub("trace.bin"), "--faults", dir_.Sub("none.json")},
+                &err),
+            kExitUsage);
+  ASSERT_TRUE(WriteStringToFile(dir_.Sub("not-a-socket"), "x").ok());
+  EXPECT_EQ(
+      Run({dir_.Sub("backing"), dir_.Sub("mnt"), "--trace",
+           dir_.Sub("trace.bin"), "--control-socket", dir_.Sub("not-a-socket")},
+          &err),
+      kExitUsage);
+  EXPECT_NE(err.find("is not a socket"), std::string::npos) << err;
+  EXPECT_EQ(*ReadFileToString(dir_.Sub("not-a-socket")), "x");
+  EXPECT_FALSE(PathExists(dir_.Sub("trace.bin")));
+}
+
 TEST_F(IntegrationFaultfsCliTest, MissingFuseDeviceIsAnInfrastructureError) {
   if (::geteuid() != 0 || !PathExists("/usr/bin/unshare")) {
     GTEST_SKIP() << "needs root and unshare(1) to hide /dev/fuse";

@@ -10,15 +10,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -241,6 +246,49 @@ inline std::map<std::string, std::string> TreeFiles(const std::string& root) {
     if (shape.rfind("f:", 0) == 0) out[path] = shape.substr(2);
   }
   return out;
+}
+
+// One request line to a faultfs control socket (its own connection), the
+// reply object; {"ok": false, "error": ...} when the socket fails.
+inline nlohmann::json ControlCall(const std::string& socket_path,
+                                  const std::string& line) {
+  auto fail = [](const std::string& why) {
+    return nlohmann::json{{"ok", false}, {"error", "test client: " + why}};
+  };
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path)) return fail("path too long");
+  std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail("socket");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return fail(std::string("connect: ") + std::strerror(errno));
+  }
+  const std::string out = line + "\n";
+  if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(out.size())) {
+    ::close(fd);
+    return fail("send");
+  }
+  std::string in;
+  const int64_t deadline = MonotonicMs() + 5000;
+  while (in.find('\n') == std::string::npos && MonotonicMs() < deadline) {
+    pollfd pfd = {fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 100) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (in.find('\n') == std::string::npos) return fail("no reply");
+  return nlohmann::json::parse(in.substr(0, in.find('\n')), nullptr, false);
+}
+
+inline nlohmann::json ControlCall(const std::string& socket_path,
+                                  const nlohmann::json& request) {
+  return ControlCall(socket_path, request.dump());
 }
 
 }  // namespace crashlab::faultfs::testing

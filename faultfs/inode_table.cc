@@ -58,6 +58,14 @@ void InodeTable::Forget(fuse_ino_t ino, uint64_t n) {
   ::close(dead->fd);
 }
 
+bool InodeTable::Find(const InodeKey& key, fuse_ino_t* ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = inodes_.find(key);
+  if (it == inodes_.end()) return false;
+  *ino = InoOf(it->second.get());
+  return true;
+}
+
 size_t InodeTable::size() {
   std::lock_guard<std::mutex> lock(mu_);
   return inodes_.size();

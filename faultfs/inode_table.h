@@ -54,6 +54,8 @@ class InodeTable {
   fuse_ino_t Ref(fuse_ino_t ino);
   // Drops `n` kernel references; the entry goes when none is left.
   void Forget(fuse_ino_t ino, uint64_t n);
+  // The fuse_ino_t of the inode with `key`, if the kernel holds it.
+  bool Find(const InodeKey& key, fuse_ino_t* ino);
   // Number of entries, root included.
   size_t size();
 

@@ -5,12 +5,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "faultfs/fault_engine.h"
 #include "faultfs/ops_internal.h"
 
 namespace crashlab::faultfs {
 
 bool IsControlName(fuse_ino_t parent, const char* name) {
   return parent == FUSE_ROOT_ID && ControlFile::kName == name;
+}
+
+bool Watched(FsContext& ctx, FaultOp op, bool state_changing) {
+  return ctx.faults != nullptr && ctx.faults->Interested(op, state_changing);
 }
 
 std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }

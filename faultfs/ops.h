@@ -12,14 +12,20 @@
 //      with O_TRUNC, write, setattr(size), fallocate, fsync, fsyncdir, and
 //      control-file marks), so the trace order is the order they took
 //      effect. Reads, lookups, getattr and readdir never take it.
-//   2. InodeTable mutex: short, taken inside or outside (1), never held
-//      while calling out.
+//   2. FaultEngine mutex: short, taken inside (1) by fault points or alone
+//      by the control socket; held while calling out only for kill(2).
+//   3. InodeTable mutex: short, taken inside or outside (1) and (2), never
+//      held while calling out.
+// The UndoLog has no lock of its own: it is used only inside (1).
+// Kernel cache invalidation (fuse_lowlevel_notify_inval_inode) is done
+// with none of these held: it may wait for page locks that a request
+// blocked on (1) holds.
 // Directory handles are used by one request at a time (the kernel
 // serialises readdir on an open directory), so they have no lock.
 //
-// Ownership: the FsContext does not own the table or recorder; whoever
-// runs the session (daemon.cc) owns all three and keeps them alive until
-// the session is destroyed.
+// Ownership: the FsContext owns none of its pointees; whoever runs the
+// session (daemon.cc) owns the table, recorder, fault engine, undo log and
+// session and keeps them alive until the session is destroyed.
 #ifndef CRASHLAB_FAULTFS_OPS_H_
 #define CRASHLAB_FAULTFS_OPS_H_
 
@@ -30,6 +36,9 @@
 #include "faultfs/recorder.h"
 
 namespace crashlab::faultfs {
+
+class FaultEngine;
+class UndoLog;
 
 struct FsContext {
   FsContext(InodeTable* table_in, Recorder* recorder_in)
@@ -52,6 +61,12 @@ struct FsContext {
   // Running as root: give new files to the requesting user and group (an
   // engine running as another user must own what it creates).
   bool chown_new_files = false;
+  // Fault injection; both null when faultfs only records (no --faults and
+  // no --control-socket), and then no operation pays for it.
+  FaultEngine* faults = nullptr;
+  UndoLog* undo = nullptr;
+  // For kernel cache invalidation; set before requests are served.
+  fuse_session* session = nullptr;
 };
 
 // The operations table to pass to fuse_session_new().

@@ -1,15 +1,17 @@
-// Attributes: setattr (a size change is recorded as kTruncate; mode,
-// owner and times pass through unrecorded) and extended attributes (pass
-// through unrecorded).
+// Attributes: setattr (a size change is recorded as kTruncate and is a
+// fault point; mode, owner and times pass through unrecorded) and extended
+// attributes (pass through unrecorded).
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "faultfs/ops_internal.h"
+#include "faultfs/undo_log.h"
 
 namespace crashlab::faultfs {
 namespace {
@@ -67,13 +69,23 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int valid,
   }
   if (valid & FUSE_SET_ATTR_SIZE) {
     Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+    const FileId id = scope.IdOf(inode.key);
+    FaultPoint fp(ctx, scope, {.op = FaultOp::kTruncate, .file = id});
+    if (int err = fp.Before()) return fp.Reply(req, err);
+    const auto size = static_cast<uint64_t>(attr->st_size);
+    std::optional<UndoLog::Pending> undo;
+    if (ctx.undo != nullptr) {
+      undo = ctx.undo->SaveTruncate(id, inode.key, inode.fd, size);
+    }
     const int rc = fd >= 0
                        ? ::ftruncate(fd, attr->st_size)
                        : ::truncate(ProcPath(inode.fd).c_str(), attr->st_size);
-    if (rc != 0) return (void)fuse_reply_err(req, errno);
-    Record r = FileRecord(Op::kTruncate, scope.IdOf(inode.key));
-    r.offset = static_cast<uint64_t>(attr->st_size);
+    if (rc != 0) return fp.Reply(req, errno);
+    if (undo) ctx.undo->Commit(std::move(*undo), 0);
+    Record r = FileRecord(Op::kTruncate, id);
+    r.offset = size;
     scope.Append(std::move(r));
+    fp.After();
   }
   if (int err = StatFd(inode.fd, &st); err != 0) {
     return (void)fuse_reply_err(req, err);

@@ -1,13 +1,16 @@
-// File data: create, open, read, write, fsync, fallocate, ... The ones that
-// change persistent state are recorded under the recorder's mutex. The
-// control file's open, read and write are handled here too.
+// Files: create, open, read, flush, release, lseek. Creates and truncating
+// opens are recorded under the recorder's mutex; every one may be faulted
+// (fault_point.h). The control file's open and read are handled here too;
+// writes, fsyncs and fallocate live in ops_write.cc.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 
 #include "faultfs/ops_internal.h"
+#include "faultfs/undo_log.h"
 
 namespace crashlab::faultfs {
 namespace {
@@ -32,11 +35,31 @@ Record TruncateRecord(FileId file, uint64_t size) {
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
               fuse_file_info* fi) {
   if (IsControlName(parent, name)) return (void)fuse_reply_err(req, EPERM);
+  FsContext& ctx = Ctx(req);
   Inode& dir = GetInode(req, parent);
   const int flags = BackingFlags(fi->flags) & ~O_TRUNC;
   fuse_entry_param e;
   struct stat st;
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  // Whether this creates the file decides the fault op (create or open).
+  struct stat old;
+  const bool exists = ::fstatat(dir.fd, name, &old, AT_SYMLINK_NOFOLLOW) == 0;
+  const bool truncates = exists && (fi->flags & O_TRUNC) &&
+                         !(fi->flags & O_EXCL) && S_ISREG(old.st_mode);
+  const FileId dir_id = scope.IdOf(dir.key);
+  FaultPoint fp(
+      ctx, scope,
+      {exists ? FaultOp::kOpen : FaultOp::kCreate, !exists || truncates,
+       exists ? scope.IdOf(KeyOf(old)) : dir_id, dir_id, name});
+  if (int err = fp.Before()) return fp.Reply(req, err);
+  std::optional<UndoLog::Pending> undo;
+  if (truncates && ctx.undo != nullptr) {
+    const int pfd = ::openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (pfd >= 0) {
+      undo = ctx.undo->SaveTruncate(scope.IdOf(KeyOf(old)), KeyOf(old), pfd, 0);
+      ::close(pfd);
+    }
+  }
   // Find out whether this creates the file: only then is it a kCreate.
   bool created = true;
   int fd = ::openat(dir.fd, name, flags | O_CREAT | O_EXCL, mode);
@@ -52,10 +75,10 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   }
   if (created) {
     const FileId id = scope.NewId(KeyOf(st));
-    scope.Append(NamespaceRecord(Op::kCreate, scope.IdOf(dir.key), name, id,
-                                 st.st_mode));
+    scope.Append(NamespaceRecord(Op::kCreate, dir_id, name, id, st.st_mode));
   } else if ((fi->flags & O_TRUNC) && S_ISREG(st.st_mode)) {
     scope.Append(TruncateRecord(scope.IdOf(KeyOf(st)), 0));
+    if (undo && KeyOf(st) == KeyOf(old)) ctx.undo->Commit(std::move(*undo), 0);
   }
   if (int err = LookupEntry(req, dir, name, &e); err != 0) {
     ::close(fd);
@@ -63,6 +86,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   }
   fi->fh = static_cast<uint64_t>(fd);
   fi->keep_cache = 1;
+  fp.After();
+  fp.Finish();
   fuse_reply_create(req, &e, fi);
 }
 
@@ -73,32 +98,46 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fi->fh = 0;
     return (void)fuse_reply_open(req, fi);
   }
+  FsContext& ctx = Ctx(req);
   Inode& inode = GetInode(req, ino);
   const std::string path = ProcPath(inode.fd);
   const int flags = BackingFlags(fi->flags);
+  const bool truncates = fi->flags & O_TRUNC;
   int fd;
-  if (fi->flags & O_TRUNC) {
-    Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
+  if (truncates || Watched(ctx, FaultOp::kOpen, false)) {
+    Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+    const FileId id = scope.IdOf(inode.key);
+    FaultPoint fp(ctx, scope, {FaultOp::kOpen, truncates, id});
+    if (int err = fp.Before()) return fp.Reply(req, err);
+    std::optional<UndoLog::Pending> undo;
+    if (truncates && ctx.undo != nullptr) {
+      undo = ctx.undo->SaveTruncate(id, inode.key, inode.fd, 0);
+    }
     fd = ::open(path.c_str(), flags);
     if (fd < 0) return (void)fuse_reply_err(req, errno);
     struct stat st;
-    if (StatFd(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-      scope.Append(TruncateRecord(scope.IdOf(inode.key), 0));
+    if (truncates && StatFd(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      scope.Append(TruncateRecord(id, 0));
+      if (undo) ctx.undo->Commit(std::move(*undo), 0);
     }
+    fp.After();
+    fp.Finish();
   } else {
     fd = ::open(path.c_str(), flags);
     if (fd < 0) return (void)fuse_reply_err(req, errno);
   }
   fi->fh = static_cast<uint64_t>(fd);
-  // Safe: every change to the file passes through this mount's page cache.
+  // Safe: every change to the file passes through this mount's page cache
+  // (and faultfs invalidates it when it drops unsynced data).
   fi->keep_cache = 1;
   fuse_reply_open(req, fi);
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
             fuse_file_info* fi) {
+  FsContext& ctx = Ctx(req);
   if (IsControl(req, ino)) {
-    const std::string line = Ctx(req).control.StatusLine();
+    const std::string line = ctx.control.StatusLine();
     const size_t start = std::min(line.size(), static_cast<size_t>(off));
     const size_t n = std::min(size, line.size() - start);
     return (void)fuse_reply_buf(req, line.data() + start, n);
@@ -108,26 +147,19 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
   buf.buf[0].fd = static_cast<int>(fi->fh);
   buf.buf[0].pos = off;
-  fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-}
-
-void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size,
-             off_t off, fuse_file_info* fi) {
-  FsContext& ctx = Ctx(req);
-  if (IsControl(req, ino)) {
-    const int err = ctx.control.Execute(std::string_view(buf, size), Pid(req));
-    if (err != 0) return (void)fuse_reply_err(req, err);
-    return (void)fuse_reply_write(req, size);
+  if (!Watched(ctx, FaultOp::kRead, false)) {
+    return (void)fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
   }
-  Inode& inode = GetInode(req, ino);
+  // Only reads some rule watches pay for the recording mutex.
   Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
-  const ssize_t n = ::pwrite(static_cast<int>(fi->fh), buf, size, off);
-  if (n < 0) return (void)fuse_reply_err(req, errno);
-  Record r = FileRecord(Op::kWrite, scope.IdOf(inode.key));
-  r.offset = static_cast<uint64_t>(off);
-  r.data.assign(buf, static_cast<size_t>(n));
-  scope.Append(std::move(r));
-  fuse_reply_write(req, static_cast<size_t>(n));
+  FaultPoint fp(ctx, scope,
+                {.op = FaultOp::kRead,
+                 .state_changing = false,
+                 .file = scope.IdOf(GetInode(req, ino).key),
+                 .holds_pages = true});
+  if (int err = fp.Before()) return fp.Reply(req, err);
+  fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+  fp.After();
 }
 
 void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -141,34 +173,6 @@ void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!IsControl(req, ino)) ::close(static_cast<int>(fi->fh));
-  fuse_reply_err(req, 0);
-}
-
-void OpFsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
-  if (IsControl(req, ino)) return (void)fuse_reply_err(req, 0);
-  Inode& inode = GetInode(req, ino);
-  const int fd = static_cast<int>(fi->fh);
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
-  const int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
-  if (rc != 0) return (void)fuse_reply_err(req, errno);
-  scope.Append(FileRecord(datasync ? Op::kFdatasync : Op::kFsync,
-                          scope.IdOf(inode.key)));
-  fuse_reply_err(req, 0);
-}
-
-void OpFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
-                 off_t length, fuse_file_info* fi) {
-  if (IsControl(req, ino)) return (void)fuse_reply_err(req, EOPNOTSUPP);
-  Inode& inode = GetInode(req, ino);
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
-  if (::fallocate(static_cast<int>(fi->fh), mode, offset, length) != 0) {
-    return (void)fuse_reply_err(req, errno);
-  }
-  Record r = FileRecord(Op::kFallocate, scope.IdOf(inode.key));
-  r.mode = static_cast<uint32_t>(mode);
-  r.offset = static_cast<uint64_t>(offset);
-  r.length = static_cast<uint64_t>(length);
-  scope.Append(std::move(r));
   fuse_reply_err(req, 0);
 }
 

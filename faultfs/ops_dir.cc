@@ -1,4 +1,5 @@
-// Directory handles: opendir, readdir, releasedir and fsyncdir (recorded).
+// Directory handles: opendir, readdir, releasedir and fsyncdir (recorded,
+// and a fault point).
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -96,12 +97,17 @@ void OpReleasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void OpFsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                 fuse_file_info* fi) {
   const int fd = ::dirfd(HandleOf(fi)->dir);
+  FsContext& ctx = Ctx(req);
   Inode& inode = GetInode(req, ino);
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  const FileId id = scope.IdOf(inode.key);
+  FaultPoint fp(ctx, scope, {.op = FaultOp::kFsyncDir, .file = id});
+  if (int err = fp.Before()) return fp.Reply(req, err);
   const int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
-  if (rc != 0) return (void)fuse_reply_err(req, errno);
-  scope.Append(FileRecord(Op::kFsyncDir, scope.IdOf(inode.key)));
-  fuse_reply_err(req, 0);
+  if (rc != 0) return fp.Reply(req, errno);
+  scope.Append(FileRecord(Op::kFsyncDir, id));
+  fp.After();
+  fp.Reply(req, 0);
 }
 
 }  // namespace crashlab::faultfs

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/trace.h"
+#include "faultfs/fault_point.h"
 #include "faultfs/ops.h"
 
 namespace crashlab::faultfs {
@@ -28,6 +29,10 @@ inline bool IsControl(fuse_req_t req, fuse_ino_t ino) {
 }
 // True when `name` in `parent` is the control file's name.
 bool IsControlName(fuse_ino_t parent, const char* name);
+
+// True when fault injection may act on `op`: only then must an operation
+// that records nothing (read, plain open) take the recording mutex.
+bool Watched(FsContext& ctx, FaultOp op, bool state_changing);
 
 // "/proc/self/fd/N": reopens or addresses the file an O_PATH fd names.
 std::string ProcPath(int fd);
@@ -75,7 +80,7 @@ void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void OpReleasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void OpFsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                 fuse_file_info* fi);
-// ops_data.cc
+// ops_data.cc (open, read, create) and ops_write.cc (write, fsync, ...)
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
               fuse_file_info* fi);
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);

@@ -1,5 +1,6 @@
 // Namespace operations: lookup, forget, getattr, and the operations that
-// add, remove or move names (each recorded under the recorder's mutex).
+// add, remove or move names (each recorded under the recorder's mutex, and
+// each a fault point).
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/statvfs.h>
@@ -40,13 +41,19 @@ void RemoveName(fuse_req_t req, fuse_ino_t parent, const char* name, Op op) {
   if (int err = StatName(dir, name, &st); err != 0) {
     return (void)fuse_reply_err(req, err);
   }
+  const FileId dir_id = scope.IdOf(dir.key);
+  const FileId id = scope.IdOf(KeyOf(st));
+  FaultPoint fp(ctx, scope,
+                {.op = op == Op::kRmdir ? FaultOp::kRmdir : FaultOp::kUnlink,
+                 .file = id,
+                 .parent = dir_id,
+                 .name = name});
+  if (int err = fp.Before()) return fp.Reply(req, err);
   const int flags = op == Op::kRmdir ? AT_REMOVEDIR : 0;
-  if (::unlinkat(dir.fd, name, flags) != 0) {
-    return (void)fuse_reply_err(req, errno);
-  }
-  scope.Append(
-      NamespaceRecord(op, scope.IdOf(dir.key), name, scope.IdOf(KeyOf(st)), 0));
-  fuse_reply_err(req, 0);
+  if (::unlinkat(dir.fd, name, flags) != 0) return fp.Reply(req, errno);
+  scope.Append(NamespaceRecord(op, dir_id, name, id, 0));
+  fp.After();
+  fp.Reply(req, 0);
 }
 
 }  // namespace
@@ -105,17 +112,23 @@ void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   Inode& dir = GetInode(req, parent);
   fuse_entry_param e;
   FileId id = 0;
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
-  if (::mknodat(dir.fd, name, mode, rdev) != 0) {
-    return (void)fuse_reply_err(req, errno);
-  }
+  FsContext& ctx = Ctx(req);
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  const FileId dir_id = scope.IdOf(dir.key);
+  FaultPoint fp(
+      ctx, scope,
+      {.op = FaultOp::kCreate, .file = dir_id, .parent = dir_id, .name = name});
+  if (int err = fp.Before()) return fp.Reply(req, err);
+  if (::mknodat(dir.fd, name, mode, rdev) != 0) return fp.Reply(req, errno);
   int err = FinishNewEntry(req, scope, dir, name, &e, &id);
   // FIFOs, sockets and devices hold no data a crash could lose: they get
   // an id (a later unlink names it) but no record.
   if (err == 0 && S_ISREG(e.attr.st_mode)) {
-    scope.Append(NamespaceRecord(Op::kCreate, scope.IdOf(dir.key), name, id,
-                                 e.attr.st_mode));
+    scope.Append(
+        NamespaceRecord(Op::kCreate, dir_id, name, id, e.attr.st_mode));
   }
+  fp.After();
+  fp.Finish();
   ReplyEntry(req, err, e);
 }
 
@@ -124,15 +137,20 @@ void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   Inode& dir = GetInode(req, parent);
   fuse_entry_param e;
   FileId id = 0;
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
-  if (::mkdirat(dir.fd, name, mode) != 0) {
-    return (void)fuse_reply_err(req, errno);
-  }
+  FsContext& ctx = Ctx(req);
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  const FileId dir_id = scope.IdOf(dir.key);
+  FaultPoint fp(
+      ctx, scope,
+      {.op = FaultOp::kMkdir, .file = dir_id, .parent = dir_id, .name = name});
+  if (int err = fp.Before()) return fp.Reply(req, err);
+  if (::mkdirat(dir.fd, name, mode) != 0) return fp.Reply(req, errno);
   int err = FinishNewEntry(req, scope, dir, name, &e, &id);
   if (err == 0) {
-    scope.Append(NamespaceRecord(Op::kMkdir, scope.IdOf(dir.key), name, id,
-                                 e.attr.st_mode));
+    scope.Append(NamespaceRecord(Op::kMkdir, dir_id, name, id, e.attr.st_mode));
   }
+  fp.After();
+  fp.Finish();
   ReplyEntry(req, err, e);
 }
 
@@ -142,17 +160,24 @@ void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent,
   Inode& dir = GetInode(req, parent);
   fuse_entry_param e;
   FileId id = 0;
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
-  if (::symlinkat(link, dir.fd, name) != 0) {
-    return (void)fuse_reply_err(req, errno);
-  }
+  FsContext& ctx = Ctx(req);
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  const FileId dir_id = scope.IdOf(dir.key);
+  FaultPoint fp(ctx, scope,
+                {.op = FaultOp::kSymlink,
+                 .file = dir_id,
+                 .parent = dir_id,
+                 .name = name});
+  if (int err = fp.Before()) return fp.Reply(req, err);
+  if (::symlinkat(link, dir.fd, name) != 0) return fp.Reply(req, errno);
   int err = FinishNewEntry(req, scope, dir, name, &e, &id);
   if (err == 0) {
-    Record r = NamespaceRecord(Op::kSymlink, scope.IdOf(dir.key), name, id,
-                               e.attr.st_mode);
+    Record r = NamespaceRecord(Op::kSymlink, dir_id, name, id, e.attr.st_mode);
     r.data = link;
     scope.Append(std::move(r));
   }
+  fp.After();
+  fp.Finish();
   ReplyEntry(req, err, e);
 }
 
@@ -168,13 +193,21 @@ void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
   e.attr_timeout = ctx.timeout_s;
   e.entry_timeout = ctx.timeout_s;
   Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
+  const FileId id = scope.IdOf(inode.key);
+  const FileId dir_id = scope.IdOf(dir.key);
+  FaultPoint fp(ctx, scope,
+                {.op = FaultOp::kLink,
+                 .file = id,
+                 .new_parent = dir_id,
+                 .new_name = newname});
+  if (int err = fp.Before()) return fp.Reply(req, err);
   if (::linkat(AT_FDCWD, ProcPath(inode.fd).c_str(), dir.fd, newname,
                AT_SYMLINK_FOLLOW) != 0) {
-    return (void)fuse_reply_err(req, errno);
+    return fp.Reply(req, errno);
   }
-  Record r = NamespaceRecord(Op::kLink, scope.IdOf(dir.key), newname,
-                             scope.IdOf(inode.key), 0);
-  scope.Append(std::move(r));
+  scope.Append(NamespaceRecord(Op::kLink, dir_id, newname, id, 0));
+  fp.After();
+  fp.Finish();
   if (int err = StatFd(inode.fd, &e.attr); err != 0) {
     return (void)fuse_reply_err(req, err);
   }
@@ -201,13 +234,22 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name,
   Inode& from = GetInode(req, parent);
   Inode& to = GetInode(req, newparent);
   struct stat src, dst;
-  Recorder::Scope scope = Ctx(req).recorder.Lock(Pid(req));
+  FsContext& ctx = Ctx(req);
+  Recorder::Scope scope = ctx.recorder.Lock(Pid(req));
   if (int err = StatName(from, name, &src); err != 0) {
     return (void)fuse_reply_err(req, err);
   }
+  FaultPoint fp(ctx, scope,
+                {.op = FaultOp::kRename,
+                 .file = scope.IdOf(KeyOf(src)),
+                 .parent = scope.IdOf(from.key),
+                 .name = name,
+                 .new_parent = scope.IdOf(to.key),
+                 .new_name = newname});
+  if (int err = fp.Before()) return fp.Reply(req, err);
   const bool replaces = StatName(to, newname, &dst) == 0;
   if (::renameat2(from.fd, name, to.fd, newname, flags) != 0) {
-    return (void)fuse_reply_err(req, errno);
+    return fp.Reply(req, errno);
   }
   // Two names of one inode: rename(2) succeeds and changes nothing.
   if (!(replaces && KeyOf(src) == KeyOf(dst))) {
@@ -222,7 +264,8 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name,
     r.flags = flags;
     scope.Append(std::move(r));
   }
-  fuse_reply_err(req, 0);
+  fp.After();
+  fp.Reply(req, 0);
 }
 
 void OpStatfs(fuse_req_t req, fuse_ino_t ino) {

@@ -22,6 +22,8 @@ std::string_view UsageText() {
   return "usage: crashlab-faultfs BACKING MOUNT --trace FILE [--base NAME]\n"
          "                        [--ready-fd N] [--allow-other] "
          "[--threads N]\n"
+         "                        [--faults PLAN] [--seed S] "
+         "[--control-socket PATH]\n"
          "Mounts BACKING at MOUNT through FUSE and records every operation\n"
          "that changes persistent state into the trace FILE (which must not\n"
          "exist). Runs in the foreground; SIGTERM/SIGINT/SIGHUP unmount and\n"
@@ -32,6 +34,12 @@ std::string_view UsageText() {
          "  --ready-fd N    write \"ready\\n\" to fd N once mounted\n"
          "  --allow-other   let other users use the mount\n"
          "  --threads N     at most N FUSE worker threads\n"
+         "  --faults PLAN   inject the faults of PLAN (JSON, TOML or LazyFS)\n"
+         "  --seed S        seed of the plan's random choices (overrides its\n"
+         "                  own)\n"
+         "  --control-socket PATH\n"
+         "                  serve the JSON-lines control protocol on the Unix\n"
+         "                  socket PATH (mode 0600, removed at exit)\n"
          "Control file: MOUNT/.crashlab-ctl takes \"mark LABEL\" and "
          "\"flush\".\n";
 }
@@ -76,6 +84,25 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
       if (!ParseInt(text, 1, 1024, &o.threads)) {
         return Status::InvalidArgument("--threads " + text +
                                        " must be a number from 1 to 1024");
+      }
+    } else if (arg == "--faults") {
+      CRASHLAB_RETURN_IF_ERROR(take_value(&o.faults));
+      if (o.faults.empty())
+        return Status::InvalidArgument("--faults needs a file");
+    } else if (arg == "--seed") {
+      CRASHLAB_RETURN_IF_ERROR(take_value(&text));
+      uint64_t seed = 0;
+      const char* end = text.data() + text.size();
+      auto [ptr, ec] = std::from_chars(text.data(), end, seed);
+      if (text.empty() || ec != std::errc() || ptr != end) {
+        return Status::InvalidArgument("--seed " + text +
+                                       " must be a non-negative integer");
+      }
+      o.seed = seed;
+    } else if (arg == "--control-socket") {
+      CRASHLAB_RETURN_IF_ERROR(take_value(&o.control_socket));
+      if (o.control_socket.empty()) {
+        return Status::InvalidArgument("--control-socket needs a path");
       }
     } else if (arg == "--allow-other" && !has_value) {
       o.allow_other = true;

@@ -1,13 +1,16 @@
 // Command line of crashlab-faultfs.
 //
 //   crashlab-faultfs BACKING MOUNT --trace FILE [--base NAME] [--ready-fd N]
-//                    [--allow-other] [--threads N]
+//                    [--allow-other] [--threads N] [--faults PLAN]
+//                    [--seed S] [--control-socket PATH]
 //
 // ParseArgs only parses; the daemon checks the paths. Value types, no
 // shared state.
 #ifndef CRASHLAB_FAULTFS_OPTIONS_H_
 #define CRASHLAB_FAULTFS_OPTIONS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,14 +20,17 @@
 namespace crashlab::faultfs {
 
 struct Options {
-  std::string backing;        // directory whose files the mount shows
-  std::string mount;          // mount point
-  std::string trace;          // trace file to create (must not exist)
-  std::string base = "base";  // kBase record: where the harness keeps the
-                              // copy of BACKING, relative to the trace's dir
-  int ready_fd = -1;          // gets "ready\n" once mounted, then is closed
-  bool allow_other = false;   // let other users (engines) use the mount
-  int threads = 0;            // max FUSE worker threads; 0 = libfuse default
+  std::string backing;           // directory whose files the mount shows
+  std::string mount;             // mount point
+  std::string trace;             // trace file to create (must not exist)
+  std::string base = "base";     // kBase record: where the harness keeps the
+                                 // copy of BACKING, relative to the trace's dir
+  int ready_fd = -1;             // gets "ready\n" once mounted, then is closed
+  bool allow_other = false;      // let other users (engines) use the mount
+  int threads = 0;               // max FUSE worker threads; 0 = libfuse default
+  std::string faults;            // fault plan file (core/fault_plan.h); "" none
+  std::optional<uint64_t> seed;  // overrides the plan's seed
+  std::string control_socket;    // Unix socket for live control; "" none
   bool help = false;
 };
 

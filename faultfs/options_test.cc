@@ -18,6 +18,24 @@ TEST(FaultfsOptionsTest, ParsesEverything) {
   EXPECT_EQ(o->threads, 4);
 }
 
+TEST(FaultfsOptionsTest, ParsesFaultOptions) {
+  auto o = ParseArgs({"/b", "/m", "--trace", "t", "--faults", "plan.toml",
+                      "--seed=18446744073709551615", "--control-socket", "/s"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->faults, "plan.toml");
+  EXPECT_EQ(o->seed, 18446744073709551615ull);
+  EXPECT_EQ(o->control_socket, "/s");
+  o = ParseArgs({"/b", "/m", "--trace", "t"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->seed.has_value());
+  EXPECT_TRUE(o->faults.empty());
+  for (const char* bad : {"-1", "x", "", "12x"}) {
+    EXPECT_FALSE(ParseArgs({"/b", "/m", "--trace", "t", "--seed", bad}).ok())
+        << bad;
+  }
+  EXPECT_FALSE(ParseArgs({"/b", "/m", "--trace", "t", "--faults="}).ok());
+}
+
 TEST(FaultfsOptionsTest, Defaults) {
   auto o = ParseArgs({"--trace", "t", "b", "m"});
   ASSERT_TRUE(o.ok());

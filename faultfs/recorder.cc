@@ -34,6 +34,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(
     r.name = e.name;
     r.file = e.id;
     r.mode = e.mode;
+    recorder->paths_.Apply(r);
     scope.Append(std::move(r));
   }
   CRASHLAB_RETURN_IF_ERROR(recorder->writer_->Flush());
@@ -59,12 +60,22 @@ FileId Recorder::Scope::NewId(const InodeKey& key) {
   return id;
 }
 
-void Recorder::Scope::Append(Record r) {
-  if (!recorder_->writer_) return;
+uint64_t Recorder::Scope::Append(Record r) {
+  if (IsNamespaceOp(r.op)) recorder_->paths_.Apply(r);
+  if (!recorder_->writer_) return recorder_->records_;
   r.time_ns = recorder_->NowNs();
   r.pid = pid_;
   recorder_->writer_->Append(r);
-  ++recorder_->records_;
+  return recorder_->records_++;
+}
+
+std::string Recorder::Scope::PathOf(FileId file) const {
+  return recorder_->paths_.PathOf(file);
+}
+
+std::string Recorder::Scope::ChildPath(FileId parent,
+                                       const std::string& name) const {
+  return recorder_->paths_.ChildPath(parent, name);
 }
 
 void Recorder::Mark(const std::string& label, uint32_t pid) {

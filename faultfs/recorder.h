@@ -19,9 +19,15 @@
 // inode number only after the old inode is gone, and every inode born
 // through the mount overwrites its entry with a fresh id.
 //
+// Paths: the recorder also keeps every file's current path (PathTable),
+// fed by the namespace records it appends, so fault rules can match data
+// operations by path. Read it through a Scope.
+//
 // Thread-safety: all public methods may be called from any thread. Lock
 // order: the recording mutex is the outermost lock in faultfs; code holding
-// a Scope may take the inode table's mutex, never the other way round.
+// a Scope may take the fault engine's and the inode table's mutexes, never
+// the other way round. A Scope may be unlocked early (Unlock) to call out
+// to the kernel, which may need other request handlers to make progress.
 #ifndef CRASHLAB_FAULTFS_RECORDER_H_
 #define CRASHLAB_FAULTFS_RECORDER_H_
 
@@ -35,6 +41,7 @@
 #include "core/trace.h"
 #include "faultfs/base_walk.h"
 #include "faultfs/inode_key.h"
+#include "faultfs/path_table.h"
 
 namespace crashlab::faultfs {
 
@@ -59,8 +66,17 @@ class Recorder {
     FileId IdOf(const InodeKey& key);
     // A fresh id for an inode just created through the mount.
     FileId NewId(const InodeKey& key);
-    // Appends `r`, stamped with the time and the requesting pid.
-    void Append(Record r);
+    // Appends `r`, stamped with the time and the requesting pid; returns
+    // its index in the trace (the base description included).
+    uint64_t Append(Record r);
+    // The current path of a file / of `name` in directory `parent`.
+    std::string PathOf(FileId file) const;
+    std::string ChildPath(FileId parent, const std::string& name) const;
+    // Releases the mutex for a while (a delay) and takes it back. Between
+    // the two, nothing may be read or appended through this Scope.
+    void Unlock() { lock_.unlock(); }
+    void Relock() { lock_.lock(); }
+    bool locked() const { return lock_.owns_lock(); }
 
    private:
     friend class Recorder;
@@ -89,6 +105,7 @@ class Recorder {
   std::mutex mu_;
   std::unique_ptr<TraceWriter> writer_;  // null after Close()
   std::unordered_map<InodeKey, FileId, InodeKeyHash> ids_;
+  PathTable paths_;
   FileId next_id_;
   uint64_t records_ = 0;
   const std::chrono::steady_clock::time_point start_;

@@ -5,10 +5,11 @@ write-to-temp, fsync, rename, fsync(dir) -- so it is atomic and durable if
 the file system keeps its promises.
 
 Run it through crashlab with
-    --engine external --set driver='python3 engines/examples/toy_driver.py'
+    --engine external --set driver='python3 examples/drivers/toy_driver.py'
 
 It is a template: replace the Toy class with calls into your engine and keep
-main() as it is.
+main() as it is. engines/PROTOCOL.md, "Write your own driver in an
+afternoon", has the checklist and the commands that test it.
 """
 import copy
 import json

@@ -1,0 +1,118 @@
+// LevelDB through crashlab-driver-leveldb (engines/leveldb/leveldb_driver.cc):
+// its settings, availability, and its durability claim in the words of
+// LevelDB's documentation (doc/index.md, "Synchronous Writes", and the
+// WriteOptions::sync comment in include/leveldb/options.h).
+#include <unistd.h>
+
+#include "core/files.h"
+#include "engines/driver_engine.h"
+#include "engines/engine_def.h"
+
+namespace crashlab {
+
+namespace {
+
+constexpr char kLeveldbDriver[] = "crashlab-driver-leveldb";
+
+// The doc's own words, quoted in every claim.
+constexpr char kAsyncQuote[] =
+    "LevelDB, doc/index.md \"Synchronous Writes\": \"By default, each write "
+    "to leveldb is asynchronous: it returns after pushing the write from the "
+    "process into the operating system.\" ... \"The downside of asynchronous "
+    "writes is that a crash of the machine may cause the last few updates to "
+    "be lost. Note that a crash of just the writing process (i.e., not a "
+    "reboot) will not cause any loss since even when sync is false, an "
+    "update is pushed from the process memory into the operating system "
+    "before it is considered done.\"";
+
+std::vector<SettingSpec> LeveldbSettings() {
+  return {
+      {"sync",
+       "false",
+       {},  // true, false or every:N; checked by ValidateSync
+       "WriteOptions::sync of each op's WriteBatch: true, false (LevelDB's "
+       "default), or every:N (every N-th write synced, the others not)"},
+  };
+}
+
+// Every N for every:N; 0 for false; 1 for true; error otherwise.
+Result<uint64_t> SyncEvery(const std::string& v) {
+  if (v == "true") return uint64_t{1};
+  if (v == "false") return uint64_t{0};
+  const std::string prefix = "every:";
+  if (v.rfind(prefix, 0) == 0 && v.size() > prefix.size() &&
+      v.size() <= prefix.size() + 9 &&
+      v.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+    const uint64_t n = std::stoull(v.substr(prefix.size()));
+    if (n >= 1) return n;
+  }
+  return Status::InvalidArgument(
+      "engine leveldb: sync=" + v +
+      " is not allowed; allowed values: true, false, every:N (N >= 1)");
+}
+
+EngineInfo LeveldbInfo(const EngineEnv& env) {
+  EngineInfo info{"leveldb",
+                  "LevelDB (system libleveldb) through " +
+                      std::string(kLeveldbDriver) +
+                      "; DIR is the database, key TABLE\\0KEY, row as JSON",
+                  LeveldbSettings()};
+  const std::string path = JoinPath(env.bin_dir, kLeveldbDriver);
+  info.available = !env.bin_dir.empty() && ::access(path.c_str(), X_OK) == 0;
+  info.availability = info.available
+                          ? "driver " + path
+                          : "driver not found at " + path +
+                                " (build the target " + kLeveldbDriver + ")";
+  return info;
+}
+
+DurabilityClaim LeveldbClaim(uint64_t every) {
+  using Kind = DurabilityClaim::Kind;
+  if (every == 1) {
+    return {Kind::kEveryAck, 0,
+            "LevelDB, doc/index.md \"Synchronous Writes\": \"The sync flag "
+            "can be turned on for a particular write to make the write "
+            "operation not return until the data being written has been "
+            "pushed all the way to persistent storage.\" (every op is one "
+            "WriteBatch written with sync=true)"};
+  }
+  if (every == 0) {
+    return {Kind::kNone, 0,
+            std::string(kAsyncQuote) +
+                " So with sync=false LevelDB promises survival of process "
+                "crashes, not of power loss or a machine crash."};
+  }
+  return {Kind::kNone, 0,
+          std::string(kAsyncQuote) +
+              " With sync=every:" + std::to_string(every) +
+              ", the doc's hybrid scheme: \"A hybrid scheme is also possible "
+              "where every Nth write is synchronous, and in the event of a "
+              "crash, the bulk load is restarted just after the last "
+              "synchronous write finished by the previous run.\" That is: "
+              "once a synced write has returned, it and every earlier write "
+              "are durable; later unsynced writes may be lost on power loss. "
+              "crashlab's bounded-loss oracle cannot express an op-count "
+              "window, so this is checked as no promise (kNone)."};
+}
+
+}  // namespace
+
+EngineDef LeveldbEngineDef() {
+  EngineDef def;
+  def.info = LeveldbInfo;
+  def.make = [](const EngineInfo& info, const Settings& resolved,
+                const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
+    CRASHLAB_ASSIGN_OR_RETURN(uint64_t every, SyncEvery(resolved.at("sync")));
+    DriverEngineConfig config;
+    config.name = info.name;
+    config.settings = resolved;
+    config.env = env;
+    config.argv = {JoinPath(env.bin_dir, kLeveldbDriver)};
+    config.driver_settings = resolved;
+    config.claim = LeveldbClaim(every);
+    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
+  };
+  return def;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,299 @@
+#include "engines/redis/redis_engine.h"
+
+#include <sstream>
+
+#include "core/subprocess.h"
+#include "engines/engine_def.h"
+#include "engines/redis/redis_codec.h"
+#include "engines/redis/redis_ops.h"
+#include "engines/redis/redis_server.h"
+
+namespace crashlab {
+
+namespace {
+
+constexpr char kDefaultSave[] = "1 1";
+
+EngineInfo RedisInfo(const EngineEnv& env, const std::string& server_bin) {
+  EngineInfo info{"redis",
+                  "Redis (redis-server from the system) over hiredis; one "
+                  "hash per row, one MULTI/EXEC per operation",
+                  RedisSettingSpecs()};
+  std::string found;
+  info.available = ProgramAvailable(server_bin, &found);
+  info.availability = info.available
+                          ? "server " + found
+                          : server_bin +
+                                " not found (Debian: apt-get install "
+                                "redis-server, or ci/install-deps.sh)";
+  return info;
+}
+
+class RedisSession : public Session {
+ public:
+  RedisSession(std::unique_ptr<RedisServer> server, Schema schema)
+      : server_(std::move(server)), schema_(std::move(schema)) {}
+  ~RedisSession() override {
+    if (server_) server_->Kill();
+  }
+
+  ApplyResult Apply(const LogicalOp& op) override {
+    if (!server_) return {ApplyResult::Outcome::kInfo, "session is closed"};
+    ApplyResult r = ApplyRedisOp(server_->client(), schema_, op);
+    if (r.outcome == ApplyResult::Outcome::kInfo && !server_->running()) {
+      r.error += "; redis-server is gone: " + server_->Explain();
+    }
+    return r;
+  }
+  Result<Rows> Dump() override {
+    if (!server_) return Status::Engine("dump: session is closed");
+    return DumpRedisRows(server_->client(), schema_);
+  }
+  Status Close() override {
+    if (!server_) return Status::Ok();
+    Status st = server_->Shutdown();
+    server_.reset();
+    return st;
+  }
+  void Kill() override {
+    if (server_) server_->Kill();
+    server_.reset();
+  }
+  int process_group() const override {
+    return server_ ? server_->process_group() : -1;
+  }
+
+ private:
+  std::unique_ptr<RedisServer> server_;
+  Schema schema_;
+};
+
+class RedisEngine : public Engine {
+ public:
+  RedisEngine(Settings settings, EngineEnv env, RedisEngineOptions options,
+              std::string password, const std::string& instance)
+      : settings_(std::move(settings)),
+        env_(std::move(env)),
+        options_(std::move(options)) {
+    server_options_.server_bin = options_.server_bin;
+    server_options_.settings = settings_;
+    server_options_.password = std::move(password);
+    server_options_.log_dir = env_.log_dir;
+    server_options_.request_timeout_ms = env_.request_timeout_ms;
+    server_options_.ready_timeout_ms = options_.ready_timeout_ms > 0
+                                           ? options_.ready_timeout_ms
+                                           : env_.request_timeout_ms;
+    recover_options_ = server_options_;
+    recover_options_.log_name = "redis-server-recover-" + instance + ".log";
+  }
+
+  std::string name() const override { return "redis"; }
+  const Settings& settings() const override { return settings_; }
+  DurabilityClaim Claim() const override { return RedisClaim(settings_); }
+
+  Result<std::string> Version() override {
+    if (!version_.empty()) return version_;
+    SpawnOptions o;
+    o.argv = {options_.server_bin, "--version"};
+    o.pipe_stdout = true;
+    CRASHLAB_ASSIGN_OR_RETURN(auto p, Subprocess::Spawn(o));
+    auto line = p->ReadLine(env_.request_timeout_ms);
+    (void)p->Wait(env_.request_timeout_ms);
+    if (!line.ok()) {
+      return line.status().Annotate(options_.server_bin + " --version");
+    }
+    // "Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 ..."
+    const size_t v = line->find("v=");
+    if (v == std::string::npos) {
+      return Status::Engine(options_.server_bin +
+                            " --version printed no version: " + *line);
+    }
+    version_ = line->substr(v + 2, line->find(' ', v) - v - 2);
+    return version_;
+  }
+
+  Status Init(const std::string& dir, const Schema& schema) override {
+    CRASHLAB_ASSIGN_OR_RETURN(auto server, StartOn(dir, schema, "init"));
+    return server->Shutdown().Annotate("init " + dir);
+  }
+
+  Result<std::unique_ptr<Session>> Open(const std::string& dir,
+                                        const Schema& schema) override {
+    CRASHLAB_ASSIGN_OR_RETURN(auto server, StartOn(dir, schema, "open"));
+    return std::unique_ptr<Session>(
+        new RedisSession(std::move(server), schema));
+  }
+
+  Recovery Recover(const std::string& dir, const Schema& schema) override {
+    Recovery r;
+    StartFailure failure;
+    auto server = RedisServer::Start(recover_options_, dir, &failure);
+    if (!server) {
+      r.stage = failure.stage;
+      r.message = failure.message;
+      return r;
+    }
+    auto rows = DumpRedisRows(server->client(), schema);
+    if (rows.ok()) {
+      r.rows = std::move(rows).value();
+      r.engine_check = "ok";
+    } else if (!server->running()) {
+      r.stage = Recovery::Stage::kCrashed;
+      r.message =
+          "redis-server died while it was read back: " + server->Explain();
+    } else {
+      r.stage = rows.status().code() == Code::kTimeout
+                    ? Recovery::Stage::kHung
+                    : Recovery::Stage::kDumpFailed;
+      r.message = rows.status().message();
+    }
+    server->Kill();
+    return r;
+  }
+
+ private:
+  Result<std::unique_ptr<RedisServer>> StartOn(const std::string& dir,
+                                               const Schema& schema,
+                                               const std::string& what) {
+    const std::string bad = CheckRedisSchema(schema);
+    if (!bad.empty()) return Status::InvalidArgument("redis: " + bad);
+    StartFailure failure;
+    auto server = RedisServer::Start(server_options_, dir, &failure);
+    if (!server) return failure.ToStatus(what + " " + dir);
+    return server;
+  }
+
+  Settings settings_;
+  EngineEnv env_;
+  RedisEngineOptions options_;
+  RedisServerOptions server_options_;
+  RedisServerOptions recover_options_;
+  std::string version_;
+};
+
+}  // namespace
+
+std::vector<SettingSpec> RedisSettingSpecs() {
+  return {
+      {"appendonly",
+       "yes",
+       {"yes", "no"},
+       "persist every write to the append-only file (AOF); no = RDB "
+       "snapshots only (see save)"},
+      {"appendfsync",
+       "everysec",
+       {"always", "everysec", "no"},
+       "when Redis fsyncs the AOF: after every write batch, once a second, "
+       "or never (the OS decides)"},
+      {"aof-use-rdb-preamble",
+       "yes",
+       {"yes", "no"},
+       "AOF base files in RDB format (yes) or as commands (no)"},
+      {"save",
+       kDefaultSave,
+       {},
+       "with appendonly=no: the RDB snapshot rule 'SECONDS CHANGES [...]' "
+       "(snapshot after SECONDS if at least CHANGES writes), or 'off'; the "
+       "default '1 1' snapshots every second something changed"},
+  };
+}
+
+Status CheckRedisSettings(const Settings& s) {
+  const std::string& save = s.at("save");
+  if (s.at("appendonly") == "yes" && save != kDefaultSave) {
+    return Status::InvalidArgument(
+        "engine redis: save applies only with appendonly=no (with the AOF "
+        "on, Redis recovers from the AOF alone and crashlab runs it without "
+        "snapshots)");
+  }
+  if (save == "off") return Status::Ok();
+  std::istringstream in(save);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  bool ok = !words.empty() && words.size() % 2 == 0;
+  for (const std::string& w : words) {
+    ok = ok && w.find_first_not_of("0123456789") == std::string::npos &&
+         w.size() < 10 && std::stol(w) > 0;
+  }
+  if (!ok) {
+    return Status::InvalidArgument(
+        "engine redis: save='" + save +
+        "' is not a snapshot rule; allowed values: 'SECONDS CHANGES "
+        "[SECONDS CHANGES ...]' with positive integers (e.g. '1 1', "
+        "'60 1000'), or 'off'");
+  }
+  return Status::Ok();
+}
+
+DurabilityClaim RedisClaim(const Settings& s) {
+  using Kind = DurabilityClaim::Kind;
+  if (s.at("appendonly") == "no") {
+    return {Kind::kNone, 0,
+            "Redis persistence docs (redis.io/docs/management/persistence), "
+            "RDB disadvantages: \"RDB is NOT good if you need to minimize the "
+            "chance of data loss in case Redis stops working (for example "
+            "after a power outage)\"; redis.conf: \"a power outage may "
+            "result into a few minutes of writes lost (depending on the "
+            "configured save points)\". Save rule here: " +
+                (s.at("save") == "off" ? std::string("none")
+                                       : "save " + s.at("save"))};
+  }
+  const std::string& fsync = s.at("appendfsync");
+  if (fsync == "always") {
+    return {Kind::kEveryAck, 0,
+            "Redis persistence docs: \"appendfsync always: fsync every time "
+            "new commands are appended to the AOF. Very very slow, very "
+            "safe. Note that the commands are appended to the AOF after a "
+            "batch of commands from multiple clients or a pipeline are "
+            "executed, so it means a single write and a single fsync (before "
+            "sending the replies).\""};
+  }
+  if (fsync == "everysec") {
+    return {Kind::kWindow, 2.0,
+            "Redis persistence docs: \"appendfsync everysec: fsync every "
+            "second. Fast enough [...], and you may lose 1 second of data if "
+            "there is a disaster\"; redis.conf: \"Redis can lose just one "
+            "second of writes in a dramatic event like a server power "
+            "outage\". Window 2 s = the documented second plus 1 s of slack: "
+            "Redis starts the background fsync when its whole-second clock "
+            "has passed the last fsync's second, from an event loop that "
+            "ticks every 100 ms (hz 10), and the fsync then takes the disk's "
+            "own time; when an earlier fsync is still running Redis "
+            "postpones writing its buffer by up to 2 s more (it logs "
+            "\"Asynchronous AOF fsync is taking too long\"), which this "
+            "window deliberately does not excuse"};
+  }
+  return {Kind::kNone, 0,
+          "Redis persistence docs: \"appendfsync no: Never fsync, just put "
+          "your data in the hands of the Operating System. The faster and "
+          "less safe method. Normally Linux will flush data every 30 seconds "
+          "with this configuration, but it's up to the kernel's exact "
+          "tuning.\""};
+}
+
+Result<std::unique_ptr<Engine>> MakeRedisEngine(const Settings& settings,
+                                                const EngineEnv& env,
+                                                RedisEngineOptions options) {
+  const EngineInfo info = RedisInfo(env, options.server_bin);
+  CRASHLAB_ASSIGN_OR_RETURN(Settings resolved, ResolveSettings(info, settings));
+  CRASHLAB_RETURN_IF_ERROR(CheckRedisSettings(resolved));
+  CRASHLAB_ASSIGN_OR_RETURN(std::string password, RandomSecret(24));
+  CRASHLAB_ASSIGN_OR_RETURN(std::string instance, RandomSecret(3));
+  return std::unique_ptr<Engine>(
+      new RedisEngine(std::move(resolved), env, std::move(options),
+                      std::move(password), instance));
+}
+
+EngineDef RedisEngineDef() {
+  EngineDef def;
+  def.info = [](const EngineEnv& env) {
+    return RedisInfo(env, RedisEngineOptions().server_bin);
+  };
+  def.make = [](const EngineInfo&, const Settings& resolved,
+                const EngineEnv& env) {
+    return MakeRedisEngine(resolved, env, RedisEngineOptions());
+  };
+  return def;
+}
+
+}  // namespace crashlab

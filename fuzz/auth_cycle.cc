@@ -1,0 +1,150 @@
+#include "fuzz/auth_cycle.h"
+
+#include <utility>
+
+#include "workloads/auth.h"
+
+namespace crashlab {
+namespace {
+
+// Where one op ran in the trace and what it returned.
+struct OpRun {
+  size_t begin = 0;  // position before its first record
+  size_t end = 0;    // position after its last record (when it returned)
+  ApplyResult::Kind result = ApplyResult::Kind::kUnknown;
+};
+
+OpStatus StatusAt(const OpRun& run, size_t position) {
+  if (position <= run.begin) return OpStatus::kNotInvoked;
+  if (position < run.end) return OpStatus::kInFlight;
+  switch (run.result) {
+    case ApplyResult::Kind::kOk:
+      return OpStatus::kAcked;
+    case ApplyResult::Kind::kFailed:
+      return OpStatus::kFailed;
+    case ApplyResult::Kind::kUnknown:
+      return OpStatus::kInFlight;
+  }
+  return OpStatus::kInFlight;
+}
+
+// Recovery: a fresh engine on the crashed disk, read back.
+Observation Recover(const AuthEngineFactory& make, SimFs& fs) {
+  Observation o;
+  std::unique_ptr<AuthEngine> engine = make();
+  const Status opened = engine->Open(fs, /*create=*/false);
+  if (!opened.ok()) {
+    o.outcome = Observation::Outcome::kRefused;
+    o.message = opened.message();
+    return o;
+  }
+  const Status read = engine->Dump(&o.rows, &o.engine_check);
+  if (!read.ok()) {
+    o.outcome = Observation::Outcome::kReadFailed;
+    o.message = read.message();
+  }
+  engine->Close();
+  return o;
+}
+
+std::string Report(const CycleConfig& config, const std::vector<LogicalOp>& ops,
+                   const std::vector<OpStatus>& status, const SimFs& fs,
+                   const Observation& seen,
+                   const std::vector<Finding>& findings) {
+  std::string out = "crashlab simfs crash cycle: " +
+                    std::to_string(findings.size()) + " finding(s)\n";
+  out += "settings: " + config.settings + "; models:";
+  for (Model m : config.space.models) out += std::string(" ") + ModelName(m);
+  out += "; device: [" + config.space.flags.ToString() + "]\n";
+  for (const Finding& f : findings) {
+    out += std::string("  ") + FindingKindName(f.kind) + ": " + f.summary +
+           "\n";
+  }
+  out += "operations (status at the crash):\n";
+  for (size_t i = 0; i < ops.size(); ++i) {
+    out += "  " + ops[i].f + " #" + std::to_string(ops[i].id) + " " +
+           OpStatusName(status[i]) + " " + ops[i].ToJson()["mutations"].dump() +
+           "\n";
+  }
+  out += fs.DescribeLastCrash() + "\n";
+  out += "crash state: " + fs.LastCrashJson().dump() + "\n";
+  if (!seen.message.empty()) out += "recovery said: " + seen.message + "\n";
+  if (seen.engine_check != "ok") {
+    out += "engine check: " + seen.engine_check + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<FsImage> MakeBaseImage(AuthEngine& engine) {
+  SimFs fs;
+  CRASHLAB_RETURN_IF_ERROR(engine.Open(fs, /*create=*/true));
+  engine.Close();
+  fs.SettleAll();
+  return fs.image();
+}
+
+Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
+                                  const FsImage& base, Choices& choices,
+                                  const CycleConfig& config) {
+  SimFs fs(base);
+  AuthWorkload workload(choices.Pick(uint64_t{1} << 32));
+  const Rows base_rows = workload.model();
+  const size_t n = 1 + choices.Pick(config.max_ops);
+  std::vector<LogicalOp> ops;
+  std::vector<OpRun> runs;
+  {
+    std::unique_ptr<AuthEngine> engine = make();
+    const Status opened = engine->Open(fs, /*create=*/false);
+    if (!opened.ok()) {
+      return opened.Annotate("the engine did not open its base image");
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (choices.Pick(4) == 0) (void)engine->Maintain();
+      ops.push_back(workload.Next());
+      OpRun run;
+      run.begin = fs.position();
+      const ApplyResult r = engine->Apply(ops.back());
+      run.end = fs.position();
+      run.result = r.kind;
+      runs.push_back(run);
+      workload.Complete(ops.back(), r.kind == ApplyResult::Kind::kOk);
+      fs.Mark("op " + std::to_string(ops.back().id) + " returned");
+      if (r.kind != ApplyResult::Kind::kOk) break;
+    }
+    engine->Close();
+  }
+  CycleOutcome out;
+  out.ops = ops.size();
+  const size_t first = fs.trace().first_op;
+  out.crash_position = first + choices.Pick(fs.position() - first + 1);
+  out.state = fs.CrashAt(out.crash_position, choices, config.space);
+
+  std::vector<OpStatus> status;
+  for (const OpRun& run : runs) {
+    status.push_back(StatusAt(run, out.crash_position));
+    if (status.back() == OpStatus::kAcked) ++out.acked;
+  }
+  const Observation seen = Recover(make, fs);
+  const CheckInput in{workload.schema(), ops, status, base_rows, seen};
+  out.findings = CheckState(in);
+  if (!out.findings.empty()) {
+    out.report = Report(config, ops, status, fs, seen, out.findings);
+  }
+  return out;
+}
+
+Result<SpaceConfig> ParseSpaceConfig(const std::string& models,
+                                     const std::string& device) {
+  SpaceConfig c;
+  c.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
+              Model::kTorn};
+  if (!models.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(c.models, ParseModels(models));
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(c.flags, ParseDeviceFlags(device));
+  return c;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,106 @@
+// AuthCycle: one crash-and-recover cycle of the auth workload against a
+// real engine on SimFs, checked in-process by the explorer's oracles.
+//
+// A cycle:
+//   1. a fresh SimFs on the engine's base image (schema created, durable);
+//   2. open the engine; run 1..max_ops auth LogicalOps (workloads/auth.h,
+//      seeded from the input), one transaction each, noting the trace
+//      position where each op began and where it returned; sometimes run
+//      the engine's maintenance between ops (LevelDB: a compaction);
+//   3. close the engine (its orderly shutdown is part of the trace too);
+//   4. pick a crash position anywhere in the trace, and let SimFs draw the
+//      crash state there (core's DrawState) and rebuild the disk;
+//   5. open a fresh engine on it (recovery), dump every row, and run
+//      CheckState with each op's status at the crash position: acknowledged
+//      if it returned ok before it, failed if it returned a definite
+//      failure before it, in flight if the position falls inside it (the op
+//      the crash interrupted), not invoked if it began after it.
+// Crashing at a position of the finished trace is the explorer's offline
+// method: what an engine did before the position does not depend on what
+// it did after. Every decision (workload seed and length, maintenance,
+// crash position, which operations persist or tear) comes from one Choices:
+// the fuzzer's input bytes, or a seeded Rng in tests and benchmarks.
+//
+// Ownership: engines are made by the caller's factory, one per "process";
+// the cycle owns them and the SimFs. Thread-safety: none; one cycle at a
+// time per thread.
+#ifndef CRASHLAB_FUZZ_AUTH_CYCLE_H_
+#define CRASHLAB_FUZZ_AUTH_CYCLE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkers/check.h"
+#include "core/choices.h"
+#include "core/crash_space.h"
+#include "core/data_model.h"
+#include "core/status.h"
+#include "fuzz/simfs/simfs.h"
+
+namespace crashlab {
+
+// What one Apply told the client.
+struct ApplyResult {
+  enum class Kind : uint8_t { kOk, kFailed, kUnknown };
+  Kind kind = Kind::kOk;
+  std::string message;
+  static ApplyResult Ok() { return {}; }
+};
+
+// An engine with fixed settings, as the cycle drives it. One instance is
+// one process: opened once, closed once.
+class AuthEngine {
+ public:
+  virtual ~AuthEngine() = default;
+  // Opens the engine on `fs`, creating the schema when `create`. Recovery
+  // happens here; a failure is the engine refusing to start.
+  virtual Status Open(SimFs& fs, bool create) = 0;
+  // One LogicalOp's mutations as one transaction.
+  virtual ApplyResult Apply(const LogicalOp& op) = 0;
+  // Every row, and the engine's own consistency verdict ("ok" if none).
+  virtual Status Dump(Rows* rows, std::string* check) = 0;
+  // Maintenance the input may ask for between ops (default: none).
+  virtual Status Maintain() { return Status::Ok(); }
+  // Orderly shutdown; may write (checkpoints). Safe to call twice.
+  virtual void Close() = 0;
+};
+
+using AuthEngineFactory = std::function<std::unique_ptr<AuthEngine>()>;
+
+struct CycleConfig {
+  size_t max_ops = 12;
+  SpaceConfig space;           // persistence models and device flags
+  std::string settings;        // the engine's settings, for reports
+};
+
+// What a cycle found. `report` is filled only when there are findings.
+struct CycleOutcome {
+  std::vector<Finding> findings;
+  size_t ops = 0;
+  size_t acked = 0;
+  size_t crash_position = 0;
+  CrashState state;
+  std::string report;
+};
+
+// The engine's base image: its schema created on an empty SimFs, closed,
+// and settled (durable).
+Result<FsImage> MakeBaseImage(AuthEngine& engine);
+
+// One cycle. An error Status means the harness could not run it (the base
+// did not open), never a finding.
+Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
+                                  const FsImage& base, Choices& choices,
+                                  const CycleConfig& config);
+
+// Parses "prefix,drop-unsynced,..." and "atomic,..." (either may be empty:
+// the default) into a SpaceConfig; for fuzzers' environment variables.
+Result<SpaceConfig> ParseSpaceConfig(const std::string& models,
+                                     const std::string& device);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_FUZZ_AUTH_CYCLE_H_

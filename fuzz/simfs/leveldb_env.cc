@@ -1,0 +1,346 @@
+#include "fuzz/simfs/leveldb_env.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+namespace crashlab {
+namespace {
+
+constexpr size_t kWritableFileBufferSize = 65536;  // as env_posix.cc
+
+std::string Dirname(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/"
+                                                       : path.substr(0, slash);
+}
+
+bool IsManifest(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string base =
+      slash == std::string::npos ? path : path.substr(slash + 1);
+  return base.rfind("MANIFEST", 0) == 0;
+}
+
+class SimSequentialFile final : public leveldb::SequentialFile {
+ public:
+  SimSequentialFile(SimEnv* env, int fd, std::string name)
+      : env_(env), fd_(fd), name_(std::move(name)) {}
+  ~SimSequentialFile() override {
+    env_->WithFs([&](SimFs& fs) { return fs.Close(fd_); });
+  }
+  leveldb::Status Read(size_t n, leveldb::Slice* result,
+                       char* scratch) override {
+    size_t got = 0;
+    const int err = env_->WithFs(
+        [&](SimFs& fs) { return fs.Pread(fd_, pos_, scratch, n, &got); });
+    if (err != 0) return SimFsError(name_, err);
+    pos_ += got;
+    *result = leveldb::Slice(scratch, got);
+    return leveldb::Status::OK();
+  }
+  leveldb::Status Skip(uint64_t n) override {
+    pos_ += n;
+    return leveldb::Status::OK();
+  }
+
+ private:
+  SimEnv* env_;
+  int fd_;
+  std::string name_;
+  uint64_t pos_ = 0;
+};
+
+class SimRandomAccessFile final : public leveldb::RandomAccessFile {
+ public:
+  SimRandomAccessFile(SimEnv* env, int fd, std::string name)
+      : env_(env), fd_(fd), name_(std::move(name)) {}
+  ~SimRandomAccessFile() override {
+    env_->WithFs([&](SimFs& fs) { return fs.Close(fd_); });
+  }
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                       char* scratch) const override {
+    size_t got = 0;
+    const int err = env_->WithFs(
+        [&](SimFs& fs) { return fs.Pread(fd_, offset, scratch, n, &got); });
+    *result = leveldb::Slice(scratch, err == 0 ? got : 0);
+    return err == 0 ? leveldb::Status::OK() : SimFsError(name_, err);
+  }
+
+ private:
+  SimEnv* env_;
+  int fd_;
+  std::string name_;
+};
+
+// PosixWritableFile's buffering and sync order, on SimFs.
+class SimWritableFile final : public leveldb::WritableFile {
+ public:
+  SimWritableFile(SimEnv* env, int fd, std::string name, uint64_t offset)
+      : env_(env),
+        fd_(fd),
+        name_(std::move(name)),
+        dirname_(Dirname(name_)),
+        manifest_(IsManifest(name_)),
+        offset_(offset) {
+    buf_.reserve(kWritableFileBufferSize);
+  }
+  ~SimWritableFile() override {
+    if (fd_ >= 0) (void)Close();
+  }
+
+  leveldb::Status Append(const leveldb::Slice& data) override {
+    const char* p = data.data();
+    size_t left = data.size();
+    const size_t copy = std::min(left, kWritableFileBufferSize - buf_.size());
+    buf_.append(p, copy);
+    p += copy;
+    left -= copy;
+    if (left == 0) return leveldb::Status::OK();
+    leveldb::Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (left < kWritableFileBufferSize) {
+      buf_.assign(p, left);
+      return leveldb::Status::OK();
+    }
+    return WriteUnbuffered(std::string_view(p, left));
+  }
+  leveldb::Status Close() override {
+    leveldb::Status s = FlushBuffer();
+    env_->WithFs([&](SimFs& fs) { return fs.Close(fd_); });
+    fd_ = -1;
+    return s;
+  }
+  leveldb::Status Flush() override { return FlushBuffer(); }
+  leveldb::Status Sync() override {
+    // New files the manifest names must be durable before it is.
+    if (manifest_) {
+      const int err =
+          env_->WithFs([&](SimFs& fs) { return fs.SyncDir(dirname_); });
+      if (err != 0) return SimFsError(dirname_, err);
+    }
+    leveldb::Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    const int err = env_->WithFs([&](SimFs& fs) { return fs.Fdatasync(fd_); });
+    return err == 0 ? leveldb::Status::OK() : SimFsError(name_, err);
+  }
+
+ private:
+  leveldb::Status FlushBuffer() {
+    leveldb::Status s = WriteUnbuffered(buf_);
+    buf_.clear();
+    return s;
+  }
+  leveldb::Status WriteUnbuffered(std::string_view data) {
+    if (data.empty()) return leveldb::Status::OK();
+    const int err =
+        env_->WithFs([&](SimFs& fs) { return fs.Pwrite(fd_, offset_, data); });
+    if (err != 0) return SimFsError(name_, err);
+    offset_ += data.size();
+    return leveldb::Status::OK();
+  }
+
+  SimEnv* env_;
+  int fd_;
+  std::string name_;
+  std::string dirname_;
+  bool manifest_;
+  uint64_t offset_;  // where the next write goes: the end of the file
+  std::string buf_;
+};
+
+class SimFileLock final : public leveldb::FileLock {
+ public:
+  SimFileLock(int fd, std::string name) : fd(fd), name(std::move(name)) {}
+  int fd;
+  std::string name;
+};
+
+class NullLogger final : public leveldb::Logger {
+ public:
+  void Logv(const char*, std::va_list) override {}
+};
+
+}  // namespace
+
+leveldb::Status SimFsError(const std::string& context, int err) {
+  if (err == ENOENT) return leveldb::Status::NotFound(context, std::strerror(err));
+  return leveldb::Status::IOError(context, std::strerror(err));
+}
+
+SimEnv::SimEnv(SimFs* fs) : EnvWrapper(leveldb::Env::Default()), fs_(fs) {}
+
+SimEnv::~SimEnv() {
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    stopping_ = true;
+  }
+  bg_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  for (std::thread& t : threads_) t.join();
+}
+
+leveldb::Status SimEnv::OpenFile(const std::string& fname, int flags,
+                                 int* fd) {
+  const int err =
+      WithFs([&](SimFs& fs) { return fs.Open(fname, flags, fd, 0644); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(fname, err);
+}
+
+leveldb::Status SimEnv::NewSequentialFile(const std::string& fname,
+                                          leveldb::SequentialFile** result) {
+  int fd;
+  *result = nullptr;
+  leveldb::Status s = OpenFile(fname, O_RDONLY, &fd);
+  if (s.ok()) *result = new SimSequentialFile(this, fd, fname);
+  return s;
+}
+
+leveldb::Status SimEnv::NewRandomAccessFile(
+    const std::string& fname, leveldb::RandomAccessFile** result) {
+  int fd;
+  *result = nullptr;
+  leveldb::Status s = OpenFile(fname, O_RDONLY, &fd);
+  if (s.ok()) *result = new SimRandomAccessFile(this, fd, fname);
+  return s;
+}
+
+leveldb::Status SimEnv::NewWritableFile(const std::string& fname,
+                                        leveldb::WritableFile** result) {
+  int fd;
+  *result = nullptr;
+  leveldb::Status s = OpenFile(fname, O_TRUNC | O_WRONLY | O_CREAT, &fd);
+  if (s.ok()) *result = new SimWritableFile(this, fd, fname, 0);
+  return s;
+}
+
+leveldb::Status SimEnv::NewAppendableFile(const std::string& fname,
+                                          leveldb::WritableFile** result) {
+  int fd;
+  *result = nullptr;
+  leveldb::Status s = OpenFile(fname, O_WRONLY | O_CREAT, &fd);
+  if (!s.ok()) return s;
+  SimFs::Stat st;
+  WithFs([&](SimFs& fs) { return fs.Fstat(fd, &st); });
+  *result = new SimWritableFile(this, fd, fname, st.size);
+  return s;
+}
+
+bool SimEnv::FileExists(const std::string& fname) {
+  return WithFs([&](SimFs& fs) { return fs.Exists(fname); });
+}
+
+leveldb::Status SimEnv::GetChildren(const std::string& dir,
+                                    std::vector<std::string>* result) {
+  const int err = WithFs([&](SimFs& fs) { return fs.List(dir, result); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(dir, err);
+}
+
+leveldb::Status SimEnv::RemoveFile(const std::string& fname) {
+  const int err = WithFs([&](SimFs& fs) { return fs.Unlink(fname); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(fname, err);
+}
+
+leveldb::Status SimEnv::CreateDir(const std::string& dirname) {
+  const int err = WithFs([&](SimFs& fs) { return fs.Mkdir(dirname); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(dirname, err);
+}
+
+leveldb::Status SimEnv::RemoveDir(const std::string& dirname) {
+  const int err = WithFs([&](SimFs& fs) { return fs.Rmdir(dirname); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(dirname, err);
+}
+
+leveldb::Status SimEnv::GetFileSize(const std::string& fname, uint64_t* size) {
+  SimFs::Stat st;
+  const int err = WithFs([&](SimFs& fs) { return fs.StatPath(fname, &st); });
+  *size = err == 0 ? st.size : 0;
+  return err == 0 ? leveldb::Status::OK() : SimFsError(fname, err);
+}
+
+leveldb::Status SimEnv::RenameFile(const std::string& src,
+                                   const std::string& target) {
+  const int err = WithFs([&](SimFs& fs) { return fs.Rename(src, target); });
+  return err == 0 ? leveldb::Status::OK() : SimFsError(src, err);
+}
+
+leveldb::Status SimEnv::LockFile(const std::string& fname,
+                                 leveldb::FileLock** lock) {
+  *lock = nullptr;
+  std::lock_guard<std::mutex> guard(fs_mu_);
+  int fd;
+  const int err = fs_->Open(fname, O_RDWR | O_CREAT, &fd, 0644);
+  if (err != 0) return SimFsError(fname, err);
+  if (!locks_.insert(fname).second) {
+    (void)fs_->Close(fd);
+    return leveldb::Status::IOError("lock " + fname,
+                                    "already held by process");
+  }
+  *lock = new SimFileLock(fd, fname);
+  return leveldb::Status::OK();
+}
+
+leveldb::Status SimEnv::UnlockFile(leveldb::FileLock* lock) {
+  auto* l = static_cast<SimFileLock*>(lock);
+  {
+    std::lock_guard<std::mutex> guard(fs_mu_);
+    locks_.erase(l->name);
+    (void)fs_->Close(l->fd);
+  }
+  delete l;
+  return leveldb::Status::OK();
+}
+
+void SimEnv::Schedule(void (*function)(void* arg), void* arg) {
+  std::lock_guard<std::mutex> lock(bg_mu_);
+  if (!worker_.joinable()) worker_ = std::thread([this] { BackgroundLoop(); });
+  queue_.emplace_back(function, arg);
+  bg_cv_.notify_all();
+}
+
+void SimEnv::BackgroundLoop() {
+  std::unique_lock<std::mutex> lock(bg_mu_);
+  while (true) {
+    bg_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left to run
+    auto [function, arg] = queue_.front();
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    function(arg);
+    lock.lock();
+    busy_ = false;
+    bg_cv_.notify_all();
+  }
+}
+
+void SimEnv::WaitForBackgroundWork() {
+  std::unique_lock<std::mutex> lock(bg_mu_);
+  bg_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void SimEnv::StartThread(void (*function)(void* arg), void* arg) {
+  std::lock_guard<std::mutex> lock(bg_mu_);
+  threads_.emplace_back(function, arg);
+}
+
+leveldb::Status SimEnv::GetTestDirectory(std::string* path) {
+  *path = "/leveldbtest";
+  (void)CreateDir(*path);
+  return leveldb::Status::OK();
+}
+
+leveldb::Status SimEnv::NewLogger(const std::string&, leveldb::Logger** result) {
+  *result = new NullLogger;
+  return leveldb::Status::OK();
+}
+
+uint64_t SimEnv::NowMicros() {
+  std::lock_guard<std::mutex> lock(fs_mu_);
+  return ++clock_us_;
+}
+
+void SimEnv::SleepForMicroseconds(int) { std::this_thread::yield(); }
+
+}  // namespace crashlab

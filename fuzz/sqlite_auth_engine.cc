@@ -1,0 +1,320 @@
+#include "fuzz/sqlite_auth_engine.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace crashlab {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kDbPath[] = "/auth.db";
+
+std::string Quote(const std::string& ident) {
+  std::string q = "\"";
+  for (char c : ident) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// A dumped value as stored (a bool column holding 0/1 reads as a bool).
+json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_NULL:
+      return nullptr;
+    case SQLITE_INTEGER: {
+      const sqlite3_int64 v = sqlite3_column_int64(s, i);
+      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
+      return v;
+    }
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(s, i);
+    default:  // TEXT; a BLOB (never written) shows as its bytes
+      return std::string(
+          reinterpret_cast<const char*>(sqlite3_column_blob(s, i)),
+          static_cast<size_t>(sqlite3_column_bytes(s, i)));
+  }
+}
+
+void Bind(sqlite3_stmt* stmt, int idx, const json& v) {
+  if (v.is_null()) {
+    sqlite3_bind_null(stmt, idx);
+  } else if (v.is_boolean()) {
+    sqlite3_bind_int(stmt, idx, v.get<bool>());
+  } else if (v.is_number_integer()) {
+    sqlite3_bind_int64(stmt, idx, v.get<int64_t>());
+  } else {
+    const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+    sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& SqliteJournalModes() {
+  static const auto* modes =
+      new std::vector<std::string>{"delete", "truncate", "persist", "wal"};
+  return *modes;
+}
+
+const std::vector<std::string>& SqliteSyncModes() {
+  static const auto* modes =
+      new std::vector<std::string>{"off", "normal", "full", "extra"};
+  return *modes;
+}
+
+Status ValidateSqliteSettings(const SqliteSettings& s) {
+  const auto& j = SqliteJournalModes();
+  const auto& y = SqliteSyncModes();
+  if (std::find(j.begin(), j.end(), s.journal_mode) == j.end()) {
+    return Status::InvalidArgument("journal_mode=" + s.journal_mode +
+                                   " not allowed; allowed: " + Join(j));
+  }
+  if (std::find(y.begin(), y.end(), s.synchronous) == y.end()) {
+    return Status::InvalidArgument("synchronous=" + s.synchronous +
+                                   " not allowed; allowed: " + Join(y));
+  }
+  return Status::Ok();
+}
+
+SqliteAuthEngine::SqliteAuthEngine(SqliteSettings settings, Schema schema,
+                                   uint64_t prng_seed, SqliteVfs::Options vfs)
+    : settings_(std::move(settings)),
+      schema_(std::move(schema)),
+      prng_seed_(prng_seed),
+      vfs_options_(vfs) {
+  vfs_options_.seed = prng_seed;
+}
+
+SqliteAuthEngine::~SqliteAuthEngine() { Close(); }
+
+std::string SqliteAuthEngine::Error(int rc, const std::string& context) const {
+  return std::string(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
+         " (code " + std::to_string(rc) + ", during " + context + ")";
+}
+
+int SqliteAuthEngine::Exec(const std::string& sql, std::string* error) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK && error) *error = Error(rc, sql);
+  return rc;
+}
+
+sqlite3_stmt* SqliteAuthEngine::Prepared(const std::string& sql,
+                                         std::string* error) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1,
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    *error = Error(rc, "prepare " + sql);
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  stmts_[sql] = stmt;
+  return stmt;
+}
+
+Status SqliteAuthEngine::Configure(bool create) {
+  std::string error;
+  const bool wal = settings_.journal_mode == "wal";
+  if (wal && Exec("PRAGMA locking_mode=EXCLUSIVE", &error) != SQLITE_OK) {
+    return Status::Engine(error);
+  }
+  // Reading the journal mode reads the header: a hot journal is rolled
+  // back here, and a file that is no database is refused here.
+  const std::string pragma = "PRAGMA journal_mode=" + settings_.journal_mode;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, pragma.c_str(), -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  std::string mode;
+  if (rc == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    mode = text ? reinterpret_cast<const char*>(text) : "";
+  } else {
+    error = Error(rc, pragma);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return Status::Engine(error);
+  if (mode != settings_.journal_mode) {
+    return Status::Engine(pragma + " left the database in journal mode '" +
+                          mode + "'");
+  }
+  if (Exec("PRAGMA synchronous=" + settings_.synchronous, &error) !=
+      SQLITE_OK) {
+    return Status::Engine(error);
+  }
+  if (create) {
+    std::string sql = "BEGIN;";
+    for (const TableSchema& t : schema_.tables) {
+      sql += "CREATE TABLE " + Quote(t.name) + "(" + Quote(t.key) +
+             " TEXT PRIMARY KEY NOT NULL";
+      for (const Column& c : t.columns) {
+        sql += ", " + Quote(c.name) +
+               (c.type == ColumnType::kText ? " TEXT" : " INTEGER");
+      }
+      sql += ");";
+    }
+    if (Exec(sql + "COMMIT", &error) != SQLITE_OK) return Status::Engine(error);
+  }
+  // The first real read: WAL recovery and schema parsing happen here.
+  if (Exec("SELECT count(*) FROM sqlite_master", &error) != SQLITE_OK) {
+    return Status::Engine(error);
+  }
+  return Status::Ok();
+}
+
+Status SqliteAuthEngine::Open(SimFs& fs, bool create) {
+  Close();
+  CRASHLAB_RETURN_IF_ERROR(ValidateSqliteSettings(settings_));
+  CRASHLAB_ASSIGN_OR_RETURN(vfs_, SqliteVfs::Register(&fs, vfs_options_));
+  sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED,
+                       static_cast<int>(prng_seed_ & 0x7fffffff), nullptr);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
+                    (create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(kDbPath, &db_, flags, vfs_->name());
+  Status s = rc == SQLITE_OK ? Configure(create)
+                             : Status::Engine(Error(rc, "open auth.db"));
+  if (!s.ok()) Close();
+  return s;
+}
+
+int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
+  const TableSchema* t = schema_.Find(m.table);
+  if (!t) {
+    *error = "no table " + m.table;
+    return SQLITE_ERROR;
+  }
+  const std::string table = Quote(t->name), key = Quote(t->key);
+  std::string sql;
+  std::vector<json> values;
+  if (m.kind == MutationKind::kInsert) {
+    std::string cols = key, marks = "?";
+    values.push_back(m.key);
+    for (const Column& c : t->columns) {
+      cols += ", " + Quote(c.name);
+      marks += ", ?";
+      values.push_back(m.values.value(c.name, json()));
+    }
+    sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
+  } else if (m.kind == MutationKind::kDelete) {
+    sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
+    values.push_back(m.key);
+  } else {
+    if (m.values.empty()) return SQLITE_DONE;
+    const bool inc = m.kind == MutationKind::kIncrement;
+    std::string sets;
+    for (const auto& [name, v] : m.values.items()) {
+      const std::string col = Quote(name);
+      sets += (sets.empty() ? "" : ", ") + col + " = " +
+              (inc ? "coalesce(" + col + ", 0) + ?" : "?");
+      values.push_back(v);
+    }
+    sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
+    values.push_back(m.key);
+  }
+  sqlite3_stmt* stmt = Prepared(sql, error);
+  if (!stmt) return SQLITE_ERROR;
+  for (size_t i = 0; i < values.size(); ++i) {
+    Bind(stmt, static_cast<int>(i + 1), values[i]);
+  }
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) *error = Error(rc, sql);
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return rc;
+}
+
+ApplyResult SqliteAuthEngine::Apply(const LogicalOp& op) {
+  std::string error;
+  int rc = Exec("BEGIN IMMEDIATE", &error);
+  for (size_t i = 0; rc == SQLITE_OK && i < op.mutations.size(); ++i) {
+    rc = Run(op.mutations[i], &error);
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  if (rc == SQLITE_OK) {
+    rc = Exec("COMMIT", &error);
+    if (rc == SQLITE_OK) return ApplyResult::Ok();
+    if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+    return {ApplyResult::Kind::kUnknown, error};
+  }
+  if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+  return {ApplyResult::Kind::kFailed, error};
+}
+
+int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
+                                std::string* error) {
+  std::string sql = "SELECT " + Quote(t.key);
+  for (const Column& c : t.columns) sql += ", " + Quote(c.name);
+  sql += " FROM " + Quote(t.name);
+  sqlite3_stmt* stmt = Prepared(sql, error);
+  if (!stmt) return SQLITE_ERROR;
+  auto& table = (*rows)[t.name];
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    json key = ColumnValue(stmt, 0, ColumnType::kText);
+    json row = {{t.key, key}};
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      row[t.columns[i].name] =
+          ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
+    }
+    table[key.is_string() ? key.get<std::string>() : key.dump()] =
+        std::move(row);
+  }
+  if (rc != SQLITE_DONE) *error = Error(rc, sql);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+std::string SqliteAuthEngine::QuickCheck() {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &stmt, nullptr);
+  std::string out;
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) break;
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    out += (out.empty() ? "" : "\n") +
+           std::string(text ? reinterpret_cast<const char*>(text) : "");
+  }
+  if (rc != SQLITE_DONE) {
+    out += (out.empty() ? "" : "\n") +
+           ("quick_check failed: " + Error(rc, "PRAGMA quick_check"));
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
+  std::string error;
+  int rc = Exec("BEGIN", &error);
+  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
+    rc = ReadTable(schema_.tables[i], rows, &error);
+  }
+  if (rc == SQLITE_OK) *check = QuickCheck();
+  if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : Status::Engine(error);
+}
+
+void SqliteAuthEngine::Close() {
+  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  stmts_.clear();
+  if (db_) {
+    // Every statement is finalized, so the connection closes now (a
+    // checkpoint's I/O error does not keep it open).
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+  vfs_.reset();
+}
+
+}  // namespace crashlab
