@@ -76,7 +76,7 @@ CellAnalysis AnalyzeCells(const CheckInput& in) {
     for (const Writer& w : ws) {
       CellReport r{cell, *w.value, seen};
       OpPresence& p = a.ops[w.op];
-      if (any && !base_match && lo >= w.op) {
+      if (any && !base_match && lo == w.op && hi == w.op) {
         p.after.push_back(std::move(r));
       } else if (!any || hi < w.op) {
         p.before.push_back(std::move(r));

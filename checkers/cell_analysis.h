@@ -3,12 +3,17 @@
 // For every cell some operation wrote, the writers are listed in operation
 // order, and the recovered value is matched against them. For operation o
 // and each cell it wrote, the cell is
-//   after     if every writer whose value matches is o or a later one,
+//   after     if o is the only writer whose value matches (and the base
+//             does not),
 //   before    if every matching writer is earlier than o (or the base),
-//   ambiguous if matches lie on both sides (counters that went 1, 2, 1),
+//   ambiguous otherwise: a later writer's value is there (o's own write
+//             would have been overwritten, so the cell cannot tell whether
+//             o took effect), or several writers wrote the same value
+//             (counters that went 1, 2, 1, or 1 twice because an earlier
+//             in-flight increment is not in the model),
 //   unexplained if nothing ever wrote the recovered value.
 // The classification is sound: "before" proves o's write (and every later
-// one) is not there; "after" proves something at or after o is there.
+// one) is not there; "after" proves o's write is there.
 #ifndef CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
 #define CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
 

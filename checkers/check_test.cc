@@ -14,12 +14,16 @@ class Scenario {
       : schema_{{{"users", "name", {{"n", ColumnType::kInt}}},
                  {"sessions", "id", {{"user", ColumnType::kText}}}}} {}
 
-  void Add(const std::string& f, std::vector<Mutation> m) {
+  // `applied` = false: the client never learned the outcome (or was told
+  // it failed), so the workload's model moves on without it.
+  void Add(const std::string& f, std::vector<Mutation> m, bool applied = true) {
     LogicalOp op;
     op.id = ops_.size() + 1;
     op.f = f;
     op.effects = EffectsOf(schema_, model_, m);
-    for (const Mutation& x : m) ApplyMutation(schema_, x, &model_);
+    if (applied) {
+      for (const Mutation& x : m) ApplyMutation(schema_, x, &model_);
+    }
     op.mutations = std::move(m);
     ops_.push_back(std::move(op));
     snapshots_.push_back(model_);
@@ -27,9 +31,14 @@ class Scenario {
   void Signup(const std::string& u) {
     Add("signup", {{MutationKind::kInsert, "users", u, {{"n", 0}}}});
   }
-  void Login(const std::string& u, const std::string& s) {
-    Add("login", {{MutationKind::kInsert, "sessions", s, {{"user", u}}},
-                  {MutationKind::kIncrement, "users", u, {{"n", 1}}}});
+  void Login(const std::string& u, const std::string& s, bool applied = true) {
+    Add("login",
+        {{MutationKind::kInsert, "sessions", s, {{"user", u}}},
+         {MutationKind::kIncrement, "users", u, {{"n", 1}}}},
+        applied);
+  }
+  void Set(const std::string& u, int n, bool applied = true) {
+    Add("set", {{MutationKind::kUpdate, "users", u, {{"n", n}}}}, applied);
   }
   void Logout(const std::string& u, const std::string& s) {
     Add("logout", {{MutationKind::kDelete, "sessions", s, json::object()},
@@ -124,6 +133,32 @@ TEST(CheckTest, CountersThatRepeatValuesAreNotMistakenForLoss) {
   auto fs = s.Check(s.After(2), s.All(OpStatus::kAcked));
   EXPECT_EQ(Kinds(fs),
             (std::vector<std::string>{"lost_commit", "lost_commit"}));
+}
+
+// Regression: an in-flight login that never took effect, followed by an
+// acknowledged login of the same user, left the counter at the value both
+// would write; the in-flight one was taken as half applied (found by an
+// EIO-on-fsync run against SQLite).
+TEST(CheckTest, InFlightOpWhoseCounterValueALaterOpAlsoWroteIsNotHalfApplied) {
+  Scenario s;
+  s.Signup("al");
+  s.Login("al", "s1", /*applied=*/false);  // n would be 1
+  s.Login("al", "s2");                      // n = 1
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kInFlight;
+  EXPECT_TRUE(s.Check(s.After(3), status).empty());
+}
+
+// Regression: a failed write overwritten by a later acknowledged one was
+// reported as visible ("reported failed, but its write is visible").
+TEST(CheckTest, FailedWriteOverwrittenLaterIsNotVisible) {
+  Scenario s;
+  s.Signup("al");
+  s.Set("al", 5, /*applied=*/false);
+  s.Set("al", 7);
+  auto status = s.All(OpStatus::kAcked);
+  status[1] = OpStatus::kFailed;
+  EXPECT_TRUE(s.Check(s.After(3), status).empty());
 }
 
 TEST(CheckTest, ValuesNobodyWroteAreCorruption) {

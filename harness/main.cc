@@ -5,6 +5,8 @@
 //   crashlab replay OUT --state ID --to DIR
 //   crashlab trace dump FILE
 //   crashlab engines
+//   crashlab faults --check PLAN | --socket PATH (PLAN | --cmd COMMAND)
+//   crashlab check-isolation HISTORY [options]
 //
 // Exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure
 // failure, 4 incomplete (exploration cut short).
@@ -21,8 +23,10 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "checkers/isolation/cli.h"
 #include "core/files.h"
 #include "harness/explain.h"
+#include "harness/faults_cmd.h"
 #include "harness/replay.h"
 #include "harness/run.h"
 #include "reports/merge.h"
@@ -247,6 +251,8 @@ constexpr char kHelp[] =
     "  trace    `trace dump FILE`: print a trace as JSON lines\n"
     "  engines  list engines, their settings and whether they are available\n"
     "  report   `report merge SHARD.json... -o OUT.json`: combine shard reports\n"
+    "  faults   check a fault plan, or send one (or a command) to a running faultfs\n"
+    "  check-isolation  check a transactional history (Elle list-append / rw-register)\n"
     "exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure, "
     "4 incomplete\n";
 
@@ -271,6 +277,8 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return ReplayMain(args);
   if (cmd == "engines") return EnginesMain();
   if (cmd == "report") return ReportMain(args);
+  if (cmd == "faults") return FaultsMain(args);
+  if (cmd == "check-isolation") return IsolationMain(args);
   if (cmd == "explain") {
     if (args.size() != 3 || args[1] != "--finding") {
       return Usage("usage: crashlab explain OUT --finding ID (e.g. F1)");
