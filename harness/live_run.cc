@@ -171,7 +171,13 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   report->findings = found.size();
   const FindingContext where{crash.ops,   crash.status, crash.state,
                              crash.image, crash.round,  crash.dir};
-  for (const Finding& f : found) findings->Add(f, where);
+  for (Finding f : found) {
+    // Say so when the disk was made to rot before this restart.
+    for (const std::string& rot : report->at_rest) {
+      f.summary += " [after at-rest corruption " + rot + "]";
+    }
+    findings->Add(f, where);
+  }
 }
 
 Status LiveRun::RunRoundWorkload(Round& round, const RoundPlan& plan,
@@ -273,6 +279,10 @@ Result<LiveRun::PendingCheck> LiveRun::Crash(Round& round,
     CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
     CRASHLAB_RETURN_IF_ERROR(image.Materialize(data));
   }
+  if (at_rest_) {
+    CRASHLAB_ASSIGN_OR_RETURN(report->at_rest,
+                              at_rest_->Apply(JoinPath(o_.out, ".work/data")));
+  }
 
   PendingCheck c;
   c.round = round.number;
@@ -308,6 +318,12 @@ Result<LiveResult> LiveRun::Run(FindingSet* findings) {
   if (!init.ok()) {
     return Status::Infrastructure("the engine could not create its data "
                                   "directory: " + init.message());
+  }
+  if (!o_.faults_path.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(FaultPlan plan, LoadFaultPlan(o_.faults_path));
+    plan.seed = o_.seed;  // one seed for the run, as faultfs gets
+    at_rest_ = std::make_unique<AtRestCorruptor>(plan);
+    if (at_rest_->empty()) at_rest_.reset();
   }
   CRASHLAB_RETURN_IF_ERROR(CopyTree(data, JoinPath(o_.out, "base")));
   Round* current = nullptr;

@@ -31,6 +31,7 @@
 
 #include "core/history.h"
 #include "engines/engine.h"
+#include "harness/at_rest.h"
 #include "harness/crash_plan.h"
 #include "harness/finding_set.h"
 #include "harness/workload_runner.h"
@@ -90,6 +91,7 @@ class LiveRun {
   LiveOptions o_;
   Rng rng_;
   std::unique_ptr<WorkloadRunner> runner_;
+  std::unique_ptr<AtRestCorruptor> at_rest_;  // the plan's corrupt rules
   LiveResult result_;
 };
 
