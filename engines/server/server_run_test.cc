@@ -85,7 +85,7 @@ class ServerRun : public ::testing::Test {
   void KillCrashlabMidRun(const std::string& engine, const std::string& server,
                           const std::vector<std::string>& args) {
     SpawnOptions o;
-    o.argv = Argv("killed", engine, args);
+    o.argv = Argv("killed-" + engine, engine, args);
     o.pipe_stdout = true;  // never read: crashlab prints a few lines at most
     o.stderr_path = dir_.Sub("killed.log");
     auto crashlab = Subprocess::Spawn(o);
@@ -172,6 +172,18 @@ TEST_F(IntegrationRunRedis, KilledCrashlabLeavesNothingBehind) {
   KillCrashlabMidRun(
       "redis", "redis-server",
       {"--crash", "process", "--rounds", "3", "--ops", "200000"});
+}
+
+// The embedded engines' drivers die with crashlab too (PDEATHSIG and the
+// process group), and faultfs's auto_unmount leaves no mount.
+class IntegrationRunDrivers : public ServerRun {};
+
+TEST_F(IntegrationRunDrivers, KilledCrashlabLeavesNoDriverBehind) {
+  for (const std::string engine : {"sqlite", "leveldb", "lmdb"}) {
+    SCOPED_TRACE(engine);
+    KillCrashlabMidRun(engine, "crashlab-driver-" + engine,
+                       {"--crash", "process", "--rounds", "3", "--ops", "200000"});
+  }
 }
 
 class IntegrationRunPostgres : public ServerRun {

@@ -73,7 +73,7 @@ inline Rows ExpectedRows(const Schema& schema,
 }
 
 // Pids (other than ours) whose command line mentions `needle` or whose
-// working directory lies under it.
+// working directory lies under it, or which hold a file under it open.
 inline std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
   std::vector<pid_t> found;
   DIR* proc = ::opendir("/proc");
@@ -91,8 +91,22 @@ inline std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
         ::readlink(("/proc/" + name + "/cwd").c_str(), cwd, sizeof(cwd) - 1);
     const std::string dir =
         n > 0 ? std::string(cwd, static_cast<size_t>(n)) : "";
+    bool open_below = false;  // a file below `needle` open (drivers)
+    if (DIR* fds = ::opendir(("/proc/" + name + "/fd").c_str())) {
+      while (dirent* fd = ::readdir(fds)) {
+        char target[4096];
+        const ssize_t len = ::readlink(
+            ("/proc/" + name + "/fd/" + fd->d_name).c_str(), target,
+            sizeof(target) - 1);
+        if (len > 0 && std::string(target, static_cast<size_t>(len))
+                               .rfind(needle, 0) == 0) {
+          open_below = true;
+        }
+      }
+      ::closedir(fds);
+    }
     if (cmdline.str().find(needle) != std::string::npos ||
-        dir.rfind(needle, 0) == 0) {
+        dir.rfind(needle, 0) == 0 || open_below) {
       found.push_back(pid);
     }
   }
