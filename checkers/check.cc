@@ -16,6 +16,8 @@ const char* FindingKindName(FindingKind k) {
       return "recovery_failure";
     case FindingKind::kLossWindowExceeded:
       return "loss_window_exceeded";
+    case FindingKind::kTornHeader:
+      return "torn_header";
   }
   return "?";
 }

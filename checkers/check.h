@@ -18,7 +18,10 @@
 //   loss_window_exceeded  (bounded loss) where the engine promises to lose
 //                     at most its last W seconds of acknowledged writes, a
 //                     lost operation was acknowledged more than W seconds
-//                     before the crash.
+//                     before the crash;
+//   torn_header       the engine started silently (data missing or changed)
+//                     on a file whose header was torn or corrupt
+//                     (formats/torn_header.h).
 #ifndef CRASHLAB_CHECKERS_CHECK_H_
 #define CRASHLAB_CHECKERS_CHECK_H_
 
@@ -38,11 +41,12 @@ enum class FindingKind : uint8_t {
   kCorruption,
   kRecoveryFailure,
   kLossWindowExceeded,
+  kTornHeader,
 };
 constexpr FindingKind kAllFindingKinds[] = {
     FindingKind::kLostCommit, FindingKind::kAtomicity,
     FindingKind::kCorruption, FindingKind::kRecoveryFailure,
-    FindingKind::kLossWindowExceeded};
+    FindingKind::kLossWindowExceeded, FindingKind::kTornHeader};
 const char* FindingKindName(FindingKind k);
 
 struct CellReport {

@@ -1,5 +1,6 @@
 #include "harness/explorer.h"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -50,6 +51,8 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   Progress progress(planned.size(), config_.progress);
   size_t produced = 0, checked = 0;
   std::map<size_t, std::vector<OpStatus>> status_cache;
+  std::unordered_map<Hash128, std::vector<formats::FileHeader>, Hash128Hasher>
+      headers_of;  // per unique image, scanned while it is at hand
   auto check = [&](size_t i, const Observation& seen) {
     const Planned& p = planned[i];
     auto st = status_cache.find(p.state.position);
@@ -64,7 +67,13 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     const FindingContext where{ops_,          st->second, p.state,
                                image_of[i],   0,          config_.run_dir,
                                p.ordinal};
-    for (const Finding& f : CheckState(in)) findings->Add(f, where);
+    const std::vector<Finding> found = CheckState(in);
+    const formats::HeaderCheck headers =
+        formats::CheckHeaders(headers_of.at(image_of[i]), seen, found);
+    stats.headers.Add(headers);
+    for (const auto* list : {&found, &headers.findings}) {
+      for (const Finding& f : *list) findings->Add(f, where);
+    }
   };
   for (; produced < planned.size(); ++produced) {
     const std::string why = StopReason(produced, start_ms);
@@ -76,6 +85,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     const FsImage& image = builder.Build(planned[produced].state);
     image_of[produced] = image.ContentHash();
     if (submitted.insert(image_of[produced]).second) {
+      headers_of[image_of[produced]] = formats::ScanHeaders(image);
       const std::string dir = JoinPath(
           config_.scratch_dir, "image-" + std::to_string(submitted.size()));
       CRASHLAB_RETURN_IF_ERROR(MakeDirs(dir));

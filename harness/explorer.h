@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "checkers/check.h"
+#include "checkers/formats/torn_header.h"
 #include "core/crash_space.h"
 #include "core/fs_image.h"
 #include "core/trace.h"
@@ -58,6 +59,7 @@ struct ExploreStats {
   bool complete = true;
   std::string stopped_because;
   double seconds = 0;
+  formats::HeaderSummary headers;  // torn-header check over checked states
 };
 
 class Explorer {

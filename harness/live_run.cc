@@ -171,6 +171,11 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   report->findings = found.size();
   const FindingContext where{crash.ops,   crash.status, crash.state,
                              crash.image, crash.round,  crash.dir};
+  // The crash image as the engine found it: the next round's base copy.
+  const formats::HeaderCheck headers = formats::CheckHeaderDir(
+      JoinPath(RoundDir(o_.out, crash.round + 1), "base"), seen, found);
+  result_.headers.Add(headers);
+  for (const Finding& f : headers.findings) findings->Add(f, where);
   for (Finding f : found) {
     // Say so when the disk was made to rot before this restart.
     for (const std::string& rot : report->at_rest) {

@@ -61,6 +61,7 @@ struct LiveResult {
   std::vector<RoundReport> rounds;
   bool complete = true;
   std::string stopped_because;
+  formats::HeaderSummary headers;  // torn-header check of each crash image
 };
 
 class LiveRun {

@@ -27,6 +27,7 @@
 #include "core/files.h"
 #include "harness/explain.h"
 #include "harness/faults_cmd.h"
+#include "harness/inspect_cmd.h"
 #include "harness/replay.h"
 #include "harness/run.h"
 #include "reports/merge.h"
@@ -253,6 +254,8 @@ constexpr char kHelp[] =
     "  report   `report merge SHARD.json... -o OUT.json`: combine shard reports\n"
     "  faults   check a fault plan, or send one (or a command) to a running faultfs\n"
     "  check-isolation  check a transactional history (Elle list-append / rw-register)\n"
+    "  inspect  `inspect FILE [--format F]`: validate an engine file, print it as JSON\n"
+    "  corrupt-sweep  damage each file region by region, restart, classify the engine\n"
     "exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure, "
     "4 incomplete\n";
 
@@ -279,6 +282,8 @@ int main(int argc, char** argv) {
   if (cmd == "report") return ReportMain(args);
   if (cmd == "faults") return FaultsMain(args);
   if (cmd == "check-isolation") return IsolationMain(args);
+  if (cmd == "inspect") return InspectMain(args);
+  if (cmd == "corrupt-sweep") return CorruptSweepMain(args, BinDir(), &g_interrupted);
   if (cmd == "explain") {
     if (args.size() != 3 || args[1] != "--finding") {
       return Usage("usage: crashlab explain OUT --finding ID (e.g. F1)");

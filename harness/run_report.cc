@@ -88,6 +88,7 @@ Report BuildReport(const RunOptions& o, Engine& engine,
       });
   r.findings_omitted = findings.size() - r.findings.size();
   r.rounds = outcome.rounds;
+  r.headers = outcome.headers;
   r.faults_plan = o.faults_path;
   SetVerdict(outcome, findings.size(), &s);
   return r;

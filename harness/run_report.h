@@ -25,6 +25,7 @@ struct RunOutcome {
   std::vector<RoundReport> rounds;
   std::vector<Report::ModelReport> model_stats;  // explore
   uint64_t total_states = 0;                     // explore, every shard
+  formats::HeaderSummary headers;                // explore and live modes
 };
 
 Report BuildReport(const RunOptions& o, Engine& engine,

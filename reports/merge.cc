@@ -55,6 +55,7 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
   s.crash_states = s.unique_images = s.states_checked = s.recoveries = 0;
   s.duration_s = 0;
   m.findings_omitted = 0;
+  m.headers = {};
   bool incomplete = static_cast<int>(shards.size()) < count;
   std::vector<std::string> reasons;
   if (incomplete) {
@@ -68,6 +69,7 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
     s.recoveries += r.summary.recoveries;
     s.duration_s = std::max(s.duration_s, r.summary.duration_s);
     m.findings_omitted += r.findings_omitted;
+    m.headers.Merge(r.headers);
     if (r.summary.verdict == "incomplete" || !r.summary.reason.empty()) {
       if (r.summary.verdict != "pass" && r.summary.verdict != "fail") {
         incomplete = true;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkers/check.h"
+#include "checkers/formats/torn_header.h"
 #include "core/status.h"
 
 namespace crashlab {
@@ -146,6 +147,9 @@ struct Report {
   uint64_t findings_omitted = 0;  // beyond the report's finding limit
   std::vector<RoundReport> rounds;  // live runs only
   std::string faults_plan;          // --faults, if given
+  // Explore and power runs: crash images' file headers (intact / torn /
+  // corrupt / missing, by format) and how the engine met damaged ones.
+  formats::HeaderSummary headers;
 
   nlohmann::json ToJson() const;
   static Result<Report> FromJson(const nlohmann::json& j);

@@ -30,6 +30,14 @@ std::string ExplainKind(FindingKind kind) {
              "down until someone repairs or restores the data by hand. "
              "Check whether the engine ships a repair tool and whether its "
              "files are written in a crash-safe order.";
+    case FindingKind::kTornHeader:
+      return "After the crash one of the engine's files had a torn or "
+             "corrupt header (only part of it reached the disk), and the "
+             "engine started anyway with acknowledged data missing or "
+             "changed. An engine should refuse such a file, or repair it "
+             "from a journal, rather than serve wrong data without a word. "
+             "Check `crashlab inspect` on the file, and whether the engine "
+             "writes and fsyncs new files' headers before relying on them.";
     case FindingKind::kLossWindowExceeded:
       return "The engine promises that a crash loses at most the writes "
              "acknowledged in its last few seconds (its flush window), but "

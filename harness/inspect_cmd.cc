@@ -1,0 +1,104 @@
+#include "harness/inspect_cmd.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "checkers/formats/inspect.h"
+#include "core/files.h"
+#include "harness/corrupt_sweep.h"
+#include "reports/report.h"
+
+namespace crashlab {
+
+namespace po = boost::program_options;
+
+namespace {
+
+int Usage(const std::string& msg) {
+  std::fprintf(stderr, "crashlab: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int InspectMain(const std::vector<std::string>& args) {
+  std::string file, format_name = "auto";
+  po::options_description desc(
+      "crashlab inspect FILE [--format auto|sdss|gns|batch|sqlite|sqlite-wal|"
+      "leveldb-log|leveldb-manifest|leveldb-current]");
+  desc.add_options()
+      ("help,h", "show these options")
+      ("file", po::value(&file)->required(), "the file to inspect")
+      ("format", po::value(&format_name)->default_value("auto"), "its format (auto: from name and magic)");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return kExitPass;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Usage(std::string(e.what()) + " (usage: crashlab inspect FILE [--format F])");
+  }
+  auto format = formats::ParseFormat(format_name);
+  if (!format.ok()) return Usage(format.status().message());
+  auto data = ReadFileToString(file);
+  if (!data.ok()) return Usage("cannot read " + file + ": " + data.status().message());
+  auto inspected = formats::Inspect(file, *data, *format);
+  if (!inspected.ok()) return Usage(inspected.status().message());
+  nlohmann::json j = inspected->ToJson();
+  j["file"] = file;
+  fmt::print("{}\n", j.dump(1));
+  return inspected->verdict() == formats::Verdict::kIntact ? kExitPass
+                                                          : kExitFindings;
+}
+
+int CorruptSweepMain(const std::vector<std::string>& args,
+                     const std::string& bin_dir,
+                     const std::atomic<bool>* interrupted) {
+  SweepOptions o;
+  std::vector<std::string> sets;
+  po::options_description desc(
+      "crashlab corrupt-sweep --engine E [--set k=v] --out DIR [options]");
+  desc.add_options()
+      ("help,h", "show these options")
+      ("engine", po::value(&o.engine)->required(), "engine to test (see `crashlab engines`)")
+      ("set", po::value(&sets)->composing(), "engine setting KEY=VALUE (repeatable)")
+      ("out", po::value(&o.out)->required(), "output directory (new or empty): sweep.json")
+      ("files", po::value(&o.files_glob)->default_value("*"), "only files whose relative path matches this glob")
+      ("ops", po::value(&o.ops)->default_value(40), "auth workload operations before the sweep")
+      ("seed", po::value(&o.seed)->default_value(1), "workload seed")
+      ("budget-s", po::value(&o.budget_s)->default_value(0), "stop after this many seconds (0: none): incomplete")
+      ("header-bytes", po::value(&o.header_bytes)->default_value(0), "bytes corrupted one by one at the start (0: the format's header size, else 100)")
+      ("timeout-s", po::value(&o.timeout_s)->default_value(30), "engine request timeout");
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return kExitPass;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Usage(std::string(e.what()) + " (see crashlab corrupt-sweep --help)");
+  }
+  for (const std::string& kv : sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Usage("--set takes KEY=VALUE, got '" + kv + "'");
+    }
+    o.settings[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  o.out = AbsolutePath(o.out);
+  o.bin_dir = bin_dir;
+  o.interrupted = interrupted;
+  return RunCorruptSweep(o);
+}
+
+}  // namespace crashlab
