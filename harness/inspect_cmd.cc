@@ -52,9 +52,14 @@ int InspectMain(const std::vector<std::string>& args) {
   if (!data.ok()) return Usage("cannot read " + file + ": " + data.status().message());
   auto inspected = formats::Inspect(file, *data, *format);
   if (!inspected.ok()) return Usage(inspected.status().message());
-  nlohmann::json j = inspected->ToJson();
-  j["file"] = file;
-  fmt::print("{}\n", j.dump(1));
+  // The summary first, then the elements, for a reader scrolling down.
+  const nlohmann::json j = inspected->ToJson();
+  nlohmann::ordered_json out = {{"file", file}};
+  for (const char* key : {"format", "size", "verdict", "header_size",
+                          "problems", "notes", "elements"}) {
+    out[key] = nlohmann::ordered_json::parse(j.at(key).dump());
+  }
+  fmt::print("{}\n", out.dump(1));
   return inspected->verdict() == formats::Verdict::kIntact ? kExitPass
                                                           : kExitFindings;
 }
