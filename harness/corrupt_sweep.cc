@@ -231,12 +231,14 @@ Status Sweep::Baseline() {
 Result<std::vector<Target>> Sweep::Targets() {
   const std::string data = Out(".work/data");
   std::vector<Target> out;
+  std::vector<std::string> all;  // for the message when nothing matches
   std::error_code ec;
   for (fs::recursive_directory_iterator it(data, ec), end; !ec && it != end;
        it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     Target t;
     t.rel = fs::relative(it->path(), data, ec).generic_string();
+    all.push_back(t.rel);
     if (fnmatch(o_.files_glob.c_str(), t.rel.c_str(), 0) != 0) continue;
     CRASHLAB_ASSIGN_OR_RETURN(t.data, ReadFileToString(it->path().string()));
     if (t.data.empty()) continue;
@@ -250,6 +252,12 @@ Result<std::vector<Target>> Sweep::Targets() {
     out.push_back(std::move(t));
   }
   if (ec) return Status::Infrastructure("cannot list " + data + ": " + ec.message());
+  if (out.empty()) {
+    std::sort(all.begin(), all.end());
+    return Status::InvalidArgument(fmt::format(
+        "no non-empty file of the data directory matches --files '{}' (its "
+        "files: {})", o_.files_glob, fmt::join(all, ", ")));
+  }
   std::sort(out.begin(), out.end(),
             [](const Target& a, const Target& b) { return a.rel < b.rel; });
   return out;

@@ -110,6 +110,12 @@ TEST(CorruptSweepCli, BadUsageIsExitTwo) {
   const CommandResult missing = RunCommand({BinDir() + "/crashlab", "inspect",
                                             tmp.Sub("no-such-file")});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  const CommandResult nothing = RunCommand(
+      {BinDir() + "/crashlab", "corrupt-sweep", "--engine", "sqlite", "--ops",
+       "3", "--files", "no-such-*", "--out", tmp.Sub("out2")});
+  EXPECT_EQ(nothing.exit_code, 2) << nothing.output;
+  EXPECT_NE(nothing.output.find("its files: auth.db"), std::string::npos)
+      << nothing.output;
 }
 
 }  // namespace
