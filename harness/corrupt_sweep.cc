@@ -120,7 +120,7 @@ class Sweep {
   std::vector<LogicalOp> ops_;
   std::vector<OpStatus> status_;
   Rows base_rows_;
-  std::set<std::string> baseline_keys_;
+  std::set<std::string> baseline_keys_;  // findings without any damage
   std::map<std::string, uint64_t> totals_;
   int64_t start_ms_ = 0;
   bool complete_ = true;
@@ -310,6 +310,7 @@ void Sweep::Write(const std::vector<Target>& targets) {
       {"ops", ops_.size()},
       {"ops_acknowledged", std::count(status_.begin(), status_.end(), OpStatus::kAcked)},
       {"seed", o_.seed}, {"complete", complete_},
+      {"baseline_findings", baseline_keys_.size()},
       {"stopped_because", stopped_because_}, {"regions_tried", tried_},
       {"duration_s", (MonotonicMs() - start_ms_) / 1000.0},
       {"totals", totals}, {"files", files}};
