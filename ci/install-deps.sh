@@ -15,6 +15,7 @@ PACKAGES="
   libxxhash-dev zlib1g-dev liblzma-dev
   libcpptoml-dev
   python3 python3-jsonschema
+  libyaml-cpp-dev libxml2-utils chromium
 "
 
 missing=""

@@ -1,0 +1,362 @@
+#include "reports/table.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "reports/sweep.h"
+#include "reports/property.h"
+
+namespace crashlab {
+
+using nlohmann::json;
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kHolds: return "holds";
+    case Verdict::kViolated: return "violated";
+    case Verdict::kNoPromise: return "no promise";
+    case Verdict::kObserved: return "observed";
+    case Verdict::kNotTested: return "not tested";
+  }
+  return "not tested";
+}
+
+namespace {
+
+// What one group of cells showed for one finding kind.
+struct Tally {
+  uint64_t units = 0;     // crashes or crash states checked
+  uint64_t acked = 0;     // operations acknowledged
+  uint64_t found = 0;     // findings of the kinds asked for
+  bool cut_short = false;
+  std::set<std::pair<std::string, int>> rounds_hit;  // (cell, round)
+  std::vector<std::string> refs;
+};
+
+bool Plain(const MatrixCell& c) { return c.report && c.report->faults_plan.empty(); }
+bool Live(const MatrixCell& c) { return c.crash == "process" || c.crash == "power"; }
+
+uint64_t Units(const Report& r) {
+  return r.crash.mode == "explore" ? r.summary.states_checked : r.rounds.size();
+}
+
+void AddFindings(const MatrixCell& c, FindingKind kind, Tally* t,
+                 bool (*keep)(const Report&, const ReportFinding&) = nullptr) {
+  const Report& r = *c.report;
+  for (const ReportFinding& f : r.findings) {
+    if (f.kind != kind || (keep && !keep(r, f))) continue;
+    if (keep) ++t->found;  // filtered: count what is listed
+    t->rounds_hit.insert({c.name, f.round});
+    t->refs.push_back(c.name + "#" + f.id);
+  }
+  if (!keep) {
+    auto it = r.summary.by_kind.find(FindingKindName(kind));
+    t->found += it == r.summary.by_kind.end() ? 0 : it->second;
+  }
+}
+
+// Sums the cells `use` accepts, counting findings of `kind`.
+Tally Sum(const std::vector<const MatrixCell*>& cells,
+          bool (*use)(const MatrixCell&), FindingKind kind) {
+  Tally t;
+  for (const MatrixCell* c : cells) {
+    if (!Plain(*c) || !use(*c)) continue;
+    const Report& r = *c->report;
+    t.units += Units(r);
+    t.acked += r.summary.ops_acknowledged;
+    t.cut_short |= r.summary.verdict == "incomplete" || !r.summary.reason.empty();
+    AddFindings(*c, kind, &t);
+  }
+  return t;
+}
+
+TableCell Verdicted(const Tally& t, const std::string& unit,
+                    const std::string& violated_text) {
+  TableCell cell;
+  cell.counts = {{unit, t.units}, {"acknowledged", t.acked},
+                 {"violations", t.found}, {"cut_short", t.cut_short}};
+  cell.findings = t.refs;
+  if (t.units == 0) {
+    cell.text = "not tested";
+    return cell;
+  }
+  const std::string suffix = t.cut_short ? ", cut short by a budget" : "";
+  if (t.found > 0) {
+    cell.verdict = Verdict::kViolated;
+    cell.text = fmt::format("violated: {} ({} {} checked{})", violated_text,
+                            t.units, unit, suffix);
+  } else {
+    cell.verdict = Verdict::kHolds;
+    cell.text = fmt::format("holds: {} {} checked, {} acknowledged ops{}",
+                            t.units, unit, t.acked, suffix);
+  }
+  return cell;
+}
+
+TableCell ProcessCrash(const std::vector<const MatrixCell*>& cells) {
+  Tally t = Sum(cells, [](const MatrixCell& c) { return c.crash == "process"; },
+                FindingKind::kLostCommit);
+  return Verdicted(t, "crashes",
+                   fmt::format("{} acknowledged writes lost in {} crashes",
+                               t.found, t.rounds_hit.size()));
+}
+
+TableCell PowerCut(const std::vector<const MatrixCell*>& cells) {
+  Tally t = Sum(cells,
+                [](const MatrixCell& c) { return c.crash == "explore" || c.crash == "power"; },
+                FindingKind::kLostCommit);
+  return Verdicted(t, "crash states",
+                   fmt::format("{} acknowledged writes lost", t.found));
+}
+
+TableCell Atomicity(const std::vector<const MatrixCell*>& cells) {
+  Tally t = Sum(cells, [](const MatrixCell&) { return true; },
+                FindingKind::kAtomicity);
+  return Verdicted(t, "crash states",
+                   fmt::format("{} operations partly survived", t.found));
+}
+
+TableCell Recovery(const std::vector<const MatrixCell*>& cells) {
+  Tally t = Sum(cells, [](const MatrixCell&) { return true; },
+                FindingKind::kRecoveryFailure);
+  return Verdicted(t, "crash states",
+                   fmt::format("{} crash states the engine could not start on",
+                               t.found));
+}
+
+TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {
+  const Report* any = nullptr;
+  for (const MatrixCell* c : cells) {
+    if (Plain(*c)) any = &*c->report;
+  }
+  TableCell cell;
+  if (!any) {
+    cell.text = "not tested";
+    return cell;
+  }
+  const std::string& claim = any->engine.claim_kind;
+  if (claim == "window") {
+    Tally t = Sum(cells, Live, FindingKind::kLossWindowExceeded);
+    const double w = any->engine.claim_window_s;
+    cell = Verdicted(t, "crashes",
+                     fmt::format("{} writes lost that were older than the "
+                                 "{:g} s window", t.found, w));
+    if (t.units == 0) cell.text = "not tested (needs a process or power run)";
+    cell.counts["window_s"] = w;
+    return cell;
+  }
+  Tally t = Sum(cells, [](const MatrixCell&) { return true; },
+                FindingKind::kLostCommit);
+  if (claim == "every_ack") {
+    cell = Verdicted(t, "crash states",
+                     fmt::format("promises every acknowledged write; {} lost",
+                                 t.found));
+    cell.counts["window_s"] = 0;
+    return cell;
+  }
+  cell.verdict = t.units > 0 ? Verdict::kNoPromise : Verdict::kNotTested;
+  cell.text = t.units > 0 ? fmt::format("no promise documented ({} acknowledged "
+                                        "writes lost in {} crash states checked)",
+                                        t.found, t.units)
+                          : "not tested";
+  cell.counts = {{"crash states", t.units}, {"lost", t.found}};
+  return cell;
+}
+
+bool InDamagedRound(const Report& r, const ReportFinding& f) {
+  if (f.kind == FindingKind::kRecoveryFailure) return false;  // refused: seen
+  for (const RoundReport& round : r.rounds) {
+    if (round.round == f.round && !round.at_rest.empty()) return true;
+  }
+  return false;
+}
+
+bool SeenTorn(const Report&, const ReportFinding& f) {
+  return std::find(f.models.begin(), f.models.end(), "torn") != f.models.end();
+}
+
+TableCell Checksums(const std::vector<const MatrixCell*>& cells) {
+  Tally t;
+  for (const MatrixCell* c : cells) {
+    if (!c->report) continue;
+    const Report& r = *c->report;
+    for (const RoundReport& round : r.rounds) t.units += !round.at_rest.empty();
+    for (FindingKind k : {FindingKind::kCorruption, FindingKind::kLostCommit,
+                          FindingKind::kAtomicity}) {
+      AddFindings(*c, k, &t, InDamagedRound);
+    }
+    for (const auto& m : r.crash.model_stats) {
+      if (m.name == "torn") t.units += m.states;
+    }
+    AddFindings(*c, FindingKind::kCorruption, &t, SeenTorn);
+    // Damaged file headers the explorer met in crash states (the `headers`
+    // section): how the engine reacted to each.
+    if (c->raw && c->raw->contains("headers")) {
+      const json& headers = (*c->raw)["headers"];
+      const json reactions = headers.value("damaged_states_by_reaction",
+                                           headers.value("reactions", json::object()));
+      for (const auto& [reaction, n] : reactions.items()) {
+        if (!n.is_number_integer() || n.get<int64_t>() < 0) continue;
+        t.units += n.get<uint64_t>();
+        if (reaction == "silent") t.found += n.get<uint64_t>();
+      }
+    }
+  }
+  uint64_t regions = 0;
+  for (const MatrixCell* c : cells) {
+    if (!c->sweep) continue;
+    auto files = ParseSweep(*c->sweep);
+    if (!files.ok()) continue;
+    for (const SweepFile& f : *files) {
+      for (const SweepRegion& region : f.regions) {
+        ++regions;
+        if (ClassifyOutcome(region.outcome) == SweepClass::kSilent) ++t.found;
+      }
+    }
+  }
+  t.units += regions;
+  TableCell cell = Verdicted(
+      t, "damaged states",
+      fmt::format("{} damaged states accepted silently", t.found));
+  cell.counts.erase("acknowledged");
+  cell.counts["sweep_regions"] = regions;
+  if (cell.verdict == Verdict::kHolds) {
+    cell.text = fmt::format("holds: {} damaged states, every one detected or "
+                            "harmless", t.units);
+  }
+  return cell;
+}
+
+TableCell Isolation(const std::vector<const MatrixCell*>& cells) {
+  TableCell cell;
+  cell.text = "not tested";
+  for (const MatrixCell* c : cells) {
+    if (!c->raw || !c->raw->contains("isolation")) continue;
+    const json& iso = (*c->raw)["isolation"];
+    auto names = [&](const char* key) {
+      std::vector<std::string> out;
+      if (iso.contains(key) && iso[key].is_array()) {
+        for (const json& n : iso[key]) out.push_back(n.get<std::string>());
+      }
+      return fmt::format("{}", fmt::join(out, ", "));
+    };
+    const std::string strongest = names("strongest_consistent");
+    const std::string broken = names("not");
+    cell.verdict = Verdict::kObserved;
+    cell.counts = {{"txns", iso.value("/counts/txns"_json_pointer, 0)},
+                   {"anomalies", iso.value("anomaly_counts", json::object())}};
+    cell.text = fmt::format("{}{}{} ({} transactions)",
+                            strongest.empty() ? "none" : strongest,
+                            broken.empty() ? "" : "; not ", broken,
+                            cell.counts["txns"].get<uint64_t>());
+    break;
+  }
+  return cell;
+}
+
+}  // namespace
+
+TableCell EvaluateProperty(Property p, const std::vector<const MatrixCell*>& cells) {
+  switch (p) {
+    case Property::kProcessCrash: return ProcessCrash(cells);
+    case Property::kPowerCut: return PowerCut(cells);
+    case Property::kLossWindow: return LossWindow(cells);
+    case Property::kAtomicity: return Atomicity(cells);
+    case Property::kRecovery: return Recovery(cells);
+    case Property::kChecksums: return Checksums(cells);
+    case Property::kIsolation: return Isolation(cells);
+  }
+  return {};
+}
+
+Table BuildTable(const MatrixReport& m) {
+  Table t;
+  t.columns = m.Configs();
+  std::vector<std::vector<const MatrixCell*>> by_column(t.columns.size());
+  for (const MatrixCell& c : m.cells) {
+    auto it = std::find(t.columns.begin(), t.columns.end(), c.Config());
+    by_column[it - t.columns.begin()].push_back(&c);
+  }
+  for (Property p : kAllProperties) {
+    Table::Row row{p, {}};
+    for (const auto& cells : by_column) row.cells.push_back(EvaluateProperty(p, cells));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+const ReportFinding* ResolveFinding(const MatrixReport& m, const std::string& ref,
+                                    const MatrixCell** cell) {
+  const auto hash = ref.rfind('#');
+  if (hash == std::string::npos) return nullptr;
+  for (const MatrixCell& c : m.cells) {
+    if (c.name != ref.substr(0, hash) || !c.report) continue;
+    for (const ReportFinding& f : c.report->findings) {
+      if (f.id != ref.substr(hash + 1)) continue;
+      if (cell) *cell = &c;
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+json Table::ToJson() const {
+  json rows_json = json::array();
+  for (const Row& row : rows) {
+    json cells_json = json::array();
+    for (size_t i = 0; i < row.cells.size(); ++i) {
+      const TableCell& c = row.cells[i];
+      cells_json.push_back({{"column", columns[i]},
+                            {"verdict", VerdictName(c.verdict)},
+                            {"text", c.text},
+                            {"counts", c.counts},
+                            {"findings", c.findings}});
+    }
+    rows_json.push_back({{"property", PropertyId(row.property)},
+                         {"title", PropertyTitle(row.property)},
+                         {"statement", PropertyStatement(row.property)},
+                         {"cells", cells_json}});
+  }
+  return {{"columns", columns}, {"rows", rows_json}};
+}
+
+std::string Table::ToText() const {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += fmt::format("{}\n", columns[i]);
+    for (const Row& row : rows) {
+      out += fmt::format("  {:<50} {}\n", PropertyTitle(row.property),
+                         row.cells[i].text);
+    }
+  }
+  out += "\nProperties:\n";
+  for (const Row& row : rows) {
+    out += fmt::format("  {}: {}\n", PropertyTitle(row.property),
+                       PropertyStatement(row.property));
+  }
+  return out;
+}
+
+std::string Table::ToMarkdown() const {
+  auto esc = [](std::string s) {
+    std::string out;
+    for (char ch : s) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+    return out;
+  };
+  std::string out = "| property |";
+  for (const std::string& c : columns) out += " " + esc(c) + " |";
+  out += "\n|---|";
+  for (size_t i = 0; i < columns.size(); ++i) out += "---|";
+  out += "\n";
+  for (const Row& row : rows) {
+    out += fmt::format("| **{}**<br>{} |", PropertyTitle(row.property),
+                       PropertyStatement(row.property));
+    for (const TableCell& c : row.cells) out += " " + esc(c.text) + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace crashlab
