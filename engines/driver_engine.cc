@@ -155,6 +155,13 @@ Result<std::unique_ptr<Session>> DriverEngine::Open(const std::string& dir,
       OpenOn(*client, dir, schema, /*create=*/false).Annotate("open " + dir));
   auto session = std::make_unique<DriverSession>(std::move(client));
   session->set_schema(schema);
+  session->set_client_factory(
+      [this, dir, schema]() -> Result<std::unique_ptr<DriverClient>> {
+        CRASHLAB_ASSIGN_OR_RETURN(auto txn_client, StartDriver());
+        CRASHLAB_RETURN_IF_ERROR(OpenOn(*txn_client, dir, schema, false)
+                                     .Annotate("open " + dir));
+        return txn_client;
+      });
   return std::unique_ptr<Session>(std::move(session));
 }
 

@@ -4,6 +4,8 @@
 // Processes:
 //   - Init and Open each start their own driver; a DriverSession owns its
 //     driver until Close() (quit) or Kill() (SIGKILL to the process group).
+//   - Each transactional client (OpenTxnClient) is one more driver on the
+//     session's directory, owned by the client; the engine must outlive it.
 //   - Recover reuses ONE long-lived driver across calls (open, dump, close
 //     on it), because the explorer recovers thousands of images. It is
 //     restarted only when it died, hung or broke the protocol. If a reused
@@ -20,6 +22,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,9 +59,18 @@ class DriverSession : public Session {
   // The schema is needed to read dumps; set by DriverEngine::Open.
   void set_schema(const Schema& schema) { schema_ = schema; }
 
+  // Transactional clients: one more driver each, opened on the same
+  // directory (driver_txn.cc; PROTOCOL.md `txn`). The factory, set by
+  // DriverEngine::Open, starts and opens such a driver.
+  using ClientFactory =
+      std::function<Result<std::unique_ptr<DriverClient>>()>;
+  void set_client_factory(ClientFactory f) { factory_ = std::move(f); }
+  Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload w) override;
+
  private:
   std::unique_ptr<DriverClient> client_;
   Schema schema_;
+  ClientFactory factory_;
   bool done_ = false;  // closed or killed
 };
 

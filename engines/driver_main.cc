@@ -29,10 +29,53 @@ DriverReply DriverReply::ApplyError(std::string kind, std::string message,
   return r;
 }
 
+DriverReply DriverBackend::Txn(const TxnOpRequest&) {
+  return DriverReply::ApplyError(
+      "protocol", "txn: this driver does not run transactions with reads",
+      true);
+}
+
 namespace {
 
 DriverReply ProtocolError(std::string message) {
   return DriverReply::Error("protocol", std::move(message));
+}
+
+// Parses a `txn` request: {"workload": "list-append" | "rw-register",
+// "mops": [["r", k], ["append", k, v], ["w", k, v], ...]}.
+DriverReply ParseTxn(const json& req, TxnOpRequest* out) {
+  const json workload = req.value("workload", json());
+  if (workload != "list-append" && workload != "rw-register") {
+    return ProtocolError(
+        "txn: \"workload\" must be \"list-append\" or \"rw-register\"");
+  }
+  out->list_append = workload == "list-append";
+  if (!req.contains("mops") || !req["mops"].is_array()) {
+    return ProtocolError("txn: \"mops\" must be a list");
+  }
+  for (const json& m : req["mops"]) {
+    TxnOpRequest::Mop mop;
+    const bool shaped = m.is_array() && m.size() >= 2 && m[0].is_string() &&
+                        m[1].is_number_integer();
+    const std::string f = shaped ? m[0].get<std::string>() : "";
+    if (f == "r" && m.size() == 2) {
+      mop.fn = TxnOpRequest::Fn::kRead;
+    } else if ((f == "append" && out->list_append) ||
+               (f == "w" && !out->list_append)) {
+      if (m.size() != 3 || !m[2].is_number_integer()) {
+        return ProtocolError("txn: " + f + " takes a key and an integer");
+      }
+      mop.fn = f == "w" ? TxnOpRequest::Fn::kWrite : TxnOpRequest::Fn::kAppend;
+      mop.value = m[2].get<int64_t>();
+    } else {
+      return ProtocolError("txn: bad mop " + m.dump() +
+                           " (list-append: [\"r\",k], [\"append\",k,v]; "
+                           "rw-register: [\"r\",k], [\"w\",k,v])");
+    }
+    mop.key = m[1].get<int64_t>();
+    out->mops.push_back(mop);
+  }
+  return DriverReply::Ok();
 }
 
 // Parses the fields of an `open` request; a wrong type is a protocol error.
@@ -115,6 +158,16 @@ DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit) {
       return parsed;
     }
     return backend.Apply(apply);
+  }
+  if (cmd == "txn") {
+    TxnOpRequest txn;
+    DriverReply parsed = ParseTxn(req, &txn);
+    if (parsed.ok && !backend.is_open()) parsed = ProtocolError("txn: not open");
+    if (!parsed.ok) {
+      parsed.definite = true;  // nothing was attempted
+      return parsed;
+    }
+    return backend.Txn(txn);
   }
   if (cmd == "dump") {
     return backend.is_open() ? backend.Dump() : ProtocolError("dump: not open");

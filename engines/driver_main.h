@@ -14,6 +14,7 @@
 #ifndef CRASHLAB_ENGINES_DRIVER_MAIN_H_
 #define CRASHLAB_ENGINES_DRIVER_MAIN_H_
 
+#include <cstdint>
 #include <iosfwd>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -56,6 +57,19 @@ struct ApplyRequest {
   std::vector<Mutation> mutations;
 };
 
+// A `txn` request (PROTOCOL.md): Elle's list-append or rw-register mops
+// over integer keys, as one transaction.
+struct TxnOpRequest {
+  enum class Fn : uint8_t { kRead, kAppend, kWrite };
+  struct Mop {
+    Fn fn = Fn::kRead;
+    int64_t key = 0;
+    int64_t value = 0;  // append, write
+  };
+  bool list_append = true;  // "list-append"; false: "rw-register"
+  std::vector<Mop> mops;
+};
+
 class DriverBackend {
  public:
   virtual ~DriverBackend() = default;
@@ -69,6 +83,10 @@ class DriverBackend {
   virtual DriverReply Dump() = 0;
   // Called only when is_open().
   virtual DriverReply Close() = 0;
+  // Called only when is_open(). Fields {"reads": [...]}, one per mop; errors
+  // carry `definite` as Apply's. Drivers without transactions with reads
+  // keep this default, a protocol error.
+  virtual DriverReply Txn(const TxnOpRequest& req);
   virtual bool is_open() const = 0;
 };
 

@@ -30,4 +30,16 @@ const char* RecoveryStageName(Recovery::Stage s) {
   return "?";
 }
 
+const char* TxnWorkloadName(TxnWorkload w) {
+  return w == TxnWorkload::kListAppend ? "list-append" : "rw-register";
+}
+
+Result<std::unique_ptr<TxnClient>> Session::OpenTxnClient(TxnWorkload w) {
+  return Status::InvalidArgument(
+      std::string("this engine does not run transactional workloads (") +
+      TxnWorkloadName(w) +
+      " needs transactions with reads; engines that have them: postgres, "
+      "sqlite)");
+}
+
 }  // namespace crashlab

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,45 @@ struct Recovery {
 };
 const char* RecoveryStageName(Recovery::Stage s);
 
+// Transactions with reads, for the concurrent isolation workloads
+// (workloads/txn_runner.h): Elle's list-append (append unique integers to
+// lists, read whole lists) and rw-register (write unique integers, read
+// them) over small integer keys. An engine maps them onto its own storage
+// (PostgreSQL: tables `lists` and `registers`; SQLite: the same in its
+// driver, engines/PROTOCOL.md `txn`), at its isolation setting.
+enum class TxnWorkload : uint8_t { kListAppend, kRwRegister };
+const char* TxnWorkloadName(TxnWorkload w);  // "list-append", "rw-register"
+
+struct TxnMop {
+  enum class Fn : uint8_t { kRead, kAppend, kWrite };
+  Fn fn = Fn::kRead;
+  int64_t key = 0;
+  int64_t value = 0;  // append and write only
+};
+
+struct TxnRequest {
+  TxnWorkload workload = TxnWorkload::kListAppend;
+  std::vector<TxnMop> mops;  // executed in order, as one transaction
+};
+
+struct TxnResult {
+  ApplyResult::Outcome outcome = ApplyResult::Outcome::kOk;  // as Apply
+  std::string error;
+  // kOk only: one entry per mop, in order. A read's value: the whole list
+  // (list-append) or one element (rw-register); nullopt when the key does
+  // not exist. Writes: nullopt.
+  std::vector<std::optional<std::vector<int64_t>>> reads;
+};
+
+// One client connection to a running engine, running transactions one at
+// a time. Each client is used from one thread; several clients of one
+// session run concurrently (that is the point).
+class TxnClient {
+ public:
+  virtual ~TxnClient() = default;
+  virtual TxnResult Transact(const TxnRequest& request) = 0;
+};
+
 // A running engine on one data directory.
 class Session {
  public:
@@ -84,6 +124,13 @@ class Session {
   virtual void Kill() = 0;
   // The engine's process group (what a crash kills), or -1 when none.
   virtual int process_group() const = 0;
+  // A new client of this running engine for transactional workloads (its
+  // storage for `workload` is created on first use). Called from the
+  // session's thread, or serialised by the caller; every client must be
+  // destroyed before the session is closed. Engines without transactions
+  // with reads answer InvalidArgument (the default).
+  virtual Result<std::unique_ptr<TxnClient>> OpenTxnClient(
+      TxnWorkload workload);
 };
 
 class Engine {

@@ -14,6 +14,7 @@
 #include "harness/live_run.h"
 #include "harness/minimize.h"
 #include "harness/run_report.h"
+#include "harness/txn_run.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
 
@@ -86,7 +87,7 @@ Status PrepareOutDir(const std::string& out, bool force) {
 Status RunContext::Prepare() {
   if (o_.workload != "auth") {
     return Status::InvalidArgument("unknown workload '" + o_.workload +
-                                   "' (known: auth)");
+                                   "' (known: auth, list-append, rw-register)");
   }
   if (o_.crash != "explore" && o_.crash != "process" && o_.crash != "power") {
     return Status::InvalidArgument("unknown crash mode '" + o_.crash +
@@ -216,7 +217,6 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
                                m.exhaustive_points, m.sampled_points});
   }
   out.total_states = stats.total_states;
-  out.headers = stats.headers;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
     CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
                                               explorer.timeline(), base_rows,
@@ -290,7 +290,6 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   out.ops = std::move(result.ops);
   out.stats = result.stats;
   out.rounds = std::move(result.rounds);
-  out.headers = result.headers;
   out.complete = result.complete;
   out.stopped_because = result.stopped_because;
   out.crash_states = out.rounds.size();
@@ -320,6 +319,9 @@ int RunContext::Execute() {
   return report.ExitCode();
 }
 
-int Run(const RunOptions& options) { return RunContext(options).Execute(); }
+int Run(const RunOptions& options) {
+  if (IsTxnWorkload(options.workload)) return RunTxn(options);
+  return RunContext(options).Execute();
+}
 
 }  // namespace crashlab

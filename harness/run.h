@@ -27,6 +27,9 @@ struct RunOptions {
   Settings settings;
   std::string workload = "auth";
   uint64_t ops = 300;
+  // Transactional workloads (list-append, rw-register: harness/txn_run.h).
+  int clients = 4;
+  uint64_t txns = 1000;
   uint64_t seed = 0;
   std::string crash = "explore";  // explore | process | power
   // Explore: the state space, and how to split and parallelise it.

@@ -236,7 +236,7 @@ json Report::ToJson() const {
     j["rounds"] = rounds_json;
   }
   if (!faults_plan.empty()) j["faults"] = {{"plan", faults_plan}};
-  if (headers.states > 0) j["headers"] = headers.ToJson();
+  if (!isolation.is_null()) j["isolation"] = isolation;
   return j;
 }
 
@@ -312,7 +312,7 @@ Result<Report> Report::FromJson(const json& j) {
       for (const json& round : j["rounds"]) r.rounds.push_back(RoundFromJson(round));
     }
     if (j.contains("faults")) r.faults_plan = j["faults"].at("plan");
-    if (j.contains("headers")) r.headers = formats::HeaderSummary::FromJson(j["headers"]);
+    if (j.contains("isolation")) r.isolation = j["isolation"];
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed report: ") + ex.what());
   }

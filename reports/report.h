@@ -19,7 +19,6 @@
 #include <nlohmann/json.hpp>
 
 #include "checkers/check.h"
-#include "checkers/formats/torn_header.h"
 #include "core/status.h"
 
 namespace crashlab {
@@ -147,9 +146,9 @@ struct Report {
   uint64_t findings_omitted = 0;  // beyond the report's finding limit
   std::vector<RoundReport> rounds;  // live runs only
   std::string faults_plan;          // --faults, if given
-  // Explore and power runs: crash images' file headers (intact / torn /
-  // corrupt / missing, by format) and how the engine met damaged ones.
-  formats::HeaderSummary headers;
+  // Transactional workloads: the isolation checker's section (schema
+  // crashlab-isolation/1, checkers/isolation/README.md); null otherwise.
+  nlohmann::json isolation;
 
   nlohmann::json ToJson() const;
   static Result<Report> FromJson(const nlohmann::json& j);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/files.h"
+#include "engines/postgres/pg_txn.h"
 
 namespace crashlab {
 
@@ -121,13 +122,14 @@ std::vector<std::string> PgSettingArgs(const Settings& s, bool recovering) {
   set("synchronous_commit=" + s.at("synchronous_commit"));
   set("full_page_writes=" + s.at("full_page_writes"));
   set("wal_sync_method=" + s.at("wal_sync_method"));
-  set("default_transaction_isolation=" + s.at("isolation"));
+  set("default_transaction_isolation=" + PgIsolationLevel(s.at("isolation")));
   set("wal_writer_delay=200ms");
   set("shared_buffers=16MB");
   set("max_connections=10");
   set("dynamic_shared_memory_type=sysv");
   set("huge_pages=off");
   set("autovacuum=off");
+  set("deadlock_timeout=20ms");
   set("jit=off");
   set("lc_messages=C");
   return args;

@@ -33,6 +33,8 @@
 //   dynamic_shared_memory_type=sysv, huge_pages=off: see Processes;
 //   autovacuum=off: no background writes unrelated to the workload (commit
 //     durability is the WAL's, untouched);
+//   deadlock_timeout=20ms (default 1 s): concurrent transactional clients
+//     deadlock often, and each deadlock would stall them for a second;
 //   jit=off, lc_messages=C, wal_writer_delay=200ms (the default, stated
 //     because the synchronous_commit=off claim is 3 x this delay);
 //   fsync=off for Recover only (whatever the fsync setting): replay reads
@@ -105,6 +107,12 @@ class PgServer {
   ~PgServer();
 
   PgConnection& conn() { return *conn_; }
+  // Another connection to this server (concurrent clients); owned by the
+  // caller, closed before the server stops. At most max_connections (10)
+  // connections at once, this server's own included.
+  Result<std::unique_ptr<PgConnection>> Connect() const {
+    return PgConnection::Connect(Params(), request_timeout_ms_);
+  }
   // Fast shutdown (SIGINT): a shutdown checkpoint, then exit 0. The server
   // is gone afterwards either way.
   Status Stop();

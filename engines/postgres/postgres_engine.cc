@@ -11,6 +11,7 @@
 #include "engines/engine_def.h"
 #include "engines/postgres/pg_ops.h"
 #include "engines/postgres/pg_server.h"
+#include "engines/postgres/pg_txn.h"
 
 namespace crashlab {
 
@@ -92,8 +93,11 @@ uint64_t WalBytes(const std::string& dir) {
 
 class PostgresSession : public Session {
  public:
-  PostgresSession(std::unique_ptr<PgServer> server, Schema schema)
-      : server_(std::move(server)), schema_(std::move(schema)) {}
+  PostgresSession(std::unique_ptr<PgServer> server, Schema schema,
+                  std::string isolation)
+      : server_(std::move(server)),
+        schema_(std::move(schema)),
+        isolation_(std::move(isolation)) {}
   ~PostgresSession() override {
     if (server_) server_->Kill();
   }
@@ -123,10 +127,27 @@ class PostgresSession : public Session {
   int process_group() const override {
     return server_ ? server_->process_group() : -1;
   }
+  Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload w) override {
+    if (!server_) return Status::Engine("session is closed");
+    bool& created = tables_created_[static_cast<int>(w)];
+    if (!created) {
+      CRASHLAB_RETURN_IF_ERROR(CreatePgTxnTable(server_->conn(), w));
+      created = true;
+    }
+    auto conn = server_->Connect();
+    if (!conn.ok()) {
+      return conn.status().Annotate(
+          "another client connection (the server allows 10 in all)");
+    }
+    return std::unique_ptr<TxnClient>(
+        new PgTxnClient(std::move(conn).value(), isolation_));
+  }
 
  private:
   std::unique_ptr<PgServer> server_;
   Schema schema_;
+  std::string isolation_;
+  bool tables_created_[2] = {false, false};  // by TxnWorkload
 };
 
 class PostgresEngine : public Engine {
@@ -177,7 +198,8 @@ class PostgresEngine : public Engine {
                                         const Schema& schema) override {
     CRASHLAB_ASSIGN_OR_RETURN(auto server, StartOn(dir, false, "open"));
     return std::unique_ptr<Session>(
-        new PostgresSession(std::move(server), schema));
+        new PostgresSession(std::move(server), schema,
+                            settings_.at("isolation")));
   }
 
   Recovery Recover(const std::string& dir, const Schema& schema) override {
@@ -265,8 +287,10 @@ std::vector<SettingSpec> PostgresSettingSpecs() {
        "wal_sync_method: how WAL is forced to disk"},
       {"isolation",
        "read committed",
-       {"read committed", "repeatable read", "serializable"},
-       "default_transaction_isolation of every transaction"},
+       {"read committed", "repeatable read", "serializable",
+        "read-committed", "repeatable-read"},
+       "default_transaction_isolation of every transaction (the "
+       "transactional workloads BEGIN at this level)"},
   };
 }
 

@@ -17,6 +17,9 @@
 // transaction stays active, so our ROLLBACK decides it); any other COMMIT
 // error (I/O, full disk) may have reached the disk, so it is reported as
 // unknown.
+//
+// `txn` (transactions with reads, for the isolation workloads) lives in
+// sqlite_txn.h, on the same connection.
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,10 +28,12 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engines/driver_main.h"
+#include "engines/sqlite/sqlite_txn.h"
 
 namespace crashlab {
 namespace {
@@ -161,13 +166,25 @@ class SqliteBackend final : public DriverBackend {
     if (db_) CloseDb();
   }
   json Hello() override {
-    return {{"engine", "sqlite"}, {"version", sqlite3_libversion()}};
+    return {{"engine", "sqlite"}, {"version", sqlite3_libversion()},
+            {"txn", true}};
   }
   DriverReply Open(const OpenRequest& req) override;
   DriverReply Apply(const ApplyRequest& req) override;
   DriverReply Dump() override;
   DriverReply Close() override;
   bool is_open() const override { return db_ != nullptr; }
+  // Transactions with reads (sqlite_txn.h).
+  DriverReply Txn(const TxnOpRequest& req) override {
+    if (!txn_) {
+      txn_ = std::make_unique<SqliteTxn>(SqliteConn{
+          db_, [this](const std::string& sql) { return Exec(sql); },
+          [this](const std::string& sql) { return Prepared(sql); },
+          [this](int rc, const std::string& what) { return Fail(rc, what); },
+          [this] { return error_; }, [this] { return RollBack(); }});
+    }
+    return txn_->Run(req);
+  }
 
  private:
   // Records the engine's message for `rc`, with what we were doing; returns rc.
@@ -189,6 +206,7 @@ class SqliteBackend final : public DriverBackend {
   sqlite3* db_ = nullptr;
   Schema schema_;
   std::map<std::string, sqlite3_stmt*> stmts_;
+  std::unique_ptr<SqliteTxn> txn_;  // `txn` on db_, through this backend
   std::string error_;  // message of the last failure
 };
 
@@ -219,6 +237,7 @@ sqlite3_stmt* SqliteBackend::Prepared(const std::string& sql) {
 }
 
 int SqliteBackend::CloseDb() {
+  txn_.reset();
   for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
   stmts_.clear();
   int rc = sqlite3_close(db_);
