@@ -2,6 +2,8 @@
 // dies, the power goes, or the disk misbehaves?
 //
 //   crashlab run --engine E [--set k=v ...] --out DIR [options]
+//   crashlab matrix FILE --out DIR [--jobs N] [--shard K/N] [gating]
+//   crashlab report merge|table|junit|annotations|html|diff|baseline|gate
 //   crashlab replay OUT --state ID --to DIR
 //   crashlab trace dump FILE
 //   crashlab engines
@@ -27,10 +29,12 @@
 #include "core/files.h"
 #include "harness/explain.h"
 #include "harness/faults_cmd.h"
+#include "harness/matrix.h"
+#include "harness/inspect_cmd.h"
 #include "harness/replay.h"
+#include "harness/report_cmd.h"
 #include "harness/run.h"
 #include "harness/txn_run.h"
-#include "reports/merge.h"
 #include "reports/report.h"
 
 namespace po = boost::program_options;
@@ -78,6 +82,7 @@ int RunMain(const std::vector<std::string>& args) {
   uint64_t at_op = 0;
   int64_t at_time = -1;
   std::string at_mark;
+  std::string fail_on, baseline_path;
   po::options_description desc("crashlab run options");
   desc.add_options()
       ("help,h", "show these options")
@@ -112,7 +117,9 @@ int RunMain(const std::vector<std::string>& args) {
       ("scratch", po::value(&o.scratch), "directory for crash images (default /dev/shm)")
       ("timeout-s", po::value(&o.timeout_s)->default_value(30), "engine request timeout")
       ("max-findings", po::value(&o.max_findings)->default_value(100), "findings detailed in the report")
-      ("keep-work", po::bool_switch(&o.keep_work), "keep OUT/.work (the live data directory)");
+      ("keep-work", po::bool_switch(&o.keep_work), "keep OUT/.work (the live data directory)")
+      ("fail-on", po::value(&fail_on), "finding kinds that fail the run (comma list; default all)")
+      ("baseline", po::value(&baseline_path), "accepted findings (crashlab report baseline): only new ones fail");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -174,7 +181,14 @@ int RunMain(const std::vector<std::string>& args) {
   if (!o.scratch.empty()) o.scratch = AbsolutePath(o.scratch);
   o.bin_dir = BinDir();
   o.interrupted = &g_interrupted;
-  return Run(o);
+  Baseline baseline;
+  GatePolicy gate;
+  Status gate_ok = MakeGatePolicy(fail_on, vm.count("fail-on") > 0, baseline_path,
+                                  &baseline, &gate);
+  if (!gate_ok.ok()) return Usage(gate_ok.message());
+  const int code = Run(o);
+  if (!gate.active()) return code;
+  return GateRunReport(JoinPath(o.out, "report.json"), gate, code);
 }
 
 int ReplayMain(const std::vector<std::string>& args) {
@@ -211,42 +225,6 @@ int EnginesMain() {
   return kExitPass;
 }
 
-// `crashlab report merge A.json B.json ... -o OUT.json`
-int ReportMain(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] != "merge") {
-    return Usage("usage: crashlab report merge SHARD.json... -o OUT.json");
-  }
-  std::vector<std::string> inputs;
-  std::string output;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "-o" && i + 1 < args.size()) {
-      output = args[++i];
-    } else {
-      inputs.push_back(args[i]);
-    }
-  }
-  if (inputs.empty() || output.empty()) {
-    return Usage("usage: crashlab report merge SHARD.json... -o OUT.json");
-  }
-  if (PathExists(output)) {
-    return Usage(output + " exists; crashlab never overwrites a report");
-  }
-  std::vector<crashlab::Report> shards;
-  for (const std::string& path : inputs) {
-    auto r = ReadReport(path);
-    if (!r.ok()) return ReportStatus(r.status());
-    shards.push_back(std::move(r).value());
-  }
-  auto merged = MergeReports(shards);
-  if (!merged.ok()) return ReportStatus(merged.status());
-  Status written = WriteReport(*merged, output);
-  if (!written.ok()) return ReportStatus(written);
-  fmt::print("merged {} shard reports into {}: verdict {}, {} findings\n",
-             shards.size(), output, merged->summary.verdict,
-             merged->findings.size());
-  return merged->ExitCode();
-}
-
 constexpr char kHelp[] =
     "usage: crashlab COMMAND [options]\n"
     "  run      record a workload through faultfs, explore crash states, check, report\n"
@@ -254,9 +232,13 @@ constexpr char kHelp[] =
     "  explain  `explain OUT --finding F1`: what a finding's crash lost, and why\n"
     "  trace    `trace dump FILE`: print a trace as JSON lines\n"
     "  engines  list engines, their settings and whether they are available\n"
-    "  report   `report merge SHARD.json... -o OUT.json`: combine shard reports\n"
+    "  matrix   run engines x settings x crash modes x workloads from one file\n"
+    "  report   merge, table, junit, annotations, html, diff, baseline, gate\n"
+    "           (`crashlab report` lists their arguments)\n"
     "  faults   check a fault plan, or send one (or a command) to a running faultfs\n"
     "  check-isolation  check a transactional history (Elle list-append / rw-register)\n"
+    "  inspect  `inspect FILE [--format F]`: validate an engine file, print it as JSON\n"
+    "  corrupt-sweep  damage each file region by region, restart, classify the engine\n"
     "exit codes: 0 pass, 1 findings, 2 bad usage or input, 3 infrastructure, "
     "4 incomplete\n";
 
@@ -281,8 +263,11 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return ReplayMain(args);
   if (cmd == "engines") return EnginesMain();
   if (cmd == "report") return ReportMain(args);
+  if (cmd == "matrix") return MatrixMain(args, BinDir(), &g_interrupted);
   if (cmd == "faults") return FaultsMain(args);
   if (cmd == "check-isolation") return IsolationMain(args);
+  if (cmd == "inspect") return InspectMain(args);
+  if (cmd == "corrupt-sweep") return CorruptSweepMain(args, BinDir(), &g_interrupted);
   if (cmd == "explain") {
     if (args.size() != 3 || args[1] != "--finding") {
       return Usage("usage: crashlab explain OUT --finding ID (e.g. F1)");

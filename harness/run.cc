@@ -217,6 +217,7 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
                                m.exhaustive_points, m.sampled_points});
   }
   out.total_states = stats.total_states;
+  out.headers = stats.headers;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
     CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
                                               explorer.timeline(), base_rows,
@@ -290,6 +291,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   out.ops = std::move(result.ops);
   out.stats = result.stats;
   out.rounds = std::move(result.rounds);
+  out.headers = result.headers;
   out.complete = result.complete;
   out.stopped_because = result.stopped_because;
   out.crash_states = out.rounds.size();

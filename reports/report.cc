@@ -237,6 +237,7 @@ json Report::ToJson() const {
   }
   if (!faults_plan.empty()) j["faults"] = {{"plan", faults_plan}};
   if (!isolation.is_null()) j["isolation"] = isolation;
+  if (headers.states > 0) j["headers"] = headers.ToJson();
   return j;
 }
 
@@ -313,6 +314,7 @@ Result<Report> Report::FromJson(const json& j) {
     }
     if (j.contains("faults")) r.faults_plan = j["faults"].at("plan");
     if (j.contains("isolation")) r.isolation = j["isolation"];
+    if (j.contains("headers")) r.headers = formats::HeaderSummary::FromJson(j["headers"]);
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed report: ") + ex.what());
   }

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkers/check.h"
+#include "checkers/formats/torn_header.h"
 #include "core/status.h"
 
 namespace crashlab {
@@ -149,6 +150,9 @@ struct Report {
   // Transactional workloads: the isolation checker's section (schema
   // crashlab-isolation/1, checkers/isolation/README.md); null otherwise.
   nlohmann::json isolation;
+  // Explore and power runs: crash images' file headers (intact / torn /
+  // corrupt / missing, by format) and how the engine met damaged ones.
+  formats::HeaderSummary headers;
 
   nlohmann::json ToJson() const;
   static Result<Report> FromJson(const nlohmann::json& j);
