@@ -1,5 +1,6 @@
 #include "checkers/check.h"
 
+#include "checkers/auth_invariants.h"
 #include "checkers/cell_analysis.h"
 
 namespace crashlab {
@@ -18,6 +19,8 @@ const char* FindingKindName(FindingKind k) {
       return "loss_window_exceeded";
     case FindingKind::kTornHeader:
       return "torn_header";
+    case FindingKind::kInvariant:
+      return "invariant";
   }
   return "?";
 }
@@ -39,7 +42,9 @@ const char* OpStatusName(OpStatus s) {
 std::string Finding::Key() const {
   std::string key = FindingKindName(kind);
   for (uint64_t op : ops) key += ":" + std::to_string(op);
-  if (ops.empty()) {
+  // Two invariants can involve the same operations: the cell tells them
+  // apart.
+  if (ops.empty() || kind == FindingKind::kInvariant) {
     key += "|" + (cells.empty() ? message.substr(0, 200)
                                 : cells.front().cell.ToString());
   }
@@ -53,6 +58,7 @@ std::vector<Finding> CheckState(const CheckInput& in) {
   CheckDurability(in, a, &out);
   CheckAtomicity(in, a, &out);
   CheckCorruption(in, a, &out);
+  CheckAuthState(in, &out);
   return out;
 }
 

@@ -19,6 +19,8 @@
 //                     at most its last W seconds of acknowledged writes, a
 //                     lost operation was acknowledged more than W seconds
 //                     before the crash;
+//   invariant         the workload's own rules broken (auth: lockout,
+//                     session counters, reset tokens; auth_invariants.h);
 //   torn_header       the engine started silently (data missing or changed)
 //                     on a file whose header was torn or corrupt
 //                     (formats/torn_header.h).
@@ -41,12 +43,14 @@ enum class FindingKind : uint8_t {
   kCorruption,
   kRecoveryFailure,
   kLossWindowExceeded,
+  kInvariant,
   kTornHeader,
 };
 constexpr FindingKind kAllFindingKinds[] = {
-    FindingKind::kLostCommit, FindingKind::kAtomicity,
-    FindingKind::kCorruption, FindingKind::kRecoveryFailure,
-    FindingKind::kLossWindowExceeded, FindingKind::kTornHeader};
+    FindingKind::kLostCommit,         FindingKind::kAtomicity,
+    FindingKind::kCorruption,         FindingKind::kRecoveryFailure,
+    FindingKind::kLossWindowExceeded, FindingKind::kInvariant,
+    FindingKind::kTornHeader};
 const char* FindingKindName(FindingKind k);
 
 struct CellReport {

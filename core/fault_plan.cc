@@ -304,6 +304,14 @@ Status ValidatePlan(const FaultPlan& plan) {
           "rules[" + std::to_string(i) + "]: key 'id': \"" + plan.rules[i].id +
           "\" is used by an earlier rule; ids must be unique");
     }
+    // Plans travel as JSON (the control socket, `faults --check`): every
+    // id, path and regex must be text JSON can carry.
+    try {
+      (void)RuleToJson(plan.rules[i]).dump();
+    } catch (const nlohmann::json::exception&) {
+      return Status::BadInput("rules[" + std::to_string(i) +
+                              "]: an id, path or regex is not valid UTF-8");
+    }
   }
   return Status::Ok();
 }

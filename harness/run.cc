@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <fmt/format.h>
 
+#include "checkers/auth_invariants.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/history.h"
@@ -37,6 +39,7 @@ class RunContext {
   Status Prepare();
   Result<RunOutcome> Explore(FindingSet* findings);
   Result<RunOutcome> Live(FindingSet* findings);
+  Status CheckHistoryInvariants(const RunOutcome& outcome, FindingSet* findings);
   Status MinimizeFindings(const Trace& trace, const FsImage& base,
                           const Schema& schema,
                           const std::vector<LogicalOp>& ops,
@@ -303,6 +306,32 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   return out;
 }
 
+// The auth invariants over what clients were told across the whole run
+// (checkers/auth_invariants.h). Such a finding belongs to no crash state.
+Status RunContext::CheckHistoryInvariants(const RunOutcome& outcome,
+                                          FindingSet* findings) {
+  if (!IsAuthSchema(AuthWorkload(0).schema())) return Status::Ok();
+  CRASHLAB_ASSIGN_OR_RETURN(std::string text,
+                            ReadFileToString(Out("history.jsonl")));
+  CRASHLAB_ASSIGN_OR_RETURN(History history, History::ParseJsonl(text));
+  std::map<uint64_t, OpStatus> final_status;
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::kOk) final_status[e.op] = OpStatus::kAcked;
+    if (e.type == EventType::kFail) final_status[e.op] = OpStatus::kFailed;
+    if (e.type == EventType::kInfo) final_status[e.op] = OpStatus::kInFlight;
+  }
+  std::vector<OpStatus> status;
+  for (const LogicalOp& op : outcome.ops) {
+    auto it = final_status.find(op.id);
+    status.push_back(it == final_status.end() ? OpStatus::kInFlight : it->second);
+  }
+  CrashState whole{Model::kPrefix, 0, {}, {}};
+  whole.kind = "history";
+  const FindingContext where{outcome.ops, status, whole, Hash128{}, 0, ""};
+  for (const Finding& f : CheckAuthHistory(history)) findings->Add(f, where);
+  return Status::Ok();
+}
+
 int RunContext::Execute() {
   const int64_t start_ms = MonotonicMs();
   Status prepared = Prepare();
@@ -313,6 +342,8 @@ int RunContext::Execute() {
   FindingSet findings;
   auto outcome = o_.crash == "explore" ? Explore(&findings) : Live(&findings);
   if (!outcome.ok()) return Fail(outcome.status());
+  Status invariants = CheckHistoryInvariants(*outcome, &findings);
+  if (!invariants.ok()) return Fail(invariants);
   Report report = BuildReport(o_, *engine_, version_, *outcome, findings,
                               (MonotonicMs() - start_ms) / 1000.0);
   Status written = WriteReport(report, Out("report.json"));

@@ -82,7 +82,8 @@ Report BuildReport(const RunOptions& o, Engine& engine,
   s.duration_s = seconds;
   r.findings = findings.ToReport(
       o.max_findings, [&](const std::string& dir, const std::string& state,
-                          const std::string& id) {
+                          const std::string& id) -> std::string {
+        if (dir.empty()) return "";  // a finding of the history, no state
         return "crashlab replay " + dir + " --state " + state + " --to " +
                JoinPath(o.out, "replay/" + id);
       });
@@ -134,6 +135,11 @@ void PrintSummary(const Report& r, const std::string& report_path) {
              s.reason.empty() ? "" : " (" + s.reason + ")", kinds);
   for (size_t i = 0; i < r.findings.size() && i < 5; ++i) {
     const auto& f = r.findings[i];
+    if (f.replay.empty()) {  // found in the history, not in a crash state
+      fmt::print("    {} {}: {}\n      seen in what clients were told\n", f.id,
+                 FindingKindName(f.kind), f.summary);
+      continue;
+    }
     fmt::print("    {} {}: {}\n      seen in {} crash state{}; replay: {}\n",
                f.id, FindingKindName(f.kind), f.summary, f.states_affected,
                f.states_affected == 1 ? "" : "s", f.replay);

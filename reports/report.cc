@@ -241,8 +241,44 @@ json Report::ToJson() const {
   return j;
 }
 
+namespace {
+
+// Keys whose values are real numbers; every other number of a report is a
+// count, and a fraction there (2.5e52 in "position") would turn into an
+// integer with undefined behaviour. The isolation section is opaque.
+bool RealValued(const std::string& key) {
+  return key == "crash_at_s" || key == "window_s" || key == "duration_s";
+}
+
+// The first key (a path) holding a fraction where a count belongs.
+std::string FractionWhereCountBelongs(const json& j, const std::string& path) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k == "isolation" && path.empty()) continue;
+      if (v.is_number_float() && !RealValued(k)) return path + "/" + k;
+      const std::string found = FractionWhereCountBelongs(v, path + "/" + k);
+      if (!found.empty()) return found;
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string at = path + "/" + std::to_string(i);
+      if (j[i].is_number_float()) return at;
+      const std::string found = FractionWhereCountBelongs(j[i], at);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 Result<Report> Report::FromJson(const json& j) {
   Report r;
+  const std::string fraction = FractionWhereCountBelongs(j, "");
+  if (!fraction.empty()) {
+    return Status::BadInput("bad report: " + fraction +
+                            " holds a fraction where a count belongs");
+  }
   try {
     if (j.at("schema").get<std::string>() != kReportSchemaId) {
       return Status::BadInput("not a " + std::string(kReportSchemaId) +

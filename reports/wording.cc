@@ -44,6 +44,14 @@ std::string ExplainKind(FindingKind kind) {
              "this operation was acknowledged earlier than that and was "
              "still lost. Whatever you sized around that window (how long a "
              "password change or a lockout may be forgotten) does not hold.";
+    case FindingKind::kInvariant:
+      return "A rule the authentication service depends on is broken after "
+             "the crash: an account that should be locked is open again, a "
+             "user's session count disagrees with their sessions, or a "
+             "password-reset token works a second time. These are security "
+             "consequences of lost or half-applied writes; fix the "
+             "durability or atomicity findings behind them, or re-check "
+             "these rules in the application after every restart.";
   }
   return "";
 }

@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "checkers/auth_invariants.h"
+
 namespace crashlab {
+
+static_assert(kLockoutThreshold == kAuthLockoutThreshold,
+              "the invariant checker must lock at the workload's threshold");
 
 using nlohmann::json;
 

@@ -107,5 +107,32 @@ TEST(ParserRegressionTest, HistoryEventWithAnOutOfRangeTime) {
   EXPECT_FALSE(History::ParseJsonl(line).ok());
 }
 
+// fault_plan_fuzzer: a LazyFS FIFO line whose regex holds bytes that are
+// not UTF-8 parsed into a plan that could not be written as JSON (the
+// control socket and `faults --check` do that): json::dump() threw.
+TEST(ParserRegressionTest, FaultPlanWithARegexThatIsNotUtf8) {
+  const std::string line =
+      "lazyfs::crash::timing=before::op=write::from_rgx=.*\\.w\xb4\x93";
+  auto plan = ParseFaultPlan(line, "");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("not valid UTF-8"), std::string::npos)
+      << plan.status().message();
+}
+
+// report_fuzzer: Report::FromJson converted a float such as 1e21 in a
+// count field to uint64_t: undefined behaviour. It must be BadInput.
+TEST(ParserRegressionTest, ReportWithAFractionInACountField) {
+  auto text = ReadFileToString(std::string(CRASHLAB_SOURCE_DIR) +
+                               "/fuzz/corpus/report_fuzzer/sqlite-pass.json");
+  ASSERT_TRUE(text.ok());
+  nlohmann::json j = nlohmann::json::parse(*text);
+  ASSERT_TRUE(Report::FromJson(j).ok());
+  j["summary"]["ops_invoked"] = 1e21;
+  auto r = Report::FromJson(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/summary/ops_invoked"), std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -1,0 +1,225 @@
+#include "checkers/auth_invariants.h"
+
+#include <map>
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace crashlab {
+
+using nlohmann::json;
+
+namespace {
+
+std::string UserOf(const json& args) {
+  return args.is_object() && args.contains("username") &&
+                 args["username"].is_string()
+             ? args["username"].get<std::string>()
+             : "";
+}
+
+Finding Violation(std::string summary, std::vector<uint64_t> ops,
+                  std::vector<CellReport> cells = {}) {
+  Finding f;
+  f.kind = FindingKind::kInvariant;
+  f.summary = std::move(summary);
+  f.ops = std::move(ops);
+  f.cells = std::move(cells);
+  return f;
+}
+
+// Per user: the ids of the invoked operations on it, and whether the model
+// may have drifted (an in-flight op followed by another op).
+struct UserOps {
+  std::vector<size_t> ops;  // indexes into in.ops
+  bool drifted = false;
+};
+
+std::map<std::string, UserOps> OpsByUser(const CheckInput& in) {
+  std::map<std::string, UserOps> by_user;
+  std::map<std::string, bool> open_unknown;
+  for (size_t i = 0; i < in.ops.size(); ++i) {
+    if (in.status[i] == OpStatus::kNotInvoked) continue;
+    const std::string u = UserOf(in.ops[i].args);
+    if (u.empty()) continue;
+    UserOps& e = by_user[u];
+    if (open_unknown[u]) e.drifted = true;
+    if (in.status[i] == OpStatus::kInFlight) open_unknown[u] = true;
+    e.ops.push_back(i);
+  }
+  return by_user;
+}
+
+std::vector<uint64_t> IdsOf(const CheckInput& in, const UserOps& u,
+                            std::initializer_list<const char*> fs) {
+  std::vector<uint64_t> ids;
+  for (size_t i : u.ops) {
+    for (const char* f : fs) {
+      if (in.ops[i].f == f) ids.push_back(in.ops[i].id);
+    }
+  }
+  return ids;
+}
+
+// The id of the operation whose effect put `value` into `cell` (0: none).
+uint64_t WriterOf(const CheckInput& in, const Cell& cell, const json& value,
+                  const char* f = nullptr) {
+  for (size_t i = 0; i < in.ops.size(); ++i) {
+    if (in.status[i] == OpStatus::kNotInvoked) continue;
+    if (f && in.ops[i].f != f) continue;
+    for (const Effect& e : in.ops[i].effects) {
+      if (e.cell == cell && e.value == value) return in.ops[i].id;
+    }
+  }
+  return 0;
+}
+
+void CheckUser(const CheckInput& in, const std::string& u, const json& row,
+               const UserOps& ops, const std::map<std::string, int64_t>& sessions,
+               std::vector<Finding>* out) {
+  const json failed = row.value("failed", json());
+  const json locked = row.value("locked", json());
+  if (failed.is_number_integer() && locked.is_boolean()) {
+    const int64_t n = failed.get<int64_t>();
+    const bool is_locked = locked.get<bool>();
+    if (n >= kAuthLockoutThreshold && !is_locked) {
+      out->push_back(Violation(
+          fmt::format("users[{}] has {} failed logins but is not locked: the "
+                      "lockout was lost",
+                      u, n),
+          IdsOf(in, ops, {"failed_login"}),
+          {{{"users", u, "locked"}, true, locked}}));
+    } else if (is_locked && n < kAuthLockoutThreshold) {
+      out->push_back(Violation(
+          fmt::format("users[{}] is locked after only {} failed logins", u, n),
+          IdsOf(in, ops, {"failed_login"}),
+          {{{"users", u, "failed"}, kAuthLockoutThreshold, failed}}));
+    }
+  }
+  const json counter = row.value("sessions", json());
+  const auto it = sessions.find(u);
+  const int64_t have = it == sessions.end() ? 0 : it->second;
+  if (counter.is_number_integer() && counter.get<int64_t>() != have) {
+    out->push_back(Violation(
+        fmt::format("users[{}].sessions says {} but {} session{} exist{}", u,
+                    counter.get<int64_t>(), have, have == 1 ? "" : "s",
+                    have == 1 ? "s" : ""),
+        IdsOf(in, ops, {"login", "logout"}),
+        {{{"users", u, "sessions"}, have, counter}}));
+  }
+}
+
+}  // namespace
+
+bool IsAuthSchema(const Schema& schema) {
+  const TableSchema* users = schema.Find("users");
+  return users && schema.Find("sessions") && schema.Find("reset_tokens") &&
+         users->key == "username";
+}
+
+void CheckAuthState(const CheckInput& in, std::vector<Finding>* out) {
+  if (!IsAuthSchema(in.schema) ||
+      in.observed.outcome != Observation::Outcome::kOk) {
+    return;
+  }
+  const Rows& rows = in.observed.rows;
+  static const std::map<std::string, json> kNone;
+  const auto table = [&](const char* name) -> const std::map<std::string, json>& {
+    auto t = rows.find(name);
+    return t == rows.end() ? kNone : t->second;
+  };
+  const auto& users = table("users");
+  const std::map<std::string, UserOps> by_user = OpsByUser(in);
+  const auto drifted = [&](const std::string& u) {
+    auto it = by_user.find(u);
+    return it != by_user.end() && it->second.drifted;
+  };
+
+  std::map<std::string, int64_t> sessions;
+  for (const auto& [sid, row] : table("sessions")) {
+    const std::string u = UserOf(row);
+    if (u.empty()) continue;  // a damaged row: the corruption oracle's
+    ++sessions[u];
+    if (!users.count(u) && !drifted(u)) {
+      const uint64_t login = WriterOf(in, {"sessions", sid, ""}, true, "login");
+      out->push_back(Violation(
+          fmt::format("session {} belongs to user {}, who does not exist", sid, u),
+          login ? std::vector<uint64_t>{login} : std::vector<uint64_t>{},
+          {{{"users", u, ""}, true, false}}));
+    }
+  }
+  static const UserOps kNoOps;
+  for (const auto& [u, row] : users) {
+    if (!row.is_object() || drifted(u)) continue;
+    auto it = by_user.find(u);
+    CheckUser(in, u, row, it == by_user.end() ? kNoOps : it->second, sessions,
+              out);
+  }
+  for (const auto& [token, row] : table("reset_tokens")) {
+    const std::string u = UserOf(row);
+    auto user = users.find(u);
+    if (u.empty() || user == users.end() || drifted(u)) continue;
+    const json pwhash = user->second.value("pwhash", json());
+    const uint64_t reset =
+        WriterOf(in, {"users", u, "pwhash"}, pwhash, "reset_password");
+    const uint64_t requested =
+        WriterOf(in, {"reset_tokens", token, ""}, true, "request_reset");
+    if (reset != 0 && requested < reset) {
+      out->push_back(Violation(
+          fmt::format("reset token {} of {} is still there after reset_password "
+                      "#{} consumed it: it can reset the password again",
+                      token, u, reset),
+          requested ? std::vector<uint64_t>{requested, reset}
+                    : std::vector<uint64_t>{reset},
+          {{{"reset_tokens", token, ""}, false, true}}));
+    }
+  }
+}
+
+std::vector<Finding> CheckAuthHistory(const History& history) {
+  std::map<uint64_t, const Event*> invoked;
+  std::map<std::string, std::vector<uint64_t>> failed;  // acked, per user
+  std::map<std::string, int> tokens;                    // outstanding
+  std::set<std::string> maybe_token;  // an in-flight request may have one
+  std::map<std::string, uint64_t> last_reset;
+  std::vector<Finding> out;
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::kInvoke) {
+      invoked[e.op] = &e;
+      continue;
+    }
+    const std::string u = UserOf(e.value);
+    if (u.empty()) continue;
+    if (e.type == EventType::kInfo && e.f == "request_reset") maybe_token.insert(u);
+    if (e.type != EventType::kOk) continue;
+    if (e.f == "failed_login") {
+      failed[u].push_back(e.op);
+    } else if (e.f == "login" && failed[u].size() >= kAuthLockoutThreshold) {
+      std::vector<uint64_t> ops = failed[u];
+      ops.push_back(e.op);
+      out.push_back(Violation(
+          fmt::format("login #{} of {} was acknowledged after {} acknowledged "
+                      "failed logins: the account should have been locked",
+                      e.op, u, failed[u].size()),
+          std::move(ops)));
+    } else if (e.f == "request_reset") {
+      ++tokens[u];
+    } else if (e.f == "reset_password") {
+      if (tokens[u] == 0 && !maybe_token.count(u) && last_reset.count(u)) {
+        out.push_back(Violation(
+            fmt::format("reset_password #{} of {} was acknowledged, but every "
+                        "reset token of {} was consumed by reset_password #{} "
+                        "and no new one was requested",
+                        e.op, u, u, last_reset[u]),
+            {last_reset[u], e.op}));
+      }
+      tokens[u] = 0;
+      maybe_token.erase(u);
+      last_reset[u] = e.op;
+    }
+  }
+  return out;
+}
+
+}  // namespace crashlab
