@@ -3,13 +3,21 @@
 //
 //   recording overhead   = auth workload time through faultfs
 //                          / the same workload on the plain backing directory
+//   power-mode overhead  = (workload through faultfs + building and
+//                            writing the drop-unsynced image of a power cut)
+//                          / the same workload on the plain directory
 //   exploration efficiency = images recovered per second by the explorer
 //                          / images recovered per second by the engine alone
 //                            (driver open + dump on pre-built images: the
-//                            physical limit of this design)
+//                            physical limit of this design), at --jobs 1
+//                            and 2 (bare rate: one process, so efficiency
+//                            above 1 at 2 jobs is the parallel speed-up)
+//   deduplication        = with the reorder and torn models added: crash
+//                          states generated / distinct images recovered
 //
 // usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] [--ops N]
 //                             [--seed S] [--repeat R] [--work DIR]
+//                             [--deep-states N]
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +47,7 @@ struct Args {
   Settings settings = {{"journal_mode", "wal"}, {"synchronous", "full"}};
   uint64_t ops = 300, seed = 7;
   int repeat = 3;
+  uint64_t deep_states = 20000;
   std::string work = "/tmp";
 };
 
@@ -116,7 +125,7 @@ int main(int argc, char** argv) {
   desc.add_options()("engine", po::value(&a.engine))(
       "set", po::value(&sets)->composing())("ops", po::value(&a.ops))(
       "seed", po::value(&a.seed))("repeat", po::value(&a.repeat))(
-      "work", po::value(&a.work));
+      "work", po::value(&a.work))("deep-states", po::value(&a.deep_states));
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -151,6 +160,20 @@ int main(int argc, char** argv) {
              Median(plain), Median(fuse));
   fmt::print("  recording overhead = faultfs / plain = {:.2f}x\n",
              Median(fuse) / Median(plain));
+  {
+    // A power cut of the last run: what the disk would hold, written out.
+    const Trace t = Must(ReadTrace(root + "/fuse/trace.bin"), "trace");
+    const FsImage b = Must(FsImage::FromBase(t, root + "/fuse/base"), "base");
+    const int64_t cut = MonotonicMs();
+    const CrashState s = StateAt(t, Model::kDropUnsynced, t.records.size());
+    ImageBuilder builder(t, b);
+    Check(RemoveTree(root + "/power"), "clean");
+    Check(MakeDirs(root + "/power"), "mkdir");
+    Check(builder.Build(s).Materialize(root + "/power"), "materialize");
+    const double power = Median(fuse) + (MonotonicMs() - cut) / 1000.0;
+    fmt::print("  power-mode overhead = (faultfs + power-cut image) / plain = "
+               "{:.2f}x\n", power / Median(plain));
+  }
 
   // 2. Exploration against the bare recovery rate on the same images.
   const Trace trace = Must(ReadTrace(root + "/fuse/trace.bin"), "trace");
@@ -165,9 +188,6 @@ int main(int argc, char** argv) {
   config.scratch_dir = scratch;
   config.progress = false;
   config.engine_factory = [&] { return MakeEngine(a.engine, a.settings, env); };
-  Explorer explorer(trace, base, schema, ops, no_rows, config);
-  FindingSet findings;
-  const ExploreStats st = Must(explorer.Run(&findings), "explore");
 
   // Pre-build every distinct image, then time recovery alone.
   std::vector<std::string> dirs;
@@ -187,18 +207,45 @@ int main(int argc, char** argv) {
   for (const std::string& d : dirs) (void)engine->Recover(d, schema);
   const double bare_s = (MonotonicMs() - start) / 1000.0;
   const double bare_rate = dirs.size() / bare_s;
-  const double images_rate = st.recoveries / st.seconds;
-  const double states_rate = st.states_checked / st.seconds;
-  fmt::print("exploration: {} crash states, {} unique images, checked in "
-             "{:.2f} s ({} findings)\n",
-             st.crash_states, st.unique_images, st.seconds, findings.size());
-  fmt::print("  explorer: {:.0f} states/s, {:.0f} images recovered/s\n",
-             states_rate, images_rate);
-  fmt::print("  bare recovery (driver open+dump on pre-built images): "
-             "{:.0f} images/s\n", bare_rate);
-  fmt::print("  exploration efficiency = explorer images/s / bare images/s "
-             "= {:.2f}\n", images_rate / bare_rate);
-  fmt::print("  states checked per second / bare images per second = {:.2f} "
-             "(dedup lets this exceed 1)\n", states_rate / bare_rate);
+  Check(RemoveTree(scratch), "clean scratch");
+  Check(MakeDirs(scratch), "scratch");
+  fmt::print("bare recovery (driver open+dump on {} pre-built images, one "
+             "process): {:.0f} images/s\n", dirs.size(), bare_rate);
+
+  for (int jobs : {1, 2}) {
+    config.jobs = jobs;
+    Explorer explorer(trace, base, schema, ops, no_rows, config);
+    FindingSet findings;
+    const ExploreStats st = Must(explorer.Run(&findings), "explore");
+    const double images_rate = st.recoveries / st.seconds;
+    const double states_rate = st.states_checked / st.seconds;
+    fmt::print("exploration --jobs {}: {} crash states, {} unique images, "
+               "checked in {:.2f} s ({} findings)\n",
+               jobs, st.crash_states, st.unique_images, st.seconds,
+               findings.size());
+    fmt::print("  explorer: {:.0f} states/s, {:.0f} images recovered/s\n",
+               states_rate, images_rate);
+    fmt::print("  exploration efficiency = explorer images/s / bare images/s "
+               "= {:.2f}\n", images_rate / bare_rate);
+    fmt::print("  states checked per second / bare images per second = "
+               "{:.2f} (dedup lets this exceed 1)\n", states_rate / bare_rate);
+  }
+
+  // Deeper models: how much deduplication saves.
+  config.jobs = 2;
+  config.space.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
+                         Model::kTorn};
+  config.max_states = a.deep_states;
+  Explorer deep(trace, base, schema, ops, no_rows, config);
+  FindingSet deep_findings;
+  const ExploreStats ds = Must(deep.Run(&deep_findings), "explore deep");
+  fmt::print("exploration with reorder and torn (--jobs 2, first {} states): "
+             "{} states, {} unique images in {:.2f} s ({} findings)\n",
+             a.deep_states, ds.states_checked, ds.unique_images, ds.seconds,
+             deep_findings.size());
+  fmt::print("  deduplication: states / unique images = {:.2f} "
+             "({:.0f}% of recoveries saved)\n",
+             double(ds.states_checked) / ds.unique_images,
+             100.0 * (1.0 - double(ds.unique_images) / ds.states_checked));
   return 0;
 }
