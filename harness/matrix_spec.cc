@@ -25,6 +25,8 @@ const std::pair<const char*, const char*> kBudgets[] = {
     {"jobs", "--jobs"},
     {"rounds", "--rounds"},
     {"max_findings", "--max-findings"},
+    {"clients", "--clients"},  // transactional workloads (list-append, ...)
+    {"txns", "--txns"},
 };
 // Crash-entry options and their flags.
 const std::pair<const char*, const char*> kCrashOptions[] = {

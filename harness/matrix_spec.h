@@ -20,7 +20,8 @@
 // fixes each cell's index and so its shard. An engine entry may override
 // `crash`, `workloads` and `seeds`; a `workloads` entry is a name or
 // {"name", "ops"}. Budgets (max_states, budget_s, timeout_s,
-// minimize_budget_s, minimize_tests, jobs, rounds, max_findings) may appear
+// minimize_budget_s, minimize_tests, jobs, rounds, max_findings, and the
+// transactional workloads' clients and txns) may appear
 // in `defaults`, an engine entry, a workload entry or a crash entry; the
 // most specific wins. A crash entry may also give models, device, tear,
 // faults and one trigger (at_op, at_time_ms, at_mark). Setting values may

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -195,7 +196,7 @@ int GateRunReport(const std::string& report_path, const GatePolicy& policy,
   return g.exit_code;
 }
 
-int ReportMain(const std::vector<std::string>& args) {
+static int ReportCommand(const std::vector<std::string>& args) {
   if (args.empty()) return Usage("which report command?");
   const std::string& sub = args[0];
   auto parsed = Parse(args, 1, {"-o", "--sweep", "--fail-on", "--baseline"},
@@ -236,6 +237,15 @@ int ReportMain(const std::vector<std::string>& args) {
     return kExitPass;
   }
   return Usage("unknown report command '" + sub + "'");
+}
+
+int ReportMain(const std::vector<std::string>& args) {
+  try {
+    return ReportCommand(args);
+  } catch (const std::system_error&) {
+    // stdout went away (`crashlab report table R | head`): nothing to tell.
+    return kExitInfrastructure;
+  }
 }
 
 }  // namespace crashlab

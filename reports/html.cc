@@ -13,10 +13,11 @@ namespace crashlab {
 namespace {
 
 constexpr char kStyle[] = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1400px;color:#222;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 h3{font-size:15px;margin:16px 0 4px}.muted{color:#666}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:6px 8px;vertical-align:top;text-align:left}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:6px 8px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+#summary-table{table-layout:fixed}#summary-table th:first-child{width:17%}
 th{background:#f5f5f5}.stmt{font-weight:normal;color:#555;font-size:12px}
 td.v-holds{background:#e8f5e9}td.v-violated{background:#ffebee}td.v-no-promise{background:#fff8e1}
 td.v-observed{background:#e3f2fd}td.v-not-tested{background:#fafafa;color:#888}
@@ -37,7 +38,9 @@ std::string VerdictClass(Verdict v) {
 
 std::string SummaryTable(const Table& t) {
   std::string out = "<table id=\"summary-table\"><thead><tr><th>Property</th>";
-  for (const std::string& c : t.columns) out += "<th>" + XmlEscape(c) + "</th>";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    out += "<th title=\"" + XmlEscape(t.columns[i]) + "\">" + XmlEscape(t.labels[i]) + "</th>";
+  }
   out += "</tr></thead><tbody>";
   for (const Table::Row& row : t.rows) {
     out += fmt::format("<tr data-property=\"{}\"><th>{}<div class=\"stmt\">{}</div></th>",

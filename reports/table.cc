@@ -1,6 +1,7 @@
 #include "reports/table.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -256,6 +257,31 @@ TableCell Isolation(const std::vector<const MatrixCell*>& cells) {
   return cell;
 }
 
+// Drops the settings an engine has in common across all its columns.
+std::vector<std::string> ShortLabels(
+    const std::vector<std::vector<const MatrixCell*>>& by_column) {
+  std::map<std::string, std::vector<const SettingMap*>> by_engine;
+  for (const auto& cells : by_column) {
+    by_engine[cells.front()->engine].push_back(&cells.front()->settings);
+  }
+  std::vector<std::string> out;
+  for (const auto& cells : by_column) {
+    const MatrixCell& c = *cells.front();
+    const auto& siblings = by_engine[c.engine];
+    SettingMap shown;
+    for (const auto& [k, v] : c.settings) {
+      bool common = siblings.size() > 1;
+      for (const SettingMap* other : siblings) {
+        auto it = other->find(k);
+        common &= it != other->end() && it->second == v;
+      }
+      if (!common) shown[k] = v;
+    }
+    out.push_back(ConfigLabel(c.engine, shown));
+  }
+  return out;
+}
+
 }  // namespace
 
 TableCell EvaluateProperty(Property p, const std::vector<const MatrixCell*>& cells) {
@@ -279,6 +305,7 @@ Table BuildTable(const MatrixReport& m) {
     auto it = std::find(t.columns.begin(), t.columns.end(), c.Config());
     by_column[it - t.columns.begin()].push_back(&c);
   }
+  t.labels = ShortLabels(by_column);
   for (Property p : kAllProperties) {
     Table::Row row{p, {}};
     for (const auto& cells : by_column) row.cells.push_back(EvaluateProperty(p, cells));
@@ -319,7 +346,7 @@ json Table::ToJson() const {
                          {"statement", PropertyStatement(row.property)},
                          {"cells", cells_json}});
   }
-  return {{"columns", columns}, {"rows", rows_json}};
+  return {{"columns", columns}, {"labels", labels}, {"rows", rows_json}};
 }
 
 std::string Table::ToText() const {
@@ -346,7 +373,7 @@ std::string Table::ToMarkdown() const {
     return out;
   };
   std::string out = "| property |";
-  for (const std::string& c : columns) out += " " + esc(c) + " |";
+  for (const std::string& c : labels) out += " " + esc(c) + " |";
   out += "\n|---|";
   for (size_t i = 0; i < columns.size(); ++i) out += "---|";
   out += "\n";

@@ -48,7 +48,10 @@ struct TableCell {
 };
 
 struct Table {
-  std::vector<std::string> columns;  // engine configurations
+  std::vector<std::string> columns;  // engine configurations (full)
+  // Short column headings: an engine's settings that are the same in all
+  // its columns are left out (an engine with one column keeps them all).
+  std::vector<std::string> labels;
   struct Row {
     Property property;
     std::vector<TableCell> cells;  // parallel to columns

@@ -30,6 +30,7 @@ TEST(TableTest, VerdictsComeFromTheCellsEvidenceOnly) {
   ASSERT_EQ(t.columns, (std::vector<std::string>{"sqlite synchronous=off",
                                                  "redis appendfsync=everysec", "postgres"}));
   ASSERT_EQ(t.rows.size(), 7u);
+  EXPECT_EQ(t.labels, t.columns);  // one configuration per engine: nothing dropped
   const std::string sqlite = "sqlite synchronous=off", redis = "redis appendfsync=everysec";
   EXPECT_EQ(At(t, Property::kPowerCut, sqlite).verdict, Verdict::kViolated);
   EXPECT_EQ(At(t, Property::kPowerCut, sqlite).findings.size(), 2u);
@@ -95,6 +96,17 @@ TEST(TableTest, DamagedHeadersMetInCrashStatesAreChecksumEvidence) {
   (*m.cells[0].raw)["headers"]["damaged_states_by_reaction"]["silent"] = 1;
   sums = BuildTable(m).rows[5].cells[0];
   EXPECT_EQ(sums.verdict, Verdict::kViolated) << sums.text;
+}
+
+TEST(TableTest, ShortLabelsDropWhatAnEnginesColumnsShare) {
+  MatrixReport m;
+  m.cells.push_back(SampleCell(0, SampleReport("sqlite", {{"journal_mode", "wal"}, {"synchronous", "full"}}, "explore", 0)));
+  m.cells.push_back(SampleCell(1, SampleReport("sqlite", {{"journal_mode", "wal"}, {"synchronous", "off"}}, "explore", 0)));
+  m.cells.push_back(SampleCell(2, SampleReport("redis", {{"appendfsync", "always"}}, "process", 0)));
+  const Table t = BuildTable(m);
+  EXPECT_EQ(t.labels, (std::vector<std::string>{"sqlite synchronous=full", "sqlite synchronous=off",
+                                                "redis appendfsync=always"}));
+  EXPECT_EQ(t.columns[0], "sqlite journal_mode=wal synchronous=full");
 }
 
 TEST(TableTest, TextAndMarkdownNameEveryPropertyWithItsStatement) {
