@@ -39,7 +39,7 @@ Result<std::unique_ptr<TxnClient>> Session::OpenTxnClient(TxnWorkload w) {
       std::string("this engine does not run transactional workloads (") +
       TxnWorkloadName(w) +
       " needs transactions with reads; engines that have them: postgres, "
-      "sqlite)");
+      "sqlite, redis)");
 }
 
 }  // namespace crashlab

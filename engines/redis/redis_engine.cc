@@ -7,6 +7,7 @@
 #include "engines/redis/redis_codec.h"
 #include "engines/redis/redis_ops.h"
 #include "engines/redis/redis_server.h"
+#include "engines/redis/redis_txn.h"
 
 namespace crashlab {
 
@@ -61,6 +62,12 @@ class RedisSession : public Session {
   }
   int process_group() const override {
     return server_ ? server_->process_group() : -1;
+  }
+  // MULTI/EXEC transactions on a connection of their own (redis_txn.h).
+  Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload) override {
+    if (!server_) return Status::Engine("session is closed");
+    CRASHLAB_ASSIGN_OR_RETURN(auto client, server_->Connect());
+    return std::unique_ptr<TxnClient>(new RedisTxnClient(std::move(client)));
   }
 
  private:

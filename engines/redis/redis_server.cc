@@ -184,6 +184,15 @@ ProbeResult RedisServer::Probe() {
   return ProbeResult::kReady;
 }
 
+Result<std::unique_ptr<RedisClient>> RedisServer::Connect() {
+  CRASHLAB_ASSIGN_OR_RETURN(
+      auto client, RedisClient::Connect(socket_path_, request_timeout_ms_));
+  CRASHLAB_ASSIGN_OR_RETURN(RedisReply auth,
+                            client->Command({"AUTH", password_}));
+  if (auth.is_error()) return Status::Engine("AUTH: " + auth.str);
+  return client;
+}
+
 RedisServer::~RedisServer() {
   client_.reset();
   if (process_) process_->Kill();

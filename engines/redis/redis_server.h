@@ -78,6 +78,9 @@ class RedisServer {
   ~RedisServer();
 
   RedisClient& client() { return *client_; }
+  // Another authenticated connection (concurrent clients), owned by the
+  // caller and closed before the server stops.
+  Result<std::unique_ptr<RedisClient>> Connect();
   // SHUTDOWN and wait for the exit; the server is gone afterwards either
   // way (killed if it did not stop cleanly).
   Status Shutdown();
