@@ -131,9 +131,14 @@ GateResult Gate(const MatrixReport& m, const GatePolicy& policy) {
   for (const MatrixCell& c : m.cells) {
     const std::string v = CellVerdict(c);
     error |= v == "error";
+    uint64_t findings = 0;
+    if (c.report) {
+      for (const auto& [kind, n] : c.report->summary.by_kind) findings += n;
+    }
+    if (v == "fail" && findings == 0) g.failing_cells.push_back(&c);
     incomplete |= v == "incomplete" || (c.report && !c.report->summary.reason.empty());
   }
-  g.exit_code = !g.failing.empty() ? kExitFindings
+  g.exit_code = !g.failing.empty() || !g.failing_cells.empty() ? kExitFindings
                 : error            ? kExitInfrastructure
                 : incomplete       ? kExitIncomplete
                                    : kExitPass;
@@ -146,6 +151,11 @@ std::string GateResult::Summary() const {
       "not gated; exit {}\n",
       failing.size(), failing.size() == 1 ? "" : "s", accepted.size(),
       ignored.size(), exit_code);
+  for (const MatrixCell* c : failing_cells) {
+    s += fmt::format("  FAILED {} ({} {}): the run failed without findings a "
+                     "baseline could accept (e.g. isolation anomalies)\n",
+                     c->Config(), c->crash, c->workload);
+  }
   for (const FindingRef& r : failing) {
     s += fmt::format("  NEW {} {} {}: {}\n    fingerprint: {}\n    replay: {}\n",
                      r.cell->Config(), r.finding->id,

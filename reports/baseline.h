@@ -70,13 +70,17 @@ struct GateResult {
   std::vector<FindingRef> failing;   // new findings of a failing kind
   std::vector<FindingRef> accepted;  // in the baseline
   std::vector<FindingRef> ignored;   // kinds not in --fail-on
+  // Cells whose run failed without any finding (isolation anomalies, which
+  // are not finding kinds): no fingerprint, so no baseline accepts them.
+  std::vector<const MatrixCell*> failing_cells;
   int exit_code = 0;
   // Lines for the terminal: counts, then each failing finding.
   std::string Summary() const;
 };
 
-// Exit code: 1 when any finding fails the gate; otherwise 3 if a cell could
-// not run, 4 if any cell was cut short, else 0.
+// Exit code: 1 when any finding fails the gate or a cell failed without
+// findings; otherwise 3 if a cell could not run, 4 if any cell was cut
+// short, else 0.
 GateResult Gate(const MatrixReport& m, const GatePolicy& policy);
 
 }  // namespace crashlab

@@ -82,6 +82,21 @@ TEST(BaselineTest, FailOnChoosesTheKindsThatFail) {
   EXPECT_EQ(ParseKinds("all")->size(), std::size(kAllFindingKinds));
 }
 
+TEST(BaselineTest, AFailedCellWithoutFindingsIsNeverAccepted) {
+  MatrixReport m;
+  Report iso = SampleReport("postgres", {}, "none", 0);
+  iso.summary.verdict = "fail";  // e.g. G2-item anomalies: not a finding kind
+  m.cells.push_back(SampleCell(0, iso));
+  m.cells_total = 1;
+  Baseline empty;
+  GatePolicy policy;
+  policy.baseline = &empty;
+  GateResult g = Gate(m, policy);
+  EXPECT_EQ(g.exit_code, kExitFindings);
+  ASSERT_EQ(g.failing_cells.size(), 1u);
+  EXPECT_NE(g.Summary().find("FAILED postgres"), std::string::npos) << g.Summary();
+}
+
 TEST(BaselineTest, MalformedBaselineIsRefusedWithAHint) {
   TempDir dir;
   ASSERT_TRUE(WriteStringToFile(dir.Sub("b.json"), R"({"accepted": []})").ok());
