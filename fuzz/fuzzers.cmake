@@ -45,8 +45,10 @@ if(skyhash_sources)
   crashlab_fuzzer(skyhash_fuzzer SOURCES parsers/skyhash_fuzzer.cc
     ${skyhash_sources} LIBS crashlab_core)
 endif()
-# SQLite / LevelDB header inspectors (`crashlab inspect`) do not exist yet;
-# add their fuzzers here when they do.
+# The on-disk format inspectors of `crashlab inspect` (Skytable SDSS/GNS/
+# batch, SQLite database and WAL, LevelDB log/MANIFEST/CURRENT).
+crashlab_fuzzer(formats_fuzzer SOURCES parsers/formats_fuzzer.cc
+  LIBS crashlab_formats)
 
 # <build>/fuzzers.txt lists every fuzzer (examples/ adds its own too), for
 # fuzz/build.sh; written once the whole tree is configured.
