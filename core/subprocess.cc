@@ -51,6 +51,7 @@ namespace {
     if (null_fd >= 0) ::dup2(null_fd, 0);
   }
   if (out_wr >= 0) ::dup2(out_wr, 1);
+  else if (err_fd >= 0 && o.stdout_to_stderr_path) ::dup2(err_fd, 1);
   if (err_fd >= 0) ::dup2(err_fd, 2);
   if (o.inherit_fd >= 0) {
     int flags = ::fcntl(o.inherit_fd, F_GETFD);

@@ -35,6 +35,9 @@ struct SpawnOptions {
   bool pipe_stdout = false;
   // stderr goes to this file (appended) if set, else is inherited.
   std::string stderr_path;
+  // With stderr_path and without pipe_stdout: stdout goes to that file too
+  // (servers that print to stdout must not write over crashlab's output).
+  bool stdout_to_stderr_path = false;
   // Extra descriptor to leave open in the child under the same number.
   int inherit_fd = -1;
   // Run as this uid/gid (when crashlab runs as root), -1 = unchanged.

@@ -1,9 +1,14 @@
 #include "core/subprocess.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
 
 namespace crashlab {
 namespace {
@@ -20,6 +25,26 @@ TEST(SubprocessTest, LinesGoBothWays) {
   auto st = (*p)->Wait(5000);
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(WIFEXITED(*st));
+}
+
+// Regression: redis-server's stdout reached crashlab's terminal.
+TEST(SubprocessTest, StdoutCanJoinTheStderrLog) {
+  char dir[] = "/tmp/crashlab-subprocess-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string log = std::string(dir) + "/log";
+  auto p = Subprocess::Spawn({.argv = {"/bin/sh", "-c", "echo out; echo err >&2"},
+                              .stderr_path = log,
+                              .stdout_to_stderr_path = true});
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE((*p)->Wait(5000).ok());
+  std::FILE* f = std::fopen(log.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buf[64] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  EXPECT_EQ(std::string(buf, n), "out\nerr\n");
+  ::unlink(log.c_str());
+  ::rmdir(dir);
 }
 
 TEST(SubprocessTest, ReadTimesOutOnASilentChild) {

@@ -39,6 +39,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Spawn(
   SpawnOptions o;
   o.argv = spawn.argv;
   o.stderr_path = spawn.log_path;
+  o.stdout_to_stderr_path = true;  // redis-server prints load progress there
   o.cwd = spawn.cwd;
   auto process = Subprocess::Spawn(o);
   if (!process.ok()) {
