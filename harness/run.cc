@@ -310,7 +310,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
 // (checkers/auth_invariants.h). Such a finding belongs to no crash state.
 Status RunContext::CheckHistoryInvariants(const RunOutcome& outcome,
                                           FindingSet* findings) {
-  if (!IsAuthSchema(AuthWorkload(0).schema())) return Status::Ok();
+  if (o_.workload != "auth") return Status::Ok();
   CRASHLAB_ASSIGN_OR_RETURN(std::string text,
                             ReadFileToString(Out("history.jsonl")));
   CRASHLAB_ASSIGN_OR_RETURN(History history, History::ParseJsonl(text));
