@@ -12,6 +12,7 @@
 #include "engines/postgres/pg_ops.h"
 #include "engines/postgres/pg_server.h"
 #include "engines/postgres/pg_txn.h"
+#include "engines/server/server_session.h"
 
 namespace crashlab {
 
@@ -91,42 +92,13 @@ uint64_t WalBytes(const std::string& dir) {
   return total;
 }
 
-class PostgresSession : public Session {
+class PostgresSession : public ServerSession<PgServer> {
  public:
   PostgresSession(std::unique_ptr<PgServer> server, Schema schema,
                   std::string isolation)
-      : server_(std::move(server)),
-        schema_(std::move(schema)),
+      : ServerSession(std::move(server), std::move(schema), "postgres"),
         isolation_(std::move(isolation)) {}
-  ~PostgresSession() override {
-    if (server_) server_->Kill();
-  }
 
-  ApplyResult Apply(const LogicalOp& op) override {
-    if (!server_) return {ApplyResult::Outcome::kInfo, "session is closed"};
-    ApplyResult r = ApplyPgOp(server_->conn(), schema_, op);
-    if (r.outcome == ApplyResult::Outcome::kInfo && !server_->running()) {
-      r.error += "; postgres is gone: " + server_->Explain();
-    }
-    return r;
-  }
-  Result<Rows> Dump() override {
-    if (!server_) return Status::Engine("dump: session is closed");
-    return DumpPgRows(server_->conn(), schema_);
-  }
-  Status Close() override {
-    if (!server_) return Status::Ok();
-    Status st = server_->Stop();
-    server_.reset();
-    return st;
-  }
-  void Kill() override {
-    if (server_) server_->Kill();
-    server_.reset();
-  }
-  int process_group() const override {
-    return server_ ? server_->process_group() : -1;
-  }
   Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload w) override {
     if (!server_) return Status::Engine("session is closed");
     bool& created = tables_created_[static_cast<int>(w)];
@@ -144,8 +116,14 @@ class PostgresSession : public Session {
   }
 
  private:
-  std::unique_ptr<PgServer> server_;
-  Schema schema_;
+  ApplyResult ApplyOn(PgServer& server, const LogicalOp& op) override {
+    return ApplyPgOp(server.conn(), schema_, op);
+  }
+  Result<Rows> DumpOn(PgServer& server) override {
+    return DumpPgRows(server.conn(), schema_);
+  }
+  Status StopServer(PgServer& server) override { return server.Stop(); }
+
   std::string isolation_;
   bool tables_created_[2] = {false, false};  // by TxnWorkload
 };

@@ -8,6 +8,7 @@
 #include "engines/redis/redis_ops.h"
 #include "engines/redis/redis_server.h"
 #include "engines/redis/redis_txn.h"
+#include "engines/server/server_session.h"
 
 namespace crashlab {
 
@@ -30,39 +31,11 @@ EngineInfo RedisInfo(const EngineEnv& env, const std::string& server_bin) {
   return info;
 }
 
-class RedisSession : public Session {
+class RedisSession : public ServerSession<RedisServer> {
  public:
   RedisSession(std::unique_ptr<RedisServer> server, Schema schema)
-      : server_(std::move(server)), schema_(std::move(schema)) {}
-  ~RedisSession() override {
-    if (server_) server_->Kill();
-  }
+      : ServerSession(std::move(server), std::move(schema), "redis-server") {}
 
-  ApplyResult Apply(const LogicalOp& op) override {
-    if (!server_) return {ApplyResult::Outcome::kInfo, "session is closed"};
-    ApplyResult r = ApplyRedisOp(server_->client(), schema_, op);
-    if (r.outcome == ApplyResult::Outcome::kInfo && !server_->running()) {
-      r.error += "; redis-server is gone: " + server_->Explain();
-    }
-    return r;
-  }
-  Result<Rows> Dump() override {
-    if (!server_) return Status::Engine("dump: session is closed");
-    return DumpRedisRows(server_->client(), schema_);
-  }
-  Status Close() override {
-    if (!server_) return Status::Ok();
-    Status st = server_->Shutdown();
-    server_.reset();
-    return st;
-  }
-  void Kill() override {
-    if (server_) server_->Kill();
-    server_.reset();
-  }
-  int process_group() const override {
-    return server_ ? server_->process_group() : -1;
-  }
   // MULTI/EXEC transactions on a connection of their own (redis_txn.h).
   Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload) override {
     if (!server_) return Status::Engine("session is closed");
@@ -71,8 +44,13 @@ class RedisSession : public Session {
   }
 
  private:
-  std::unique_ptr<RedisServer> server_;
-  Schema schema_;
+  ApplyResult ApplyOn(RedisServer& server, const LogicalOp& op) override {
+    return ApplyRedisOp(server.client(), schema_, op);
+  }
+  Result<Rows> DumpOn(RedisServer& server) override {
+    return DumpRedisRows(server.client(), schema_);
+  }
+  Status StopServer(RedisServer& server) override { return server.Shutdown(); }
 };
 
 class RedisEngine : public Engine {
