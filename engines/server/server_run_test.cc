@@ -107,9 +107,7 @@ class ServerRun : public ::testing::Test {
     for (pid_t pid : SurvivorsAfter(out_, 3000)) {
       ADD_FAILURE() << "survived crashlab: " << CommandLineOf(pid);
     }
-    // auto_unmount is asynchronous: fusermount3 unmounts once the dead
-    // daemon's descriptor closes, which takes seconds on a loaded machine.
-    int64_t unmounted_by = MonotonicMs() + 20000;
+    int64_t unmounted_by = MonotonicMs() + 5000;
     while (!MountsUnder(out_).empty() && MonotonicMs() < unmounted_by) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
