@@ -1,5 +1,8 @@
 #include "engines/driver_main.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <exception>
 #include <istream>
 #include <ostream>
@@ -227,6 +230,21 @@ int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
   }
   if (backend.is_open()) (void)backend.Close();
   return 0;
+}
+
+void DriverLog(const char* driver, const std::string& message) {
+  std::string line = std::string(driver) + "[" + std::to_string(::getpid()) +
+                     "]: " + message;
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  line += '\n';
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n =
+        ::write(STDERR_FILENO, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a log that cannot be written is not worth dying for
+    done += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace crashlab

@@ -94,6 +94,14 @@ class DriverBackend {
 // process exit code (0). Replies go to `out`, one flushed line each.
 int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out);
 
+// Writes "DRIVER[pid]: MESSAGE" as one line to the driver's log (stderr)
+// with a single write(2). Safe from any thread, and never touches the
+// iostreams: engines log from their own threads (LevelDB's compaction
+// thread does), and std::cerr is tied to std::cout, so a log line written
+// through it would flush the reply stream from that thread while the loop
+// writes to it, duplicating or tearing replies.
+void DriverLog(const char* driver, const std::string& message);
+
 }  // namespace crashlab
 
 #endif  // CRASHLAB_ENGINES_DRIVER_MAIN_H_

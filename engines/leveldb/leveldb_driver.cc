@@ -46,10 +46,7 @@ namespace {
 
 using nlohmann::json;
 
-void Log(const std::string& msg) {
-  std::cerr << "crashlab-driver-leveldb[" << ::getpid() << "]: " << msg
-            << std::endl;
-}
+void Log(const std::string& msg) { DriverLog("crashlab-driver-leveldb", msg); }
 
 // LevelDB's info log (recovered logs, compactions, deleted files) is
 // evidence of what recovery did: keep it in the driver's log.

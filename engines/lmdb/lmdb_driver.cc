@@ -51,10 +51,7 @@ constexpr size_t kMapSize = size_t{8} << 20;
 constexpr unsigned kMaxTables = 32;
 constexpr char kDataFile[] = "data.mdb";
 
-void Log(const std::string& msg) {
-  std::cerr << "crashlab-driver-lmdb[" << ::getpid() << "]: " << msg
-            << std::endl;
-}
+void Log(const std::string& msg) { DriverLog("crashlab-driver-lmdb", msg); }
 
 // Protocol error kind of an LMDB or errno result.
 const char* KindOf(int rc) {

@@ -46,10 +46,7 @@ const std::vector<std::string> kJournalModes = {"delete", "truncate", "persist",
                                                 "wal"};
 const std::vector<std::string> kSyncModes = {"off", "normal", "full", "extra"};
 
-void Log(const std::string& msg) {
-  std::cerr << "crashlab-driver-sqlite[" << ::getpid() << "]: " << msg
-            << std::endl;
-}
+void Log(const std::string& msg) { DriverLog("crashlab-driver-sqlite", msg); }
 
 // SQLite's error log (recovered WAL frames, I/O errors, ...) is evidence of
 // what recovery did; keep it in the driver's log.
