@@ -43,7 +43,7 @@ namespace {
                             int in_rd, int out_wr, int err_fd,
                             pid_t parent) {
   ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::prctl(PR_SET_PDEATHSIG, o.death_signal);
   if (::getppid() != parent) ::_exit(127);  // parent already gone
   if (in_rd >= 0) ::dup2(in_rd, 0);
   else {

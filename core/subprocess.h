@@ -2,8 +2,8 @@
 //
 // Used for every process crashlab starts (faultfs, engine drivers, servers).
 // The child gets its own process group so Kill() reaches everything it
-// spawned, and PR_SET_PDEATHSIG(SIGKILL) so it dies with the thread that
-// started it: a killed harness leaves no engine behind. Because the death
+// spawned, and PR_SET_PDEATHSIG (SIGKILL unless asked otherwise) so it dies
+// with the thread that started it: a killed harness leaves no engine behind. Because the death
 // signal follows the *thread*, start long-lived children from a thread that
 // outlives them. The group lives and dies with the child: when its exit is
 // noticed (before it is reaped, so its pid cannot have been reused) the
@@ -16,6 +16,7 @@
 #ifndef CRASHLAB_CORE_SUBPROCESS_H_
 #define CRASHLAB_CORE_SUBPROCESS_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <map>
@@ -43,6 +44,10 @@ struct SpawnOptions {
   // Run as this uid/gid (when crashlab runs as root), -1 = unchanged.
   int uid = -1;
   int gid = -1;
+  // PR_SET_PDEATHSIG: what the child gets when the thread that started it
+  // dies. SIGKILL unless the child must clean up after itself (faultfs
+  // unmounts on SIGTERM).
+  int death_signal = SIGKILL;
 };
 
 class Subprocess {

@@ -1,8 +1,9 @@
 // FaultfsMount: one running crashlab-faultfs, from mount to unmount.
 //
-// Start() launches the daemon as a child (its own process group, killed if
-// crashlab dies; the mount uses auto_unmount so it vanishes with it), waits
-// for its ready signal, and opens the control file. Mark() appends a MARK
+// Start() launches the daemon as a child (its own process group; if
+// crashlab dies the daemon gets SIGTERM and unmounts, and auto_unmount
+// covers a daemon that is itself killed), waits for its ready signal, and
+// opens the control file. Mark() appends a MARK
 // record ordered with every file operation the engine did before it.
 // Stop() unmounts and waits for the trace to be closed; the destructor does
 // the same if Stop() was not called, so no path leaves a mount behind.
