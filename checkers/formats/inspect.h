@@ -10,8 +10,8 @@
 // field, the element's index and its byte offset.
 //
 // What it is not: a repair tool, and not a full decoder of engine data
-// (SQLite b-tree pages and Skytable row cells are not interpreted). It never
-// runs an engine. Pure functions over bytes; thread-safe.
+// (SQLite b-tree pages are not interpreted; Skytable batches list their
+// rows, skytable_rows.h). It never runs an engine. Pure functions over bytes; thread-safe.
 #ifndef CRASHLAB_CHECKERS_FORMATS_INSPECT_H_
 #define CRASHLAB_CHECKERS_FORMATS_INSPECT_H_
 

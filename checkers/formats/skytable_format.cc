@@ -9,12 +9,13 @@
 //   driver event id u128 | kind (0 reopened, 1 closed) | crc | 3 |
 //                running crc | previous end | previous id
 //                crc = CRC-64/XZ(last 32 bytes), running = CRC of [64, id)
-// Batch rows are not decoded: a batch ends where the CRC of the bytes after
-// its meta word equals the next eight bytes.
+// A batch ends where the CRC of the bytes after its meta word equals the
+// next eight bytes; its rows are then decoded (skytable_rows.h).
 #include <fmt/format.h>
 
 #include "checkers/formats/checksums.h"
 #include "checkers/formats/inspect.h"
+#include "checkers/formats/skytable_rows.h"
 
 namespace crashlab::formats {
 
@@ -267,6 +268,7 @@ class JournalWalker {
         e->fields["actual_rows"] = LoadLe64(d_, p - 8);
         e->fields["early_exit"] = d_[p - 9] == 3;
         e->fields["crc"] = Hex(crc);
+        DecodeRows(body, /*counts=*/8 + 1 + 8 + 8, p, e);
         return e->verdict == Verdict::kIntact ? p + 8 : 0;
       }
       crc = Crc64Xz(d_.substr(p, 1), crc);
@@ -283,6 +285,23 @@ class JournalWalker {
                 fmt::format("the batch runs to the end of the file ({} bytes) "
                             "without a matching checksum: truncated",
                             d_.size() - pos));
+  }
+
+  // Rows of an intact batch (body at `body`, CRC at `crc_at`): "rows", or
+  // "rows_error" when the CRC holds but the rows do not parse.
+  void DecodeRows(uint64_t body, uint64_t counts, uint64_t crc_at,
+                  Element* e) {
+    bool early = false;
+    auto rows = DecodeSkytableBatchRows(
+        d_.substr(body + counts, crc_at - body - counts),
+        e->fields["expected_rows"], e->fields["pk_type_tag"],
+        e->fields["columns"], &early);
+    if (rows.ok()) {
+      e->fields["early_exit"] = early;
+      e->fields["rows"] = std::move(*rows);
+    } else {
+      e->fields["rows_error"] = rows.status().message();
+    }
   }
 
   std::string_view d_;
