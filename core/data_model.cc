@@ -205,4 +205,65 @@ Result<Rows> RowsFromDump(const json& tables, const Schema& schema) {
   return rows;
 }
 
+std::string CheckValue(const json& v, ColumnType t) {
+  if (v.is_null()) return "";
+  switch (t) {
+    case ColumnType::kText:
+      return v.is_string() ? "" : "must be a string";
+    case ColumnType::kBool:
+      return v.is_boolean() ? "" : "must be true or false";
+    case ColumnType::kInt:
+      if (v.is_number_integer() &&
+          (!v.is_number_unsigned() || v.get<uint64_t>() <= INT64_MAX)) {
+        return "";
+      }
+      return "must be a 64-bit integer";
+  }
+  return "has an unknown type";
+}
+
+const Column* FindColumn(const TableSchema& t, const std::string& name) {
+  for (const auto& c : t.columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string CheckMutation(const Schema& schema, const Mutation& m) {
+  const std::string what =
+      std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key + "]";
+  const TableSchema* t = schema.Find(m.table);
+  if (!t) return what + ": no table " + m.table + " in the schema";
+  if (m.kind == MutationKind::kDelete) return "";
+  if (!m.values.is_object()) return what + ": values must be an object";
+  for (const auto& [name, v] : m.values.items()) {
+    const Column* c = FindColumn(*t, name);
+    if (!c) return what + ": no column " + name + " (the key is not a value)";
+    if (m.kind == MutationKind::kIncrement) {
+      if (c->type != ColumnType::kInt)
+        return what + ": " + name + " is not int";
+      if (v.is_null()) return what + ": delta of " + name + " is null";
+    }
+    const std::string bad = CheckValue(
+        v, m.kind == MutationKind::kIncrement ? ColumnType::kInt : c->type);
+    if (!bad.empty()) return what + ": " + name + " " + bad;
+  }
+  if (m.kind == MutationKind::kInsert) {
+    for (const auto& c : t->columns) {
+      if (!m.values.contains(c.name))
+        return what + ": missing column " + c.name;
+    }
+  }
+  return "";
+}
+
+std::string CheckMutations(const Schema& schema,
+                           const std::vector<Mutation>& mutations) {
+  for (const Mutation& m : mutations) {
+    std::string bad = CheckMutation(schema, m);
+    if (!bad.empty()) return bad;
+  }
+  return "";
+}
+
 }  // namespace crashlab

@@ -59,6 +59,20 @@ struct Mutation {
   static Result<Mutation> FromJson(const nlohmann::json& j);
 };
 
+// The non-key column `name` of `t`, or nullptr.
+const Column* FindColumn(const TableSchema& t, const std::string& name);
+// "" when `v` may be stored in a column of type `t` (null always may),
+// else why not.
+std::string CheckValue(const nlohmann::json& v, ColumnType t);
+// "" when `m` fits `schema` (known table, known columns of the right type,
+// an insert sets every column, an increment has an integer delta), else
+// why not, naming the mutation. What every engine refuses before touching
+// its data.
+std::string CheckMutation(const Schema& schema, const Mutation& m);
+// CheckMutation over every mutation; "" or the first problem.
+std::string CheckMutations(const Schema& schema,
+                           const std::vector<Mutation>& mutations);
+
 struct Cell {
   std::string table;
   std::string key;

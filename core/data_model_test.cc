@@ -61,6 +61,38 @@ TEST(DataModelTest, MutationsOfMissingRowsChangeNothing) {
                                    {{"n", 1}}}}).empty());
 }
 
+TEST(DataModelTest, CheckMutationNamesWhatIsWrong) {
+  const Schema schema = TwoTables();
+  auto m = [](MutationKind kind, std::string table, json values) {
+    return Mutation{kind, std::move(table), "k", std::move(values)};
+  };
+  using K = MutationKind;
+  const std::vector<std::pair<Mutation, std::string>> cases = {
+      {m(K::kUpdate, "nope", {{"n", 1}}), "update nope[k]: no table nope"},
+      {m(K::kUpdate, "users", {{"name", "x"}}),
+       "update users[k]: no column name (the key is not a value)"},
+      {m(K::kUpdate, "users", {{"n", "x"}}), "n must be a 64-bit integer"},
+      {m(K::kUpdate, "users", {{"n", 18446744073709551615ull}}),
+       "n must be a 64-bit integer"},
+      {m(K::kUpdate, "users", {{"locked", 1}}), "locked must be true or false"},
+      {m(K::kIncrement, "users", {{"hash", 1}}), "hash is not int"},
+      {m(K::kIncrement, "users", {{"n", nullptr}}), "delta of n is null"},
+      {m(K::kInsert, "users", {{"hash", "h"}, {"n", 1}}),
+       "missing column locked"},
+      {m(K::kUpdate, "users", json::array()), "values must be an object"},
+  };
+  for (const auto& [mutation, want] : cases) {
+    const std::string got = CheckMutation(schema, mutation);
+    EXPECT_NE(got.find(want), std::string::npos) << got << " / " << want;
+  }
+  EXPECT_EQ(CheckMutation(schema, m(K::kDelete, "users", json())), "");
+  EXPECT_EQ(CheckMutation(schema, m(K::kUpdate, "users", {{"hash", nullptr}})),
+            "");
+  EXPECT_EQ(CheckMutations(schema, {m(K::kIncrement, "users", {{"n", -3}}),
+                                    m(K::kUpdate, "nope", {})}),
+            "update nope[k]: no table nope in the schema");
+}
+
 TEST(DataModelTest, SchemaAndMutationsRoundTripThroughJson) {
   Schema s = TwoTables();
   auto back = Schema::FromJson(s.ToJson());

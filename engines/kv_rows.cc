@@ -8,64 +8,12 @@ using nlohmann::json;
 
 namespace {
 
-const Column* FindColumn(const TableSchema& t, const std::string& name) {
-  for (const auto& c : t.columns) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-// "" when `v` may be stored in a column of type `t`, else why not.
-std::string CheckValue(const json& v, ColumnType t) {
-  if (v.is_null()) return "";
-  switch (t) {
-    case ColumnType::kText:
-      return v.is_string() ? "" : "must be a string";
-    case ColumnType::kBool:
-      return v.is_boolean() ? "" : "must be true or false";
-    case ColumnType::kInt:
-      if (v.is_number_integer() &&
-          (!v.is_number_unsigned() || v.get<uint64_t>() <= INT64_MAX)) {
-        return "";
-      }
-      return "must be a 64-bit integer";
-  }
-  return "has an unknown type";
-}
-
 std::string Describe(const Mutation& m) {
   return std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key +
          "]";
 }
 
 }  // namespace
-
-std::string ValidateKvMutation(const Schema& schema, const Mutation& m) {
-  const std::string what = Describe(m);
-  const TableSchema* t = schema.Find(m.table);
-  if (!t) return what + ": no table " + m.table + " in the schema";
-  if (m.kind == MutationKind::kDelete) return "";
-  if (!m.values.is_object()) return what + ": values must be an object";
-  const bool inc = m.kind == MutationKind::kIncrement;
-  for (const auto& [name, v] : m.values.items()) {
-    const Column* c = FindColumn(*t, name);
-    if (!c) return what + ": no column " + name + " (the key is not a value)";
-    if (inc && c->type != ColumnType::kInt) {
-      return what + ": " + name + " is not int";
-    }
-    if (inc && v.is_null()) return what + ": delta of " + name + " is null";
-    const std::string bad = CheckValue(v, inc ? ColumnType::kInt : c->type);
-    if (!bad.empty()) return what + ": " + name + " " + bad;
-  }
-  if (m.kind == MutationKind::kInsert) {
-    for (const auto& c : t->columns) {
-      if (!m.values.contains(c.name)) {
-        return what + ": missing column " + c.name;
-      }
-    }
-  }
-  return "";
-}
 
 std::string EncodeKvRow(const TableSchema& table, const json& row) {
   json columns = json::object();
@@ -93,7 +41,7 @@ DriverReply PlanKvOp(const Schema& schema,
   // The row each touched key holds as the op goes on (nullopt: absent).
   std::map<std::pair<std::string, std::string>, std::optional<json>> rows;
   for (const Mutation& m : mutations) {
-    const std::string bad = ValidateKvMutation(schema, m);
+    const std::string bad = CheckMutation(schema, m);
     if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
   }
   for (const Mutation& m : mutations) {

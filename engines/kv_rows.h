@@ -35,10 +35,6 @@
 
 namespace crashlab {
 
-// "" when `m` fits `schema` (table, columns, value types, an insert carries
-// every column), else why not, naming the mutation.
-std::string ValidateKvMutation(const Schema& schema, const Mutation& m);
-
 // The stored value of a row: its non-key columns as compact JSON.
 std::string EncodeKvRow(const TableSchema& table, const nlohmann::json& row);
 

@@ -42,7 +42,7 @@ std::string PgQuoteIdent(const std::string& name);
 std::string PgCreateTableSql(const TableSchema& t);
 
 // The statement for one mutation already checked against the schema
-// (engines/server/server_util.h CheckMutation).
+// (core/data_model.h CheckMutation).
 PgStatement PgMutationSql(const TableSchema& t, const Mutation& m);
 
 // Every column, the key first, in byte order of the key.

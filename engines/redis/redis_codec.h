@@ -60,7 +60,7 @@ struct RedisPlan {
 // Row keys (Redis keys) the mutations touch, each once, in first-use order.
 std::vector<std::string> RedisKeysOf(const std::vector<Mutation>& mutations);
 
-// Plans checked mutations (engines/server/server_util.h CheckMutations)
+// Plans checked mutations (core/data_model.h CheckMutations)
 // given which of their Redis keys exist now.
 RedisPlan PlanRedisOp(const Schema& schema,
                       const std::vector<Mutation>& mutations,

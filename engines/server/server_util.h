@@ -6,7 +6,6 @@
 //     from the run's seeded Rng: a secret must not be replayable);
 //   - PrivateDir: a 0700 directory for sockets, config files and password
 //     files, removed with everything in it when the object dies;
-//   - CheckMutation: what every engine refuses before touching its server;
 //   - ValidUtf8: stored bytes made printable in a JSON report.
 //
 // Ownership: PrivateDir owns its directory. Thread-safety: free functions
@@ -57,14 +56,6 @@ class PrivateDir {
   int uid_;
   int gid_;
 };
-
-// "" when `m` fits `schema` (known table, known columns of the right type,
-// an insert sets every column, an increment has an integer delta), else
-// why not, naming the mutation.
-std::string CheckMutation(const Schema& schema, const Mutation& m);
-// CheckMutation over every mutation; "" or the first problem.
-std::string CheckMutations(const Schema& schema,
-                           const std::vector<Mutation>& mutations);
 
 // `s` with every byte sequence that is not UTF-8 replaced by U+FFFD, so a
 // corrupt stored value can be put in a report as it is.

@@ -80,13 +80,6 @@ Result<Param> ValueParam(const TableSchema& t, const Column& c, const json& v) {
   return Status::InvalidArgument(where + ": unknown column type");
 }
 
-const Column* FindColumn(const TableSchema& t, const std::string& name) {
-  for (const Column& c : t.columns) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
 // Every key of `values` must be a (non-key) column of `t`.
 Status CheckColumns(const TableSchema& t, const json& values,
                     const std::string& what) {

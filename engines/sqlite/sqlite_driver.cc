@@ -132,31 +132,6 @@ json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
   }
 }
 
-// "" when `v` may be stored in a column of type `t`, else why not.
-std::string CheckValue(const json& v, ColumnType t) {
-  if (v.is_null()) return "";
-  switch (t) {
-    case ColumnType::kText:
-      return v.is_string() ? "" : "must be a string";
-    case ColumnType::kBool:
-      return v.is_boolean() ? "" : "must be true or false";
-    case ColumnType::kInt:
-      if (v.is_number_integer() &&
-          (!v.is_number_unsigned() || v.get<uint64_t>() <= INT64_MAX)) {
-        return "";
-      }
-      return "must be a 64-bit integer";
-  }
-  return "has an unknown type";
-}
-
-const Column* FindColumn(const TableSchema& t, const std::string& name) {
-  for (const auto& c : t.columns) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
 class SqliteBackend final : public DriverBackend {
  public:
   ~SqliteBackend() override {
@@ -193,7 +168,6 @@ class SqliteBackend final : public DriverBackend {
   int CreateTables();
   // Closes the half-open database; the reply carries error_.
   DriverReply FailOpen();
-  std::string Validate(const Mutation& m) const;
   int Run(const Mutation& m);
   bool RollBack();
   int ReadTable(const TableSchema& t, json* rows);
@@ -347,34 +321,6 @@ DriverReply SqliteBackend::Open(const OpenRequest& req) {
   return DriverReply::Ok();
 }
 
-std::string SqliteBackend::Validate(const Mutation& m) const {
-  const std::string what =
-      std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key + "]";
-  const TableSchema* t = schema_.Find(m.table);
-  if (!t) return what + ": no table " + m.table + " in the schema";
-  if (m.kind == MutationKind::kDelete) return "";
-  if (!m.values.is_object()) return what + ": values must be an object";
-  for (const auto& [name, v] : m.values.items()) {
-    const Column* c = FindColumn(*t, name);
-    if (!c) return what + ": no column " + name + " (the key is not a value)";
-    if (m.kind == MutationKind::kIncrement) {
-      if (c->type != ColumnType::kInt)
-        return what + ": " + name + " is not int";
-      if (v.is_null()) return what + ": delta of " + name + " is null";
-    }
-    const std::string bad = CheckValue(
-        v, m.kind == MutationKind::kIncrement ? ColumnType::kInt : c->type);
-    if (!bad.empty()) return what + ": " + name + " " + bad;
-  }
-  if (m.kind == MutationKind::kInsert) {
-    for (const auto& c : t->columns) {
-      if (!m.values.contains(c.name))
-        return what + ": missing column " + c.name;
-    }
-  }
-  return "";
-}
-
 // Runs one validated mutation; returns SQLITE_DONE or an error (error_ set).
 int SqliteBackend::Run(const Mutation& m) {
   const TableSchema& t = *schema_.Find(m.table);
@@ -455,7 +401,7 @@ bool SqliteBackend::RollBack() {
 
 DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
   for (const auto& m : req.mutations) {
-    const std::string bad = Validate(m);
+    const std::string bad = CheckMutation(schema_, m);
     if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
   }
   int rc = Exec("BEGIN IMMEDIATE");
