@@ -263,4 +263,24 @@ Recovery DriverEngine::RecoverOnce(const std::string& dir, const Schema& schema,
   return r;
 }
 
+EngineDef BuiltinDriverEngineDef(
+    std::function<EngineInfo(const EngineEnv&)> info, std::string driver,
+    std::function<Result<DurabilityClaim>(const Settings&)> claim) {
+  EngineDef def;
+  def.info = std::move(info);
+  def.make = [driver = std::move(driver), claim = std::move(claim)](
+                 const EngineInfo& info, const Settings& resolved,
+                 const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
+    DriverEngineConfig config;
+    config.name = info.name;
+    config.settings = resolved;
+    config.env = env;
+    config.argv = {JoinPath(env.bin_dir, driver)};
+    config.driver_settings = resolved;
+    CRASHLAB_ASSIGN_OR_RETURN(config.claim, claim(resolved));
+    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
+  };
+  return def;
+}
+
 }  // namespace crashlab

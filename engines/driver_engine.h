@@ -29,6 +29,7 @@
 
 #include "engines/driver_client.h"
 #include "engines/engine.h"
+#include "engines/engine_def.h"
 
 namespace crashlab {
 
@@ -109,6 +110,14 @@ class DriverEngine : public Engine {
   std::unique_ptr<DriverClient> recovery_driver_;
   std::string version_;
 };
+
+// The EngineDef of an engine whose driver is built with crashlab (SQLite,
+// LevelDB, LMDB): `driver` is its program in the bin directory, every
+// resolved setting goes to `open`, and `claim` gives the durability the
+// engine documents for them (an error for a setting it cannot read).
+EngineDef BuiltinDriverEngineDef(
+    std::function<EngineInfo(const EngineEnv&)> info, std::string driver,
+    std::function<Result<DurabilityClaim>(const Settings&)> claim);
 
 }  // namespace crashlab
 

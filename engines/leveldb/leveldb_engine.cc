@@ -98,21 +98,12 @@ DurabilityClaim LeveldbClaim(uint64_t every) {
 }  // namespace
 
 EngineDef LeveldbEngineDef() {
-  EngineDef def;
-  def.info = LeveldbInfo;
-  def.make = [](const EngineInfo& info, const Settings& resolved,
-                const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
-    CRASHLAB_ASSIGN_OR_RETURN(uint64_t every, SyncEvery(resolved.at("sync")));
-    DriverEngineConfig config;
-    config.name = info.name;
-    config.settings = resolved;
-    config.env = env;
-    config.argv = {JoinPath(env.bin_dir, kLeveldbDriver)};
-    config.driver_settings = resolved;
-    config.claim = LeveldbClaim(every);
-    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
-  };
-  return def;
+  return BuiltinDriverEngineDef(
+      LeveldbInfo, kLeveldbDriver,
+      [](const Settings& s) -> Result<DurabilityClaim> {
+        CRASHLAB_ASSIGN_OR_RETURN(uint64_t every, SyncEvery(s.at("sync")));
+        return LeveldbClaim(every);
+      });
 }
 
 }  // namespace crashlab

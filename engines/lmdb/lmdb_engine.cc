@@ -90,20 +90,9 @@ DurabilityClaim LmdbClaim(const Settings& s) {
 }  // namespace
 
 EngineDef LmdbEngineDef() {
-  EngineDef def;
-  def.info = LmdbInfo;
-  def.make = [](const EngineInfo& info, const Settings& resolved,
-                const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
-    DriverEngineConfig config;
-    config.name = info.name;
-    config.settings = resolved;
-    config.env = env;
-    config.argv = {JoinPath(env.bin_dir, kLmdbDriver)};
-    config.driver_settings = resolved;
-    config.claim = LmdbClaim(resolved);
-    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
-  };
-  return def;
+  return BuiltinDriverEngineDef(
+      LmdbInfo, kLmdbDriver,
+      [](const Settings& s) -> Result<DurabilityClaim> { return LmdbClaim(s); });
 }
 
 }  // namespace crashlab

@@ -197,21 +197,8 @@ class PostgresEngine : public Engine {
       r.message = failure.message;
       return r;
     }
-    auto rows = DumpPgRows(server->conn(), schema);
-    if (rows.ok()) {
-      r.rows = std::move(rows).value();
-      r.engine_check = "ok";
-    } else if (!server->running()) {
-      r.stage = Recovery::Stage::kCrashed;
-      r.message = "postgres died while it was read back: " + server->Explain();
-    } else {
-      r.stage = rows.status().code() == Code::kTimeout
-                    ? Recovery::Stage::kHung
-                    : Recovery::Stage::kDumpFailed;
-      r.message = rows.status().message();
-    }
-    server->Kill();
-    return r;
+    return RecoveryFromDump(*server, "postgres",
+                            DumpPgRows(server->conn(), schema));
   }
 
  private:

@@ -118,22 +118,8 @@ class RedisEngine : public Engine {
       r.message = failure.message;
       return r;
     }
-    auto rows = DumpRedisRows(server->client(), schema);
-    if (rows.ok()) {
-      r.rows = std::move(rows).value();
-      r.engine_check = "ok";
-    } else if (!server->running()) {
-      r.stage = Recovery::Stage::kCrashed;
-      r.message =
-          "redis-server died while it was read back: " + server->Explain();
-    } else {
-      r.stage = rows.status().code() == Code::kTimeout
-                    ? Recovery::Stage::kHung
-                    : Recovery::Stage::kDumpFailed;
-      r.message = rows.status().message();
-    }
-    server->Kill();
-    return r;
+    return RecoveryFromDump(*server, "redis-server",
+                            DumpRedisRows(server->client(), schema));
   }
 
  private:

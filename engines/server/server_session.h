@@ -4,6 +4,9 @@
 // operation whose outcome is unknown because the server died. Subclasses
 // say how to apply, dump and stop cleanly.
 //
+// RecoveryFromDump turns what a recovery read from such a server into a
+// Recovery.
+//
 // Server must offer Kill(), running(), Explain() and process_group().
 // Not thread-safe, like every Session.
 #ifndef CRASHLAB_ENGINES_SERVER_SERVER_SESSION_H_
@@ -66,6 +69,30 @@ class ServerSession : public Session {
  private:
   std::string program_;
 };
+
+// The Recovery of a server that started on a crash image, from the rows
+// read back from it: ok with the rows, or why not (the server died while
+// read: crashed; no answer in time: hung; else the dump failed). Kills the
+// server.
+template <typename Server>
+Recovery RecoveryFromDump(Server& server, const std::string& program,
+                          Result<Rows> rows) {
+  Recovery r;
+  if (rows.ok()) {
+    r.rows = std::move(rows).value();
+    r.engine_check = "ok";
+  } else if (!server.running()) {
+    r.stage = Recovery::Stage::kCrashed;
+    r.message = program + " died while it was read back: " + server.Explain();
+  } else {
+    r.stage = rows.status().code() == Code::kTimeout
+                  ? Recovery::Stage::kHung
+                  : Recovery::Stage::kDumpFailed;
+    r.message = rows.status().message();
+  }
+  server.Kill();
+  return r;
+}
 
 }  // namespace crashlab
 

@@ -91,20 +91,9 @@ DurabilityClaim SqliteClaim(const Settings& s) {
 }  // namespace
 
 EngineDef SqliteEngineDef() {
-  EngineDef def;
-  def.info = SqliteInfo;
-  def.make = [](const EngineInfo& info, const Settings& resolved,
-                const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
-    DriverEngineConfig config;
-    config.name = info.name;
-    config.settings = resolved;
-    config.env = env;
-    config.argv = {JoinPath(env.bin_dir, kSqliteDriver)};
-    config.driver_settings = resolved;
-    config.claim = SqliteClaim(resolved);
-    return std::unique_ptr<Engine>(new DriverEngine(std::move(config)));
-  };
-  return def;
+  return BuiltinDriverEngineDef(
+      SqliteInfo, kSqliteDriver,
+      [](const Settings& s) -> Result<DurabilityClaim> { return SqliteClaim(s); });
 }
 
 }  // namespace crashlab
