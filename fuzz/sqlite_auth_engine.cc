@@ -1,5 +1,7 @@
 #include "fuzz/sqlite_auth_engine.h"
 
+#include "engines/sqlite/sqlite_sql.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -10,52 +12,10 @@ using nlohmann::json;
 
 constexpr char kDbPath[] = "/auth.db";
 
-std::string Quote(const std::string& ident) {
-  std::string q = "\"";
-  for (char c : ident) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
-}
-
-// A dumped value as stored (a bool column holding 0/1 reads as a bool).
-json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
-  switch (sqlite3_column_type(s, i)) {
-    case SQLITE_NULL:
-      return nullptr;
-    case SQLITE_INTEGER: {
-      const sqlite3_int64 v = sqlite3_column_int64(s, i);
-      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
-      return v;
-    }
-    case SQLITE_FLOAT:
-      return sqlite3_column_double(s, i);
-    default:  // TEXT; a BLOB (never written) shows as its bytes
-      return std::string(
-          reinterpret_cast<const char*>(sqlite3_column_blob(s, i)),
-          static_cast<size_t>(sqlite3_column_bytes(s, i)));
-  }
-}
-
-void Bind(sqlite3_stmt* stmt, int idx, const json& v) {
-  if (v.is_null()) {
-    sqlite3_bind_null(stmt, idx);
-  } else if (v.is_boolean()) {
-    sqlite3_bind_int(stmt, idx, v.get<bool>());
-  } else if (v.is_number_integer()) {
-    sqlite3_bind_int64(stmt, idx, v.get<int64_t>());
-  } else {
-    const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
-    sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()),
-                      SQLITE_TRANSIENT);
-  }
 }
 
 }  // namespace
@@ -155,15 +115,7 @@ Status SqliteAuthEngine::Configure(bool create) {
   }
   if (create) {
     std::string sql = "BEGIN;";
-    for (const TableSchema& t : schema_.tables) {
-      sql += "CREATE TABLE " + Quote(t.name) + "(" + Quote(t.key) +
-             " TEXT PRIMARY KEY NOT NULL";
-      for (const Column& c : t.columns) {
-        sql += ", " + Quote(c.name) +
-               (c.type == ColumnType::kText ? " TEXT" : " INTEGER");
-      }
-      sql += ");";
-    }
+    for (const std::string& t : CreateTableStatements(schema_)) sql += t + ";";
     if (Exec(sql + "COMMIT", &error) != SQLITE_OK) return Status::Engine(error);
   }
   // The first real read: WAL recovery and schema parsing happen here.
@@ -194,41 +146,13 @@ int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
     *error = "no table " + m.table;
     return SQLITE_ERROR;
   }
-  const std::string table = Quote(t->name), key = Quote(t->key);
-  std::string sql;
-  std::vector<json> values;
-  if (m.kind == MutationKind::kInsert) {
-    std::string cols = key, marks = "?";
-    values.push_back(m.key);
-    for (const Column& c : t->columns) {
-      cols += ", " + Quote(c.name);
-      marks += ", ?";
-      values.push_back(m.values.value(c.name, json()));
-    }
-    sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
-  } else if (m.kind == MutationKind::kDelete) {
-    sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
-    values.push_back(m.key);
-  } else {
-    if (m.values.empty()) return SQLITE_DONE;
-    const bool inc = m.kind == MutationKind::kIncrement;
-    std::string sets;
-    for (const auto& [name, v] : m.values.items()) {
-      const std::string col = Quote(name);
-      sets += (sets.empty() ? "" : ", ") + col + " = " +
-              (inc ? "coalesce(" + col + ", 0) + ?" : "?");
-      values.push_back(v);
-    }
-    sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
-    values.push_back(m.key);
-  }
-  sqlite3_stmt* stmt = Prepared(sql, error);
+  const SqlStatement s = MutationStatement(*t, m);
+  if (s.sql.empty()) return SQLITE_DONE;
+  sqlite3_stmt* stmt = Prepared(s.sql, error);
   if (!stmt) return SQLITE_ERROR;
-  for (size_t i = 0; i < values.size(); ++i) {
-    Bind(stmt, static_cast<int>(i + 1), values[i]);
-  }
+  BindParams(stmt, s.params);
   const int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) *error = Error(rc, sql);
+  if (rc != SQLITE_DONE) *error = Error(rc, s.sql);
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   return rc;
@@ -253,20 +177,14 @@ ApplyResult SqliteAuthEngine::Apply(const LogicalOp& op) {
 
 int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
                                 std::string* error) {
-  std::string sql = "SELECT " + Quote(t.key);
-  for (const Column& c : t.columns) sql += ", " + Quote(c.name);
-  sql += " FROM " + Quote(t.name);
+  const std::string sql = SelectAllSql(t);
   sqlite3_stmt* stmt = Prepared(sql, error);
   if (!stmt) return SQLITE_ERROR;
   auto& table = (*rows)[t.name];
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    json key = ColumnValue(stmt, 0, ColumnType::kText);
-    json row = {{t.key, key}};
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      row[t.columns[i].name] =
-          ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
-    }
+    json row = ReadSqlRow(stmt, t);
+    const json& key = row[t.key];
     table[key.is_string() ? key.get<std::string>() : key.dump()] =
         std::move(row);
   }
@@ -275,32 +193,13 @@ int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-std::string SqliteAuthEngine::QuickCheck() {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &stmt, nullptr);
-  std::string out;
-  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) break;
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    out += (out.empty() ? "" : "\n") +
-           std::string(text ? reinterpret_cast<const char*>(text) : "");
-  }
-  if (rc != SQLITE_DONE) {
-    out += (out.empty() ? "" : "\n") +
-           ("quick_check failed: " + Error(rc, "PRAGMA quick_check"));
-  }
-  sqlite3_finalize(stmt);
-  return out;
-}
-
 Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
   std::string error;
   int rc = Exec("BEGIN", &error);
   for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
     rc = ReadTable(schema_.tables[i], rows, &error);
   }
-  if (rc == SQLITE_OK) *check = QuickCheck();
+  if (rc == SQLITE_OK) *check = SqliteQuickCheck(db_);
   if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
   return rc == SQLITE_OK ? Status::Ok() : Status::Engine(error);
 }

@@ -71,7 +71,6 @@ class SqliteAuthEngine final : public AuthEngine {
   sqlite3_stmt* Prepared(const std::string& sql, std::string* error);
   int Run(const Mutation& m, std::string* error);
   int ReadTable(const TableSchema& t, Rows* rows, std::string* error);
-  std::string QuickCheck();
   Status Configure(bool create);
 
   SqliteSettings settings_;

@@ -171,7 +171,8 @@ int RunMain(const std::vector<std::string>& args) {
   } else if (vm.count("at-mark")) {
     o.trigger = {Trigger::Kind::kAtMark, 0, 0, at_mark};
   }
-  if (o.crash == "explore" && (triggers > 0 || vm.count("rounds") > 0 && !vm["rounds"].defaulted())) {
+  const bool rounds_given = vm.count("rounds") > 0 && !vm["rounds"].defaulted();
+  if (o.crash == "explore" && (triggers > 0 || rounds_given)) {
     return Usage("--rounds and crash triggers apply to --crash process or power");
   }
   if (IsTxnWorkload(o.workload) && vm["crash"].defaulted()) o.crash = "none";

@@ -1,6 +1,7 @@
 #include "engines/postgres/pg_sql.h"
 
 #include "engines/server/server_util.h"
+#include "engines/sql_ident.h"
 
 namespace crashlab {
 
@@ -31,35 +32,26 @@ std::string Placeholder(size_t n) { return "$" + std::to_string(n); }
 
 }  // namespace
 
-std::string PgQuoteIdent(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 std::string PgCreateTableSql(const TableSchema& t) {
-  std::string sql = "CREATE TABLE " + PgQuoteIdent(t.name) + " (" +
-                    PgQuoteIdent(t.key) + " text PRIMARY KEY";
+  std::string sql = "CREATE TABLE " + QuoteSqlIdent(t.name) + " (" +
+                    QuoteSqlIdent(t.key) + " text PRIMARY KEY";
   for (const Column& c : t.columns) {
-    sql += ", " + PgQuoteIdent(c.name) + " " + SqlType(c.type);
+    sql += ", " + QuoteSqlIdent(c.name) + " " + SqlType(c.type);
   }
   return sql + ")";
 }
 
 PgStatement PgMutationSql(const TableSchema& t, const Mutation& m) {
   PgStatement st;
-  const std::string table = PgQuoteIdent(t.name);
-  const std::string key = PgQuoteIdent(t.key);
+  const std::string table = QuoteSqlIdent(t.name);
+  const std::string key = QuoteSqlIdent(t.key);
   switch (m.kind) {
     case MutationKind::kInsert: {
       std::string cols = key, marks = Placeholder(1);
       st.params.push_back(m.key);
       for (const Column& c : t.columns) {
         st.params.push_back(Param(m.values[c.name]));
-        cols += ", " + PgQuoteIdent(c.name);
+        cols += ", " + QuoteSqlIdent(c.name);
         marks += ", " + Placeholder(st.params.size());
       }
       st.sql =
@@ -73,7 +65,7 @@ PgStatement PgMutationSql(const TableSchema& t, const Mutation& m) {
       std::string sets;
       for (const auto& [name, v] : m.values.items()) {
         st.params.push_back(Param(v));
-        const std::string col = PgQuoteIdent(name);
+        const std::string col = QuoteSqlIdent(name);
         sets += (sets.empty() ? "" : ", ") + col + " = " +
                 (inc ? "COALESCE(" + col + ", 0) + " : std::string()) +
                 Placeholder(st.params.size()) + (inc ? "::bigint" : "");
@@ -92,10 +84,10 @@ PgStatement PgMutationSql(const TableSchema& t, const Mutation& m) {
 }
 
 std::string PgSelectAllSql(const TableSchema& t) {
-  std::string cols = PgQuoteIdent(t.key);
-  for (const Column& c : t.columns) cols += ", " + PgQuoteIdent(c.name);
-  return "SELECT " + cols + " FROM " + PgQuoteIdent(t.name) + " ORDER BY " +
-         PgQuoteIdent(t.key) + " COLLATE \"C\"";
+  std::string cols = QuoteSqlIdent(t.key);
+  for (const Column& c : t.columns) cols += ", " + QuoteSqlIdent(c.name);
+  return "SELECT " + cols + " FROM " + QuoteSqlIdent(t.name) + " ORDER BY " +
+         QuoteSqlIdent(t.key) + " COLLATE \"C\"";
 }
 
 json PgDecodeValue(const char* text, ColumnType type) {

@@ -36,9 +36,6 @@ struct PgStatement {
   std::vector<PgParam> params;
 };
 
-// "name" with embedded quotes doubled.
-std::string PgQuoteIdent(const std::string& name);
-
 std::string PgCreateTableSql(const TableSchema& t);
 
 // The statement for one mutation already checked against the schema

@@ -6,10 +6,8 @@
 // what rolls back a hot journal or replays a WAL, so `open` ends with a read
 // and reports its failure as the engine refusing to start.
 //
-// Each table of the schema is an ordinary rowid table with a TEXT PRIMARY
-// KEY (what an application would write); int and bool columns are INTEGER,
-// bools stored 0/1. The dump reports what is stored, not what the schema
-// says should be: a corrupt value of the wrong type comes back as it is.
+// Tables, statements and the dump's values: sqlite_sql.h (shared with the
+// crash fuzzer's in-process engine).
 //
 // Transactions: BEGIN IMMEDIATE, one statement per mutation, COMMIT. A
 // failure before COMMIT is rolled back and reported definite. A failed
@@ -33,6 +31,7 @@
 #include <vector>
 
 #include "engines/driver_main.h"
+#include "engines/sqlite/sqlite_sql.h"
 #include "engines/sqlite/sqlite_txn.h"
 
 namespace crashlab {
@@ -67,15 +66,6 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return false;
 }
 
-std::string Quote(const std::string& ident) {
-  std::string q = "\"";
-  for (char c : ident) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 // Protocol error kind of an SQLite result code.
 const char* KindOf(int rc) {
   switch (rc & 0xff) {
@@ -94,41 +84,6 @@ const char* KindOf(int rc) {
       return "corrupt";
     default:
       return "other";
-  }
-}
-
-const char* SqlType(ColumnType t) {
-  return t == ColumnType::kText ? "TEXT" : "INTEGER";
-}
-
-// A dumped value, as stored (see the file comment).
-json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
-  switch (sqlite3_column_type(s, i)) {
-    case SQLITE_NULL:
-      return nullptr;
-    case SQLITE_INTEGER: {
-      const sqlite3_int64 v = sqlite3_column_int64(s, i);
-      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
-      return v;
-    }
-    case SQLITE_FLOAT:
-      return sqlite3_column_double(s, i);
-    case SQLITE_TEXT:
-      return std::string(
-          reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
-          static_cast<size_t>(sqlite3_column_bytes(s, i)));
-    default: {  // BLOB: never written by crashlab, shown as x'..'
-      const auto* p =
-          static_cast<const unsigned char*>(sqlite3_column_blob(s, i));
-      const int n = sqlite3_column_bytes(s, i);
-      static const char kHex[] = "0123456789abcdef";
-      std::string out = "x'";
-      for (int k = 0; k < n; ++k) {
-        out += kHex[p[k] >> 4];
-        out += kHex[p[k] & 15];
-      }
-      return out + "'";
-    }
   }
 }
 
@@ -171,7 +126,6 @@ class SqliteBackend final : public DriverBackend {
   int Run(const Mutation& m);
   bool RollBack();
   int ReadTable(const TableSchema& t, json* rows);
-  std::string QuickCheck();
   int CloseDb();
 
   sqlite3* db_ = nullptr;
@@ -229,14 +183,8 @@ DriverReply SqliteBackend::FailOpen() {
 
 int SqliteBackend::CreateTables() {
   int rc = Exec("BEGIN IMMEDIATE");
-  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
-    const TableSchema& t = schema_.tables[i];
-    std::string sql = "CREATE TABLE IF NOT EXISTS " + Quote(t.name) + "(" +
-                      Quote(t.key) + " TEXT PRIMARY KEY NOT NULL";
-    for (const auto& c : t.columns) {
-      sql += ", " + Quote(c.name) + " " + SqlType(c.type);
-    }
-    rc = Exec(sql + ")");
+  for (const std::string& sql : CreateTableStatements(schema_)) {
+    if (rc == SQLITE_OK) rc = Exec(sql);
   }
   if (rc != SQLITE_OK) {
     RollBack();
@@ -321,68 +269,15 @@ DriverReply SqliteBackend::Open(const OpenRequest& req) {
   return DriverReply::Ok();
 }
 
-// Runs one validated mutation; returns SQLITE_DONE or an error (error_ set).
+// Runs one checked mutation; returns SQLITE_DONE or an error (error_ set).
 int SqliteBackend::Run(const Mutation& m) {
-  const TableSchema& t = *schema_.Find(m.table);
-  const std::string table = Quote(t.name), key = Quote(t.key);
-  std::string sql;
-  std::vector<const json*> values;  // bound after (insert: before) the key
-  switch (m.kind) {
-    case MutationKind::kInsert: {
-      std::string cols = key, marks = "?";
-      for (const auto& c : t.columns) {
-        cols += ", " + Quote(c.name);
-        marks += ", ?";
-        values.push_back(&m.values[c.name]);
-      }
-      sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
-      break;
-    }
-    case MutationKind::kUpdate:
-    case MutationKind::kIncrement: {
-      if (m.values.empty()) return SQLITE_DONE;
-      const bool inc = m.kind == MutationKind::kIncrement;
-      std::string sets;
-      for (const auto& [name, v] : m.values.items()) {
-        const std::string col = Quote(name);
-        sets += (sets.empty() ? "" : ", ") + col + " = " +
-                (inc ? col + " + ?" : "?");
-        values.push_back(&v);
-      }
-      sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
-      break;
-    }
-    case MutationKind::kDelete:
-      sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
-      break;
-  }
-  sqlite3_stmt* stmt = Prepared(sql);
+  const SqlStatement s = MutationStatement(*schema_.Find(m.table), m);
+  if (s.sql.empty()) return SQLITE_DONE;
+  sqlite3_stmt* stmt = Prepared(s.sql);
   if (!stmt) return SQLITE_ERROR;
-  const bool key_first = m.kind == MutationKind::kInsert;
-  int idx = 1;
-  if (key_first) {
-    sqlite3_bind_text(stmt, idx++, m.key.data(), static_cast<int>(m.key.size()),
-                      SQLITE_TRANSIENT);
-  }
-  for (const json* v : values) {
-    if (v->is_null())
-      sqlite3_bind_null(stmt, idx++);
-    else if (v->is_boolean())
-      sqlite3_bind_int(stmt, idx++, v->get<bool>());
-    else if (v->is_number_integer())
-      sqlite3_bind_int64(stmt, idx++, v->get<int64_t>());
-    else {
-      const std::string& s = v->get_ref<const std::string&>();
-      sqlite3_bind_text(stmt, idx++, s.data(), static_cast<int>(s.size()),
-                        SQLITE_TRANSIENT);
-    }
-  }
-  if (!key_first) {
-    sqlite3_bind_text(stmt, idx++, m.key.data(), static_cast<int>(m.key.size()),
-                      SQLITE_TRANSIENT);
-  }
-  int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) Fail(rc, sql);
+  BindParams(stmt, s.params);
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) Fail(rc, s.sql);
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   return rc;
@@ -424,44 +319,17 @@ DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
 }
 
 int SqliteBackend::ReadTable(const TableSchema& t, json* rows) {
-  std::string sql = "SELECT " + Quote(t.key);
-  for (const auto& c : t.columns) sql += ", " + Quote(c.name);
-  sql += " FROM " + Quote(t.name) + " ORDER BY " + Quote(t.key);
+  const std::string sql = SelectAllSql(t);
   sqlite3_stmt* stmt = Prepared(sql);
   if (!stmt) return SQLITE_ERROR;
   *rows = json::array();
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    json row = {{t.key, ColumnValue(stmt, 0, ColumnType::kText)}};
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      row[t.columns[i].name] =
-          ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
-    }
-    rows->push_back(std::move(row));
+    rows->push_back(ReadSqlRow(stmt, t));
   }
   if (rc != SQLITE_DONE) Fail(rc, sql);
   sqlite3_reset(stmt);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-// PRAGMA quick_check's verdict: "ok", or every line it reported.
-std::string SqliteBackend::QuickCheck() {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &stmt, nullptr);
-  std::string out;
-  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) break;
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    out += (out.empty() ? "" : "\n") +
-           std::string(text ? reinterpret_cast<const char*>(text) : "");
-  }
-  if (rc != SQLITE_DONE) {
-    Fail(rc, "PRAGMA quick_check");
-    out += (out.empty() ? "" : "\n") + ("quick_check failed: " + error_);
-  }
-  sqlite3_finalize(stmt);
-  return out;
 }
 
 DriverReply SqliteBackend::Dump() {
@@ -475,7 +343,7 @@ DriverReply SqliteBackend::Dump() {
     RollBack();
     return DriverReply::Error(KindOf(rc), error_);
   }
-  const std::string check = QuickCheck();
+  const std::string check = SqliteQuickCheck(db_);
   if (!RollBack()) return DriverReply::Error("other", "cannot end the dump");
   return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
 }

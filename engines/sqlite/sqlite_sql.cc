@@ -1,0 +1,148 @@
+#include "engines/sqlite/sqlite_sql.h"
+
+#include "engines/sql_ident.h"
+
+namespace crashlab {
+
+using nlohmann::json;
+
+namespace {
+
+json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_NULL:
+      return nullptr;
+    case SQLITE_INTEGER: {
+      const sqlite3_int64 v = sqlite3_column_int64(s, i);
+      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
+      return v;
+    }
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(s, i);
+    case SQLITE_TEXT:
+      return std::string(
+          reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+          static_cast<size_t>(sqlite3_column_bytes(s, i)));
+    default: {  // BLOB: never written by crashlab, shown as x'..'
+      const auto* p =
+          static_cast<const unsigned char*>(sqlite3_column_blob(s, i));
+      const int n = sqlite3_column_bytes(s, i);
+      static const char kHex[] = "0123456789abcdef";
+      std::string out = "x'";
+      for (int k = 0; k < n; ++k) {
+        out += kHex[p[k] >> 4];
+        out += kHex[p[k] & 15];
+      }
+      return out + "'";
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CreateTableStatements(const Schema& schema) {
+  std::vector<std::string> out;
+  for (const TableSchema& t : schema.tables) {
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + QuoteSqlIdent(t.name) + "(" +
+                      QuoteSqlIdent(t.key) + " TEXT PRIMARY KEY NOT NULL";
+    for (const Column& c : t.columns) {
+      sql += ", " + QuoteSqlIdent(c.name) +
+             (c.type == ColumnType::kText ? " TEXT" : " INTEGER");
+    }
+    out.push_back(sql + ")");
+  }
+  return out;
+}
+
+SqlStatement MutationStatement(const TableSchema& t, const Mutation& m) {
+  const std::string table = QuoteSqlIdent(t.name), key = QuoteSqlIdent(t.key);
+  SqlStatement s;
+  switch (m.kind) {
+    case MutationKind::kInsert: {
+      std::string cols = key, marks = "?";
+      s.params.push_back(m.key);
+      for (const Column& c : t.columns) {
+        cols += ", " + QuoteSqlIdent(c.name);
+        marks += ", ?";
+        s.params.push_back(m.values.value(c.name, json()));
+      }
+      s.sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
+      break;
+    }
+    case MutationKind::kUpdate:
+    case MutationKind::kIncrement: {
+      if (m.values.empty()) return s;
+      const bool inc = m.kind == MutationKind::kIncrement;
+      std::string sets;
+      for (const auto& [name, v] : m.values.items()) {
+        const std::string col = QuoteSqlIdent(name);
+        sets += (sets.empty() ? "" : ", ") + col + " = " +
+                (inc ? "coalesce(" + col + ", 0) + ?" : "?");
+        s.params.push_back(v);
+      }
+      s.sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
+      s.params.push_back(m.key);
+      break;
+    }
+    case MutationKind::kDelete:
+      s.sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
+      s.params.push_back(m.key);
+      break;
+  }
+  return s;
+}
+
+void BindParams(sqlite3_stmt* stmt, const std::vector<json>& params) {
+  int idx = 1;
+  for (const json& v : params) {
+    if (v.is_null()) {
+      sqlite3_bind_null(stmt, idx);
+    } else if (v.is_boolean()) {
+      sqlite3_bind_int(stmt, idx, v.get<bool>());
+    } else if (v.is_number_integer()) {
+      sqlite3_bind_int64(stmt, idx, v.get<int64_t>());
+    } else {
+      const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+      sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()),
+                        SQLITE_TRANSIENT);
+    }
+    ++idx;
+  }
+}
+
+std::string SelectAllSql(const TableSchema& t) {
+  std::string sql = "SELECT " + QuoteSqlIdent(t.key);
+  for (const Column& c : t.columns) sql += ", " + QuoteSqlIdent(c.name);
+  return sql + " FROM " + QuoteSqlIdent(t.name) + " ORDER BY " + QuoteSqlIdent(t.key);
+}
+
+json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t) {
+  json row = {{t.key, ColumnValue(stmt, 0, ColumnType::kText)}};
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    row[t.columns[i].name] =
+        ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
+  }
+  return row;
+}
+
+std::string SqliteQuickCheck(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr);
+  std::string out;
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) break;
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    out += (out.empty() ? "" : "\n") +
+           std::string(text ? reinterpret_cast<const char*>(text) : "");
+  }
+  if (rc != SQLITE_DONE) {
+    out += (out.empty() ? "" : "\n") +
+           ("quick_check failed: " + std::string(sqlite3_errmsg(db)) +
+            " (code " + std::to_string(rc) + ", during PRAGMA quick_check)");
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,51 @@
+// crashlab's data model as SQL on SQLite, shared by the driver
+// (sqlite_driver.cc) and the crash fuzzer's in-process engine
+// (fuzz/sqlite_auth_engine.cc), so that both store and read rows alike.
+//
+// Each table is an ordinary rowid table with a TEXT PRIMARY KEY (what an
+// application would write); int and bool columns are INTEGER, bools stored
+// 0/1. An increment treats NULL as 0, as core's ApplyMutation does. Rows
+// read back are what is stored, not what the schema says should be: a
+// corrupt value of the wrong type comes back as it is.
+//
+// Pure functions over a caller's statements; thread-safe.
+#ifndef CRASHLAB_ENGINES_SQLITE_SQLITE_SQL_H_
+#define CRASHLAB_ENGINES_SQLITE_SQLITE_SQL_H_
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/data_model.h"
+
+namespace crashlab {
+
+
+// CREATE TABLE IF NOT EXISTS, one statement per table of `schema`.
+std::vector<std::string> CreateTableStatements(const Schema& schema);
+
+// One parameterised statement; params bind to ?1, ?2, ... in order.
+struct SqlStatement {
+  std::string sql;  // empty: nothing to do (an update of no columns)
+  std::vector<nlohmann::json> params;
+};
+// The statement of one mutation of table `t` (checked: CheckMutation).
+SqlStatement MutationStatement(const TableSchema& t, const Mutation& m);
+// Binds `params` (null, bool as 0/1, integer, else text) from ?1.
+void BindParams(sqlite3_stmt* stmt, const std::vector<nlohmann::json>& params);
+
+// SELECT of every row of `t`, key first, in key order.
+std::string SelectAllSql(const TableSchema& t);
+// The current row of a SelectAllSql statement: {key column: ..., column:
+// ...}, each value as stored (a BLOB, never written, as "x'..'").
+nlohmann::json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t);
+
+// PRAGMA quick_check's verdict: "ok", or every line it reported; when the
+// check itself fails, its last line says so with SQLite's words.
+std::string SqliteQuickCheck(sqlite3* db);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_ENGINES_SQLITE_SQLITE_SQL_H_
