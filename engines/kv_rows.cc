@@ -15,6 +15,21 @@ std::string Describe(const Mutation& m) {
 
 }  // namespace
 
+std::string PrefixedKvKey(const std::string& table, const std::string& key) {
+  std::string out = table;
+  out += '\0';
+  return out + key;
+}
+
+const TableSchema* SplitPrefixedKvKey(const Schema& schema,
+                                      const std::string& raw,
+                                      std::string* key) {
+  const size_t nul = raw.find('\0');
+  if (nul == std::string::npos) return nullptr;
+  *key = raw.substr(nul + 1);
+  return schema.Find(raw.substr(0, nul));
+}
+
 std::string EncodeKvRow(const TableSchema& table, const json& row) {
   json columns = json::object();
   for (const auto& [name, v] : row.items()) {

@@ -38,6 +38,14 @@ namespace crashlab {
 // The stored value of a row: its non-key columns as compact JSON.
 std::string EncodeKvRow(const TableSchema& table, const nlohmann::json& row);
 
+// For a store with one key space (LevelDB): table T, key K is "T\0K"; the
+// first NUL ends the table name, so K may hold anything.
+std::string PrefixedKvKey(const std::string& table, const std::string& key);
+// The table of `raw` in `schema` (nullptr when it names none) and its key.
+const TableSchema* SplitPrefixedKvKey(const Schema& schema,
+                                      const std::string& raw,
+                                      std::string* key);
+
 // The row a stored value holds, with the key column added; values as
 // stored. An error message when the value is not a JSON object.
 Result<nlohmann::json> DecodeKvRow(const TableSchema& table,

@@ -189,5 +189,19 @@ TEST(KvRowsTest, BoolSettings) {
   EXPECT_EQ(ParseBoolSetting("1"), std::nullopt);
 }
 
+TEST(KvRowsTest, PrefixedKeysSplitAtTheFirstNul) {
+  const Schema schema = AuthSchema();
+  const std::string raw = PrefixedKvKey("users", std::string("a\0b", 3));
+  EXPECT_EQ(raw, std::string("users\0a\0b", 9));
+  std::string key;
+  const TableSchema* t = SplitPrefixedKvKey(schema, raw, &key);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->name, "users");
+  EXPECT_EQ(key, std::string("a\0b", 3));
+  EXPECT_EQ(SplitPrefixedKvKey(schema, "users", &key), nullptr);  // no NUL
+  EXPECT_EQ(SplitPrefixedKvKey(schema, std::string("nope\0k", 6), &key),
+            nullptr);
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -12,12 +12,6 @@ namespace {
 
 constexpr char kDbDir[] = "/db";
 
-std::string RowKey(const std::string& table, const std::string& key) {
-  std::string out = table;
-  out += '\0';
-  return out + key;
-}
-
 class DiscardLogger final : public leveldb::Logger {
  public:
   void Logv(const char*, std::va_list) override {}
@@ -71,7 +65,7 @@ ApplyResult LeveldbAuthEngine::Apply(const LogicalOp& op) {
     leveldb::ReadOptions read;
     read.verify_checksums = true;
     std::string got;
-    leveldb::Status s = db_->Get(read, RowKey(table, key), &got);
+    leveldb::Status s = db_->Get(read, PrefixedKvKey(table, key), &got);
     if (s.IsNotFound()) {
       value->reset();
     } else if (s.ok()) {
@@ -86,9 +80,9 @@ ApplyResult LeveldbAuthEngine::Apply(const LogicalOp& op) {
   leveldb::WriteBatch batch;
   for (const auto& [id, write] : plan) {
     if (write.value) {
-      batch.Put(RowKey(id.first, id.second), *write.value);
+      batch.Put(PrefixedKvKey(id.first, id.second), *write.value);
     } else if (write.existed) {
-      batch.Delete(RowKey(id.first, id.second));
+      batch.Delete(PrefixedKvKey(id.first, id.second));
     }
   }
   leveldb::WriteOptions options;
@@ -108,15 +102,13 @@ Status LeveldbAuthEngine::Dump(Rows* rows, std::string* check) {
   Status status;
   for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
     const std::string raw = it->key().ToString();
-    const size_t nul = raw.find('\0');
-    const TableSchema* t =
-        nul == std::string::npos ? nullptr : schema_.Find(raw.substr(0, nul));
+    std::string key;
+    const TableSchema* t = SplitPrefixedKvKey(schema_, raw, &key);
     if (!t) {
       status = Status::Engine("a key outside the schema: " +
                               nlohmann::json(raw).dump());
       break;
     }
-    const std::string key = raw.substr(nul + 1);
     auto row = DecodeKvRow(*t, key, it->value().ToString());
     if (!row.ok()) {
       status = Status::Engine(row.status().message());

@@ -106,12 +106,6 @@ DriverReply ParseSync(const std::map<std::string, std::string>& settings,
   return DriverReply::Ok();
 }
 
-std::string RowKey(const std::string& table, const std::string& key) {
-  std::string out = table;
-  out += '\0';
-  return out + key;
-}
-
 class LeveldbBackend final : public DriverBackend {
  public:
   json Hello() override {
@@ -186,7 +180,7 @@ DriverReply LeveldbBackend::Get(const std::string& table,
   leveldb::ReadOptions read;
   read.verify_checksums = true;
   std::string got;
-  leveldb::Status s = db_->Get(read, RowKey(table, key), &got);
+  leveldb::Status s = db_->Get(read, PrefixedKvKey(table, key), &got);
   if (s.IsNotFound()) {
     value->reset();
   } else if (s.ok()) {
@@ -209,9 +203,9 @@ DriverReply LeveldbBackend::Apply(const ApplyRequest& req) {
   leveldb::WriteBatch batch;
   for (const auto& [id, write] : plan) {
     if (write.value) {
-      batch.Put(RowKey(id.first, id.second), *write.value);
+      batch.Put(PrefixedKvKey(id.first, id.second), *write.value);
     } else if (write.existed) {
-      batch.Delete(RowKey(id.first, id.second));
+      batch.Delete(PrefixedKvKey(id.first, id.second));
     }
   }
   // Even an empty batch is written: every ack then has the same meaning
@@ -236,14 +230,12 @@ DriverReply LeveldbBackend::ReadAll(json* tables) {
   uint64_t stray = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string raw = it->key().ToString();
-    const size_t nul = raw.find('\0');
-    const TableSchema* t =
-        nul == std::string::npos ? nullptr : schema_.Find(raw.substr(0, nul));
+    std::string key;
+    const TableSchema* t = SplitPrefixedKvKey(schema_, raw, &key);
     if (!t) {
       if (stray++ == 0) Log("key outside the schema: " + json(raw).dump());
       continue;
     }
-    const std::string key = raw.substr(nul + 1);
     auto row = DecodeKvRow(*t, key, it->value().ToString());
     if (!row.ok()) return DriverReply::Error("corrupt", row.status().message());
     (*tables)[t->name].push_back(std::move(*row));
