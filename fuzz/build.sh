@@ -30,6 +30,7 @@ if [ -z "${WORK:-}" ]; then
 fi
 cleanup() { [ -n "$CLEAN_WORK" ] && rm -rf "$CLEAN_WORK"; return 0; }
 trap cleanup EXIT
+mkdir -p "$WORK"  # a WORK the caller names may not exist yet
 BUILD=$WORK/crashlab-fuzz-build
 
 # The flags are in $CFLAGS/$CXXFLAGS already: CMake must not add its own
