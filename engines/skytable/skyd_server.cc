@@ -1,12 +1,8 @@
 #include "engines/skytable/skyd_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +17,7 @@
 #include <vector>
 
 #include "core/files.h"
+#include "engines/server/server_util.h"
 
 namespace crashlab {
 
@@ -34,41 +31,6 @@ constexpr size_t kTailLines = 4;
 constexpr char kUnsetSkydbEnv[] =
     "unset SKYDB_AUTH_PLUGIN SKYDB_AUTH_ROOT_PASSWORD SKYDB_ENDPOINTS "
     "SKYDB_RUN_MODE SKYDB_SERVICE_WINDOW SKYDB_TLS_CERT SKYDB_TLS_KEY; ";
-
-Result<std::string> RandomHex(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  size_t got = 0;
-  while (got < bytes) {
-    const ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::FromErrno("getrandom", errno);
-    got += static_cast<size_t>(n);
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
-  }
-  return out;
-}
-
-Result<int> FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::FromErrno("socket", errno);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno("finding a free port on 127.0.0.1", err);
-  }
-  ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
 
 // A new mode-0700 directory under $TMPDIR (mkdtemp creates it so).
 Result<std::string> MakePrivateDir() {
@@ -215,7 +177,7 @@ Status SkydServer::Prepare(const SkydConfig& config, const std::string& dir) {
     return Status::NotFound("data directory " + dir + " does not exist");
   }
   CRASHLAB_ASSIGN_OR_RETURN(private_dir_, MakePrivateDir());
-  CRASHLAB_ASSIGN_OR_RETURN(password_, RandomHex(16));
+  CRASHLAB_ASSIGN_OR_RETURN(password_, RandomSecret(16));
   CRASHLAB_ASSIGN_OR_RETURN(port_, FreeLoopbackPort());
   config_path_ = JoinPath(private_dir_, "skyd.yaml");
   CRASHLAB_RETURN_IF_ERROR(WritePrivateFile(
