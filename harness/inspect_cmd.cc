@@ -8,21 +8,13 @@
 
 #include "checkers/formats/inspect.h"
 #include "core/files.h"
+#include "harness/cli_args.h"
 #include "harness/corrupt_sweep.h"
 #include "reports/report.h"
 
 namespace crashlab {
 
 namespace po = boost::program_options;
-
-namespace {
-
-int Usage(const std::string& msg) {
-  std::fprintf(stderr, "crashlab: %s\n", msg.c_str());
-  return kExitUsage;
-}
-
-}  // namespace
 
 int InspectMain(const std::vector<std::string>& args) {
   std::string file, format_name = "auto";
@@ -35,16 +27,10 @@ int InspectMain(const std::vector<std::string>& args) {
       ("format", po::value(&format_name)->default_value("auto"), "its format (auto: from name and magic)");
   po::positional_options_description pos;
   pos.add("file", 1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return kExitPass;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Usage(std::string(e.what()) + " (usage: crashlab inspect FILE [--format F])");
+  po::variables_map vm;
+  if (auto done = ParseArgs(desc, &pos, args, &vm,
+                            "usage: crashlab inspect FILE [--format F]")) {
+    return *done;
   }
   auto format = formats::ParseFormat(format_name);
   if (!format.ok()) return Usage(format.status().message());
@@ -82,24 +68,13 @@ int CorruptSweepMain(const std::vector<std::string>& args,
       ("budget-s", po::value(&o.budget_s)->default_value(0), "stop after this many seconds (0: none): incomplete")
       ("header-bytes", po::value(&o.header_bytes)->default_value(0), "bytes corrupted one by one at the start (0: the format's header size, else 100)")
       ("timeout-s", po::value(&o.timeout_s)->default_value(30), "engine request timeout");
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return kExitPass;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Usage(std::string(e.what()) + " (see crashlab corrupt-sweep --help)");
+  po::variables_map vm;
+  if (auto done = ParseArgs(desc, nullptr, args, &vm,
+                            "see crashlab corrupt-sweep --help")) {
+    return *done;
   }
-  for (const std::string& kv : sets) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Usage("--set takes KEY=VALUE, got '" + kv + "'");
-    }
-    o.settings[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  const std::string bad_set = ParseSets(sets, &o.settings);
+  if (!bad_set.empty()) return Usage(bad_set);
   o.out = AbsolutePath(o.out);
   o.bin_dir = bin_dir;
   o.interrupted = interrupted;

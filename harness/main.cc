@@ -27,6 +27,7 @@
 
 #include "checkers/isolation/cli.h"
 #include "core/files.h"
+#include "harness/cli_args.h"
 #include "harness/explain.h"
 #include "harness/faults_cmd.h"
 #include "harness/inspect_cmd.h"
@@ -60,11 +61,6 @@ std::string BinDir() {
   if (n <= 0) return ".";
   std::string self(buf, static_cast<size_t>(n));
   return self.substr(0, self.rfind('/'));
-}
-
-int Usage(const std::string& msg) {
-  std::fprintf(stderr, "crashlab: %s\n", msg.c_str());
-  return kExitUsage;
 }
 
 int ReportStatus(const Status& s) {
@@ -121,23 +117,12 @@ int RunMain(const std::vector<std::string>& args) {
       ("fail-on", po::value(&fail_on), "finding kinds that fail the run (comma list; default all)")
       ("baseline", po::value(&baseline_path), "accepted findings (crashlab report baseline): only new ones fail");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return kExitPass;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Usage(std::string(e.what()) + " (see crashlab run --help)");
+  if (auto done =
+          ParseArgs(desc, nullptr, args, &vm, "see crashlab run --help")) {
+    return *done;
   }
-  for (const std::string& kv : sets) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Usage("--set takes KEY=VALUE, got '" + kv + "'");
-    }
-    o.settings[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  const std::string bad_set = ParseSets(sets, &o.settings);
+  if (!bad_set.empty()) return Usage(bad_set);
   auto parsed = ParseModels(models);
   if (!parsed.ok()) return ReportStatus(parsed.status());
   o.space.models = *parsed;
@@ -201,13 +186,10 @@ int ReplayMain(const std::vector<std::string>& args) {
       ("to", po::value(&to)->required(), "directory to rebuild the image in");
   po::positional_options_description pos;
   pos.add("out", 1);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Usage(std::string(e.what()) +
-                 " (usage: crashlab replay OUT --state ID --to DIR)");
+  po::variables_map vm;
+  if (auto done = ParseArgs(desc, &pos, args, &vm,
+                            "usage: crashlab replay OUT --state ID --to DIR")) {
+    return *done;
   }
   return ReportStatus(Replay(out, state, to));
 }
