@@ -1,10 +1,12 @@
 // Bad input to the `crashlab` binary: one clear line, a distinct exit code,
-// nothing touched.
+// nothing touched. Also `crashlab inspect` on a Skytable data directory.
 #include <unistd.h>
 
 #include <algorithm>
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "core/files.h"
 #include "core/trace.h"
@@ -106,6 +108,27 @@ TEST(IntegrationCli, MissingFuseDeviceIsAnInfrastructureError) {
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1)
       << "one clear line: " << r.output;
   EXPECT_FALSE(PathExists(dir.Sub("out"))) << "nothing created";
+}
+
+// `crashlab inspect DIR` on the real Skytable 0.8 recordings: the rows on
+// disk per model, and whether 0.8.0 would start on the directory.
+TEST(IntegrationCli, InspectASkytableDataDirectory) {
+  const std::string data = SourceDir() + "/engines/skytable/testdata/data/";
+  auto r = Crashlab({"inspect", data + "02-clean-shutdown"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json j = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.output;
+  EXPECT_EQ(j["verdict"], "clean");
+  EXPECT_EQ(j["models"]["auth.users"]["rows"]["bob"],
+            nlohmann::json({"h1-bob", 0, 5, true}));
+  r = Crashlab({"inspect", data + "03-after-sigkill"});
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  j = nlohmann::json::parse(r.output, nullptr, false);
+  EXPECT_EQ(j["verdict"], "unclean");
+  EXPECT_FALSE(j["gns_closed"].get<bool>());
+  EXPECT_FALSE(j["models"]["auth.users"]["rows"].contains("carol"));
+  TempDir empty;
+  EXPECT_EQ(Crashlab({"inspect", empty.path()}).exit_code, 2);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "harness/inspect_cmd.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -7,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "checkers/formats/inspect.h"
+#include "checkers/formats/skytable_rows.h"
 #include "core/files.h"
 #include "harness/cli_args.h"
 #include "harness/corrupt_sweep.h"
@@ -16,14 +19,58 @@ namespace crashlab {
 
 namespace po = boost::program_options;
 
+namespace {
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// `crashlab inspect DIR` on a Skytable 0.8 data directory: every model's
+// rows after its intact batches, and whether each journal (GNS included)
+// ends with a Closed event. Exit 0 when all are intact and closed, 1 when
+// any is damaged or unclosed (0.8.0 refuses to start on it).
+int InspectSkytableDir(const std::string& dir) {
+  auto disk = formats::ReadSkytableDisk(dir);
+  if (!disk.ok()) return Usage(disk.status().message());
+  nlohmann::ordered_json out = {{"directory", dir},
+                                {"format", "skytable-0.8"},
+                                {"gns_closed", disk->gns_closed},
+                                {"gns_damage", disk->gns_damage}};
+  bool clean = disk->gns_closed && disk->gns_damage.empty();
+  nlohmann::ordered_json models = nlohmann::ordered_json::object();
+  for (const auto& [name, m] : disk->models) {
+    clean = clean && m.closed && m.stopped_at.empty();
+    nlohmann::ordered_json rows = nlohmann::ordered_json::object();
+    for (const auto& [key, cells] : m.rows) {
+      rows[key] = nlohmann::ordered_json::parse(cells.dump());
+    }
+    models[name] = {{"file", m.file},     {"batches", m.batches},
+                    {"closed", m.closed}, {"stopped_at", m.stopped_at},
+                    {"rows", std::move(rows)}};
+  }
+  out["models"] = std::move(models);
+  out["verdict"] = clean ? "clean" : "unclean";
+  if (!clean) {
+    out["note"] =
+        "a journal is damaged or does not end with a Closed event: Skytable "
+        "0.8.0 refuses to start; 0.8.1's `skyd repair` keeps the rows above";
+  }
+  fmt::print("{}\n", out.dump(1));
+  return clean ? kExitPass : kExitFindings;
+}
+
+}  // namespace
+
 int InspectMain(const std::vector<std::string>& args) {
   std::string file, format_name = "auto";
   po::options_description desc(
       "crashlab inspect FILE [--format auto|sdss|gns|batch|sqlite|sqlite-wal|"
-      "leveldb-log|leveldb-manifest|leveldb-current]");
+      "leveldb-log|leveldb-manifest|leveldb-current] | crashlab inspect "
+      "SKYTABLE-DATA-DIR");
   desc.add_options()
       ("help,h", "show these options")
-      ("file", po::value(&file)->required(), "the file to inspect")
+      ("file", po::value(&file)->required(), "the file (or Skytable data directory) to inspect")
       ("format", po::value(&format_name)->default_value("auto"), "its format (auto: from name and magic)");
   po::positional_options_description pos;
   pos.add("file", 1);
@@ -32,6 +79,7 @@ int InspectMain(const std::vector<std::string>& args) {
                             "usage: crashlab inspect FILE [--format F]")) {
     return *done;
   }
+  if (IsDirectory(file)) return InspectSkytableDir(file);
   auto format = formats::ParseFormat(format_name);
   if (!format.ok()) return Usage(format.status().message());
   auto data = ReadFileToString(file);
