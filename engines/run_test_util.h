@@ -34,15 +34,8 @@ class CrashlabRun : public ::testing::Test {
                                      engine};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--seed", "7", "--out", out_});
-    const CommandResult r = RunCommand(argv, /*timeout_ms=*/300000);
+    const CommandResult r = RunForReport(argv, out_, &report_, 300000);
     output_ = r.output;
-    auto text = ReadFileToString(out_ + "/report.json");
-    report_ = text.ok() ? nlohmann::json::parse(*text, nullptr, false)
-                        : nlohmann::json();
-    if (text.ok()) {
-      Status valid = ValidateReportFile(out_ + "/report.json");
-      EXPECT_TRUE(valid.ok()) << valid.message();
-    }
     EXPECT_FALSE(IsMountPoint(out_ + "/.work/mnt")) << "left mounted";
     return r.exit_code;
   }

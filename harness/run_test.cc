@@ -34,14 +34,8 @@ class IntegrationRun : public ::testing::Test {
         "--set", "journal_mode=" + journal, "--set", "synchronous=" + sync,
         "--ops", std::to_string(ops), "--seed", "7", "--out", out_};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    CommandResult r = RunCommand(argv);
+    const CommandResult r = RunForReport(argv, out_, &report_);
     output_ = r.output;
-    auto text = ReadFileToString(out_ + "/report.json");
-    report_ = text.ok() ? json::parse(*text) : json();
-    if (text.ok()) {
-      Status valid = ValidateReportFile(out_ + "/report.json");
-      EXPECT_TRUE(valid.ok()) << valid.message();
-    }
     EXPECT_FALSE(IsMountPoint(out_ + "/.work/mnt")) << "left mounted";
     return r.exit_code;
   }

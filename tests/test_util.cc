@@ -1,5 +1,7 @@
 #include "tests/test_util.h"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
 
 #include "core/subprocess.h"
@@ -37,6 +39,22 @@ Status ValidateReportFile(const std::string& path) {
        SourceDir() + "/reports/schema/report-v1.schema.json", path});
   if (r.exit_code == 0) return Status::Ok();
   return Status::BadInput("report " + path + " does not validate:\n" + r.output);
+}
+
+CommandResult RunForReport(const std::vector<std::string>& argv,
+                           const std::string& out, nlohmann::json* report,
+                           int timeout_ms) {
+  CommandResult r = RunCommand(argv, timeout_ms);
+  const std::string path = out + "/report.json";
+  auto text = ReadFileToString(path);
+  *report = text.ok() ? nlohmann::json::parse(*text, nullptr, false)
+                      : nlohmann::json();
+  if (report->is_discarded()) *report = nlohmann::json();
+  if (text.ok()) {
+    Status valid = ValidateReportFile(path);
+    EXPECT_TRUE(valid.ok()) << valid.message();
+  }
+  return r;
 }
 
 }  // namespace crashlab

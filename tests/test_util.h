@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/files.h"
 #include "core/status.h"
 
@@ -43,6 +45,14 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          int timeout_ms = 600000);
+
+// Runs a crashlab command that writes OUT/report.json (`out`): its exit
+// code and output, and in *report the parsed report (null when there is
+// none). A report that exists must pass ValidateReportFile, or the test
+// fails.
+CommandResult RunForReport(const std::vector<std::string>& argv,
+                           const std::string& out, nlohmann::json* report,
+                           int timeout_ms = 600000);
 
 }  // namespace crashlab
 

@@ -51,15 +51,10 @@ class ServerRun : public ::testing::Test {
   // `crashlab run`; returns the exit code, leaves the report in report_.
   int Run(const std::string& name, const std::string& engine,
           const std::vector<std::string>& args) {
-    const CommandResult r = RunCommand(Argv(name, engine, args), 300000);
+    const CommandResult r =
+        RunForReport(Argv(name, engine, args), out_, &report_, 300000);
     output_ = r.output;
-    auto text = ReadFileToString(out_ + "/report.json");
-    report_ = text.ok() ? json::parse(*text, nullptr, false) : json();
-    EXPECT_TRUE(text.ok()) << "no report: " << output_;
-    if (text.ok()) {
-      Status valid = ValidateReportFile(out_ + "/report.json");
-      EXPECT_TRUE(valid.ok()) << valid.message();
-    }
+    EXPECT_FALSE(report_.is_null()) << "no report: " << output_;
     EXPECT_TRUE(MountsUnder(out_).empty()) << "left mounted";
     for (pid_t pid : ProcessesMentioning(out_)) {
       ADD_FAILURE() << "left running: " << CommandLineOf(pid);
