@@ -12,6 +12,12 @@ int Usage(const std::string& msg) {
   return kExitUsage;
 }
 
+int CommandUsage(const char* command, const std::string& msg,
+                 const char* usage) {
+  std::fprintf(stderr, "crashlab %s: %s\n%s", command, msg.c_str(), usage);
+  return kExitUsage;
+}
+
 std::optional<int> ParseArgs(const po::options_description& desc,
                              const po::positional_options_description* positional,
                              const std::vector<std::string>& args,

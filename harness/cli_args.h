@@ -14,6 +14,9 @@ namespace crashlab {
 
 // Prints "crashlab: MSG" to stderr; returns kExitUsage.
 int Usage(const std::string& msg);
+// Prints "crashlab COMMAND: MSG" and the command's usage text; kExitUsage.
+int CommandUsage(const char* command, const std::string& msg,
+                 const char* usage);
 
 // Parses `args` into *vm. Returns the exit code when the command ends here
 // (--help printed: kExitPass; a parse error: Usage with `hint` appended),

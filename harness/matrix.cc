@@ -11,6 +11,7 @@
 
 #include "core/files.h"
 #include "core/subprocess.h"
+#include "harness/cli_args.h"
 #include "reports/table.h"
 
 namespace crashlab {
@@ -214,8 +215,7 @@ constexpr char kMatrixUsage[] =
     "  --baseline accepted findings (crashlab report baseline); only new ones fail\n";
 
 int MatrixUsage(const std::string& msg) {
-  std::fprintf(stderr, "crashlab matrix: %s\n%s", msg.c_str(), kMatrixUsage);
-  return kExitUsage;
+  return CommandUsage("matrix", msg, kMatrixUsage);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "harness/cli_args.h"
 #include "reports/annotations.h"
 #include "reports/diff.h"
 #include "reports/html.h"
@@ -32,9 +33,8 @@ constexpr char kUsage[] =
     "       crashlab report baseline REPORT -o FILE\n"
     "       crashlab report gate REPORT [--fail-on KINDS] [--baseline FILE]\n";
 
-int Usage(const std::string& msg) {
-  std::fprintf(stderr, "crashlab report: %s\n%s", msg.c_str(), kUsage);
-  return kExitUsage;
+int ReportUsage(const std::string& msg) {
+  return CommandUsage("report", msg, kUsage);
 }
 
 int Fail(const Status& s) {
@@ -119,8 +119,8 @@ Result<MatrixReport> Load(const Args& a) {
 
 int Merge(const Args& a) {
   const std::string output = a.Get("-o");
-  if (a.positional.empty() || output.empty()) return Usage("merge needs SHARD.json... -o OUT.json");
-  if (PathExists(output)) return Usage(output + " exists; crashlab never overwrites a report");
+  if (a.positional.empty() || output.empty()) return ReportUsage("merge needs SHARD.json... -o OUT.json");
+  if (PathExists(output)) return ReportUsage(output + " exists; crashlab never overwrites a report");
   std::vector<MatrixReport> matrices;
   std::vector<Report> runs;
   for (const std::string& path : a.positional) {
@@ -130,7 +130,7 @@ int Merge(const Args& a) {
     else matrices.push_back(std::move(m).value());
   }
   if (!runs.empty() && !matrices.empty()) {
-    return Usage("cannot merge run reports with matrix reports");
+    return ReportUsage("cannot merge run reports with matrix reports");
   }
   if (!matrices.empty()) {
     auto merged = MergeMatrixReports(matrices);
@@ -152,7 +152,7 @@ int Merge(const Args& a) {
 }
 
 int Diff(const Args& a) {
-  if (a.positional.size() != 2) return Usage("diff needs OLD NEW");
+  if (a.positional.size() != 2) return ReportUsage("diff needs OLD NEW");
   auto before = ReadResults(a.positional[0]);
   if (!before.ok()) return Fail(before.status());
   auto after = ReadResults(a.positional[1]);
@@ -197,11 +197,11 @@ int GateRunReport(const std::string& report_path, const GatePolicy& policy,
 }
 
 static int ReportCommand(const std::vector<std::string>& args) {
-  if (args.empty()) return Usage("which report command?");
+  if (args.empty()) return ReportUsage("which report command?");
   const std::string& sub = args[0];
   auto parsed = Parse(args, 1, {"-o", "--sweep", "--fail-on", "--baseline"},
                       {"--markdown", "--json"});
-  if (!parsed.ok()) return Usage(parsed.status().message());
+  if (!parsed.ok()) return ReportUsage(parsed.status().message());
   const Args& a = *parsed;
   if (sub == "merge") return Merge(a);
   if (sub == "diff") return Diff(a);
@@ -216,7 +216,7 @@ static int ReportCommand(const std::vector<std::string>& args) {
     return kExitPass;
   }
   if (sub == "junit" || sub == "html" || sub == "baseline") {
-    if (output.empty()) return Usage(sub + " needs -o FILE");
+    if (output.empty()) return ReportUsage(sub + " needs -o FILE");
     const std::string text = sub == "junit" ? ToJUnitXml(*m)
                              : sub == "html" ? ToHtml(*m)
                                              : BaselineJson(*m).dump(2) + "\n";
@@ -236,7 +236,7 @@ static int ReportCommand(const std::vector<std::string>& args) {
     fmt::print("{}", GitHubAnnotations(*m, a.positional[0], gated ? &*g : nullptr));
     return kExitPass;
   }
-  return Usage("unknown report command '" + sub + "'");
+  return ReportUsage("unknown report command '" + sub + "'");
 }
 
 int ReportMain(const std::vector<std::string>& args) {
