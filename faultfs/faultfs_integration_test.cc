@@ -382,7 +382,7 @@ TEST_F(IntegrationFaultfsTest, RepeatedSigtermStillStopsCleanly) {
     ::kill(pid, SIGTERM);
     ::usleep(50);
   }
-  auto st = fs_->process().Wait(5000);
+  auto st = fs_->process().Wait(30000);  // the trace fsync, under load
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0)
       << Subprocess::DescribeWaitStatus(*st);

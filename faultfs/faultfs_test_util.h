@@ -129,9 +129,12 @@ class MountedFaultfs {
 
   // SIGTERM to the daemon (only: auto_unmount's fusermount3 stays out of
   // it); it must exit 0 and leave nothing mounted.
+  // Waits as long as crashlab's own FaultfsMount::Stop does (30 s): the
+  // daemon fsyncs its trace on the way out, and with the rest of the suite
+  // writing gigabytes beside it that once took more than 5 s.
   Status Stop() {
     ::kill(process_->pid(), SIGTERM);
-    auto st = process_->Wait(5000);
+    auto st = process_->Wait(30000);
     if (!st.ok()) return st.status();
     if (!WIFEXITED(*st) || WEXITSTATUS(*st) != 0) {
       return Status::Infrastructure("faultfs ended with " +
