@@ -1,5 +1,7 @@
 #include "engines/engine.h"
 
+#include "engines/server/server_util.h"
+
 namespace crashlab {
 
 const char* DurabilityKindName(DurabilityClaim::Kind k) {
@@ -40,6 +42,13 @@ Result<std::unique_ptr<TxnClient>> Session::OpenTxnClient(TxnWorkload w) {
       TxnWorkloadName(w) +
       " needs transactions with reads; engines that have them: postgres, "
       "sqlite, redis)");
+}
+
+Result<EngineEnv> WithRunCredential(EngineEnv env) {
+  if (env.credential.empty()) {
+    CRASHLAB_ASSIGN_OR_RETURN(env.credential, RandomSecret(16));
+  }
+  return env;
 }
 
 }  // namespace crashlab

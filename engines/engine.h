@@ -162,7 +162,18 @@ struct EngineEnv {
   std::string bin_dir;          // directory of crashlab-driver-* binaries
   int request_timeout_ms = 30000;
   std::string log_dir;          // engine stderr goes to files here ("" = inherit)
+  // The run's credential. An engine that authenticates its clients uses
+  // it at every start of every data directory of one run (all Engine
+  // objects the run makes share it), so no restart changes what the engine
+  // stores about its users: skyd writes a GNS event whenever its root
+  // password differs from the stored one, which no real deployment does at
+  // each restart. "" = the engine makes one per Engine object.
+  std::string credential;
 };
+
+// `env` with a fresh credential when it has none: what a run does once,
+// before it makes any engine.
+Result<EngineEnv> WithRunCredential(EngineEnv env);
 
 // One configurable setting of an engine.
 struct SettingSpec {

@@ -52,6 +52,7 @@ class RunContext {
   }
 
   const RunOptions& o_;
+  EngineEnv env_;
   std::unique_ptr<Engine> engine_;
   std::string version_;
   std::string scratch_;
@@ -107,8 +108,10 @@ Status RunContext::Prepare() {
     return Status::InvalidArgument("fault plan " + o_.faults_path +
                                    " does not exist");
   }
-  EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
-  CRASHLAB_ASSIGN_OR_RETURN(engine_, MakeEngine(o_.engine, o_.settings, env));
+  // One credential for every engine of the run (engine.h: EngineEnv).
+  CRASHLAB_ASSIGN_OR_RETURN(
+      env_, WithRunCredential({o_.bin_dir, o_.timeout_s * 1000, Out("logs")}));
+  CRASHLAB_ASSIGN_OR_RETURN(engine_, MakeEngine(o_.engine, o_.settings, env_));
   CRASHLAB_RETURN_IF_ERROR(CheckFuseAvailable());
   CRASHLAB_RETURN_IF_ERROR(PrepareOutDir(o_.out, o_.force));
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("logs")));
@@ -204,9 +207,8 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.jobs = o_.jobs;
   config.shard_index = o_.shard_index;
   config.shard_count = o_.shard_count;
-  const EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
-  config.engine_factory = [this, env] {
-    return MakeEngine(o_.engine, o_.settings, env);
+  config.engine_factory = [this] {
+    return MakeEngine(o_.engine, o_.settings, env_);
   };
   config.max_states = o_.max_states;
   config.budget_s = o_.budget_s;
@@ -246,9 +248,8 @@ Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
                                     const Timeline& timeline,
                                     const Rows& base_rows,
                                     FindingSet* findings) {
-  const EngineEnv env{o_.bin_dir, o_.timeout_s * 1000, Out("logs")};
   CRASHLAB_ASSIGN_OR_RETURN(auto engine,
-                            MakeEngine(o_.engine, o_.settings, env));
+                            MakeEngine(o_.engine, o_.settings, env_));
   Minimizer minimizer(trace, base, *engine, schema, ops, timeline, base_rows,
                       scratch_);
   const int64_t deadline =

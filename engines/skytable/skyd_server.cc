@@ -177,7 +177,11 @@ Status SkydServer::Prepare(const SkydConfig& config, const std::string& dir) {
     return Status::NotFound("data directory " + dir + " does not exist");
   }
   CRASHLAB_ASSIGN_OR_RETURN(private_dir_, MakePrivateDir());
-  CRASHLAB_ASSIGN_OR_RETURN(password_, RandomSecret(16));
+  if (config.password.size() < 16) {
+    return Status::InvalidArgument(
+        "skyd needs a root password of at least 16 characters");
+  }
+  password_ = config.password;
   CRASHLAB_ASSIGN_OR_RETURN(port_, FreeLoopbackPort());
   config_path_ = JoinPath(private_dir_, "skyd.yaml");
   CRASHLAB_RETURN_IF_ERROR(WritePrivateFile(

@@ -2,8 +2,9 @@
 //
 // Start():
 //   - the data directory is skyd's working directory (it has no flag for it);
-//   - a fresh root password (32 hex chars from getrandom) is written into a
-//     YAML config, mode 0600, inside a private mode-0700 directory under
+//   - the root password of SkydConfig (the same at every start of a data
+//     directory: skyd writes a GNS event whenever it differs from the
+//     stored one) is written into a YAML config, mode 0600, inside a private mode-0700 directory under
 //     $TMPDIR (never inside the data directory, never on a command line);
 //     skyd gets only `--config FILE` (0.8 refuses mixed config sources, so
 //     SKYDB_* variables are unset for it); the file is deleted once skyd
@@ -38,6 +39,7 @@ namespace crashlab {
 
 struct SkydConfig {
   std::string skyd;        // the skyd binary
+  std::string password;    // root password, >= 16 characters
   int rs_window_s = 300;   // system.rs_window
   std::string log_path;    // "" = a file in the private directory
   int timeout_ms = 30000;  // start, stop, and each query

@@ -87,6 +87,7 @@ class SkytableSession : public Session {
 
 class SkytableEngine : public Engine {
  public:
+  // `env.credential` is the root password of every skyd this engine starts.
   SkytableEngine(SkytableOptions options, Settings settings, EngineEnv env)
       : options_(std::move(options)),
         settings_(std::move(settings)),
@@ -150,7 +151,7 @@ class SkytableEngine : public Engine {
     return env_.log_dir.empty() ? "" : JoinPath(env_.log_dir, "skytable.log");
   }
   SkydConfig Config() const {
-    return {options_.skyd, options_.rs_window_s, LogPath(),
+    return {options_.skyd, env_.credential, options_.rs_window_s, LogPath(),
             env_.request_timeout_ms};
   }
 
@@ -355,7 +356,10 @@ EngineDef SkytableEngineDef() {
                 const EngineEnv& env) -> Result<std::unique_ptr<Engine>> {
     CRASHLAB_ASSIGN_OR_RETURN(SkytableOptions o,
                               ParseSkytableSettings(resolved));
-    return std::unique_ptr<Engine>(new SkytableEngine(o, resolved, env));
+    // One root password for every start: a new one would make skyd write
+    // "root password changed via configuration" into the GNS each time.
+    CRASHLAB_ASSIGN_OR_RETURN(EngineEnv with, WithRunCredential(env));
+    return std::unique_ptr<Engine>(new SkytableEngine(o, resolved, with));
   };
   def.settings_decide_availability = true;  // --set skyd=PATH works alone
   return def;
