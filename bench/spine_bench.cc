@@ -36,6 +36,7 @@
 #include "harness/explorer.h"
 #include "harness/faultfs_mount.h"
 #include "harness/workload_runner.h"
+#include "workloads/auth.h"
 
 namespace po = boost::program_options;
 using namespace crashlab;

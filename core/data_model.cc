@@ -105,7 +105,13 @@ std::string Cell::ToString() const {
 json LogicalOp::ToJson() const {
   json muts = json::array();
   for (const auto& m : mutations) muts.push_back(m.ToJson());
-  return {{"id", id}, {"f", f}, {"args", args}, {"mutations", muts}};
+  json j = {{"id", id}, {"f", f}, {"args", args}, {"mutations", muts}};
+  if (!schema_changes.empty()) {
+    json changes = json::array();
+    for (const SchemaChange& c : schema_changes) changes.push_back(c.ToJson());
+    j["schema_changes"] = std::move(changes);
+  }
+  return j;
 }
 
 json CellValue(const Rows& rows, const Schema& schema, const Cell& cell) {

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/schema_change.h"
 #include "core/status.h"
 
 namespace crashlab {
@@ -92,9 +93,14 @@ struct LogicalOp {
   std::string f;
   nlohmann::json args = nlohmann::json::object();
   std::vector<Mutation> mutations;
+  // Schema changes (the ddl workload): applied like mutations, as one
+  // transaction where the engine's DDL is transactional. An op has
+  // mutations or schema changes, not both.
+  std::vector<SchemaChange> schema_changes;
   std::vector<Effect> effects;
 
-  // The op as the driver protocol sends it: {id, f, args, mutations}.
+  // The op as the driver protocol sends it: {id, f, args, mutations} and
+  // "schema_changes" when it has any.
   nlohmann::json ToJson() const;
 };
 

@@ -99,7 +99,15 @@ Result<std::unique_ptr<DriverClient>> DriverEngine::StartDriver() {
   }
   CRASHLAB_ASSIGN_OR_RETURN(auto client, DriverClient::Start(options));
   const json version = client->hello().value("version", json());
-  if (version_.empty() && version.is_string()) version_ = version;
+  if (version_.empty() && version.is_string()) {
+    version_ = version;
+    for (const json& k : client->hello().value("schema_changes", json::array())) {
+      SchemaChangeKind kind;
+      if (k.is_string() && SchemaChangeKindFromName(k.get<std::string>(), &kind)) {
+        schema_changes_.push_back(kind);
+      }
+    }
+  }
   return client;
 }
 
@@ -134,6 +142,11 @@ Result<std::string> DriverEngine::Version() {
                           " reported no version in its hello");
   }
   return version_;
+}
+
+Result<std::vector<SchemaChangeKind>> DriverEngine::SchemaChanges() {
+  CRASHLAB_RETURN_IF_ERROR(Version().status());
+  return schema_changes_;
 }
 
 Status DriverEngine::Init(const std::string& dir, const Schema& schema) {

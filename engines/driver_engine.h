@@ -89,6 +89,8 @@ class DriverEngine : public Engine {
   Result<std::unique_ptr<Session>> Open(const std::string& dir,
                                         const Schema& schema) override;
   Recovery Recover(const std::string& dir, const Schema& schema) override;
+  // What the driver's hello lists under "schema_changes".
+  Result<std::vector<SchemaChangeKind>> SchemaChanges() override;
 
   // Pid of the driver Recover reuses, -1 when none is running.
   pid_t recovery_driver_pid() const;
@@ -109,6 +111,7 @@ class DriverEngine : public Engine {
   DriverEngineConfig config_;
   std::unique_ptr<DriverClient> recovery_driver_;
   std::string version_;
+  std::vector<SchemaChangeKind> schema_changes_;  // from the hello
 };
 
 // The EngineDef of an engine whose driver is built with crashlab (SQLite,

@@ -128,6 +128,18 @@ DriverReply ParseApply(const json& req, ApplyRequest* out) {
     }
     out->mutations.push_back(std::move(*mutation));
   }
+  if (op.contains("schema_changes")) {
+    if (!op["schema_changes"].is_array()) {
+      return ProtocolError("apply: \"op.schema_changes\" must be a list");
+    }
+    for (const auto& c : op["schema_changes"]) {
+      auto change = SchemaChange::FromJson(c);
+      if (!change.ok()) {
+        return ProtocolError("apply: " + change.status().message());
+      }
+      out->schema_changes.push_back(std::move(*change));
+    }
+  }
   return DriverReply::Ok();
 }
 

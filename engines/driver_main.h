@@ -55,6 +55,7 @@ struct ApplyRequest {
   nlohmann::json id;  // the op's id, for log lines
   std::string f;
   std::vector<Mutation> mutations;
+  std::vector<SchemaChange> schema_changes;  // the ddl workload's
 };
 
 // A `txn` request (PROTOCOL.md): Elle's list-append or rw-register mops

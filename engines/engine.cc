@@ -40,8 +40,8 @@ Result<std::unique_ptr<TxnClient>> Session::OpenTxnClient(TxnWorkload w) {
   return Status::InvalidArgument(
       std::string("this engine does not run transactional workloads (") +
       TxnWorkloadName(w) +
-      " needs transactions with reads; engines that have them: postgres, "
-      "sqlite, redis)");
+      " needs transactions with reads; engines that run them: postgres, "
+      "sqlite, redis, skytable)");
 }
 
 Result<EngineEnv> WithRunCredential(EngineEnv env) {

@@ -152,6 +152,13 @@ class Engine {
   // It may change the image (journal rollback, checkpoints): give it a copy.
   virtual Recovery Recover(const std::string& dir, const Schema& schema) = 0;
 
+  // The schema changes this engine runs (the ddl workload; core/
+  // schema_change.h): applied by Session::Apply, the catalog dumped as the
+  // kCatalogTable pseudo-table. None by default.
+  virtual Result<std::vector<SchemaChangeKind>> SchemaChanges() {
+    return std::vector<SchemaChangeKind>{};
+  }
+
   // True when the engine runs as another user than crashlab, so a faultfs
   // mount must allow other users (PostgreSQL refuses to run as root).
   virtual bool runs_as_other_user() const { return false; }

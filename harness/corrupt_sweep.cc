@@ -19,6 +19,7 @@
 #include "harness/recovery_pool.h"
 #include "harness/run.h"
 #include "harness/workload_runner.h"
+#include "workloads/auth.h"
 #include "reports/report.h"
 
 namespace crashlab {

@@ -53,6 +53,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   std::map<size_t, std::vector<OpStatus>> status_cache;
   std::unordered_map<Hash128, std::vector<formats::FileHeader>, Hash128Hasher>
       headers_of;  // per unique image, scanned while it is at hand
+  OutcomeTally outcomes(trace_);
   auto check = [&](size_t i, const Observation& seen) {
     const Planned& p = planned[i];
     auto st = status_cache.find(p.state.position);
@@ -68,6 +69,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
                                image_of[i],   0,          config_.run_dir,
                                p.ordinal};
     const std::vector<Finding> found = CheckState(in);
+    outcomes.Add(p.state, seen, found);
     const formats::HeaderCheck headers =
         formats::CheckHeaders(headers_of.at(image_of[i]), seen, found);
     stats.headers.Add(headers);
@@ -113,6 +115,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   stats.unique_images = submitted.size();
   stats.recoveries = pool.recoveries();
   stats.inexact_records = builder.inexact();
+  stats.outcomes = outcomes.Rows();
   stats.seconds = (MonotonicMs() - start_ms) / 1000.0;
   return stats;
 }

@@ -29,6 +29,7 @@
 #include "core/trace.h"
 #include "engines/engine.h"
 #include "harness/finding_set.h"
+#include "harness/outcome_tally.h"
 #include "harness/recovery_pool.h"
 #include "harness/timeline.h"
 
@@ -60,6 +61,7 @@ struct ExploreStats {
   std::string stopped_because;
   double seconds = 0;
   formats::HeaderSummary headers;  // torn-header check over checked states
+  std::vector<OutcomeRow> outcomes;  // checked states by files and outcome
 };
 
 class Explorer {

@@ -1,8 +1,10 @@
 #include "harness/live_run.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <optional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -122,7 +124,7 @@ struct LiveRun::PendingCheck {
   Hash128 image;
 };
 
-LiveRun::LiveRun(Engine& engine, AuthWorkload& workload,
+LiveRun::LiveRun(Engine& engine, Workload& workload,
                  HistoryWriter& history, LiveOptions options)
     : engine_(engine), workload_(workload), history_(history),
       o_(std::move(options)), rng_(Rng(o_.seed).Fork("live")) {}
@@ -169,6 +171,17 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   report->recovered = seen.outcome == Observation::Outcome::kOk;
   report->recovery_message = seen.message;
   report->findings = found.size();
+  std::set<uint64_t> lost;
+  for (const Finding& f : found) {
+    if (f.kind == FindingKind::kLostCommit) lost.insert(f.ops.begin(), f.ops.end());
+  }
+  for (size_t i = 0; i < crash.ops.size(); ++i) {
+    if (!lost.count(crash.ops[i].id) || crash.status[i] != OpStatus::kAcked) {
+      continue;
+    }
+    ++report->lost_acknowledged;
+    report->oldest_loss_s = std::max(report->oldest_loss_s, crash.ack_age_s[i]);
+  }
   const FindingContext where{crash.ops,   crash.status, crash.state,
                              crash.image, crash.round,  crash.dir};
   // The crash image as the engine found it: the next round's base copy.
@@ -338,6 +351,7 @@ Result<LiveResult> LiveRun::Run(FindingSet* findings) {
         return current->mount->Mark(label);
       },
       o_.interrupted);
+  runner_->set_rate(o_.rate);
   const std::vector<RoundPlan> plans =
       PlanRounds(o_.trigger, o_.ops, o_.rounds, rng_);
   std::optional<PendingCheck> pending;

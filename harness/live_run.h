@@ -36,7 +36,7 @@
 #include "harness/finding_set.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
-#include "workloads/auth.h"
+#include "workloads/workload.h"
 
 namespace crashlab {
 
@@ -44,6 +44,7 @@ struct LiveOptions {
   bool power = false;       // false: process mode
   int rounds = 10;
   uint64_t ops = 300;       // over all rounds
+  double rate = 0;          // ops per second within a round (0: unpaced)
   Trigger trigger;
   TearGranularity tear = TearGranularity::kNone;
   std::string faults_path;  // fault plan for faultfs, "" = none
@@ -66,7 +67,7 @@ struct LiveResult {
 
 class LiveRun {
  public:
-  LiveRun(Engine& engine, AuthWorkload& workload, HistoryWriter& history,
+  LiveRun(Engine& engine, Workload& workload, HistoryWriter& history,
           LiveOptions options);
   ~LiveRun();
 
@@ -87,7 +88,7 @@ class LiveRun {
                              RoundReport* report);
 
   Engine& engine_;
-  AuthWorkload& workload_;
+  Workload& workload_;
   HistoryWriter& history_;
   LiveOptions o_;
   Rng rng_;

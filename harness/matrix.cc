@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/subprocess.h"
 #include "harness/cli_args.h"
+#include "reports/claims.h"
 #include "reports/table.h"
 
 namespace crashlab {
@@ -181,6 +182,7 @@ Result<MatrixReport> RunMatrix(const MatrixSpec& spec, const MatrixOptions& o) {
   m.out = o.out;
   m.duration_s = (MonotonicMs() - start_ms) / 1000.0;
   m.cells = std::move(finished);
+  m.claims = spec.claims;
   CRASHLAB_RETURN_IF_ERROR(WriteMatrixReport(m, JoinPath(o.out, "report.json")));
   return m;
 }
@@ -287,6 +289,10 @@ int MatrixMain(const std::vector<std::string>& args, const std::string& bin_dir,
     return ExitCodeFor(m.status());
   }
   fmt::print("\n{}\n", BuildTable(*m).ToText());
+  if (!m->claims.is_null()) {
+    auto specs = ParseClaims(m->claims);
+    if (specs.ok()) fmt::print("{}\n", ClaimsMarkdown(DecideClaims(*specs, *m)));
+  }
   fmt::print("verdict: {} ({} cells in {:.1f} s)\nreport: {}\n", m->Verdict(),
              m->cells.size(), m->duration_s, JoinPath(o.out, "report.json"));
   if (!o.gate.active()) return m->ExitCode();

@@ -1,5 +1,7 @@
 #include "harness/matrix_spec.h"
 
+#include "reports/claims.h"
+
 #include <cstdlib>
 #include <set>
 
@@ -230,7 +232,8 @@ Status ExpandEngine(const json& e, const json& top, const json& defaults,
 Result<MatrixSpec> ParseMatrixSpec(const json& j) {
   try {
     CRASHLAB_RETURN_IF_ERROR(CheckKeys(
-        j, "the matrix file", {"name", "defaults", "crash", "workloads", "seeds", "engines"},
+        j, "the matrix file",
+        {"name", "defaults", "crash", "workloads", "seeds", "engines", "claims"},
         false));
     const json defaults = j.value("defaults", json::object());
     CRASHLAB_RETURN_IF_ERROR(
@@ -253,6 +256,10 @@ Result<MatrixSpec> ParseMatrixSpec(const json& j) {
       h.Update("\n");
     }
     spec.hash = h.Digest().ToHex().substr(0, 16);
+    if (j.contains("claims")) {
+      CRASHLAB_RETURN_IF_ERROR(ParseClaims(j["claims"]).status());
+      spec.claims = j["claims"];
+    }
     return spec;
   } catch (const json::exception& ex) {
     return Status::InvalidArgument(std::string("matrix file: ") + ex.what());

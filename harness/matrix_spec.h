@@ -29,6 +29,7 @@
 // engine entry with "when_env": "VAR" is left out unless $VAR is set and
 // non-empty (CI runs Skytable only when a skyd binary is provided).
 // Unknown keys are errors, so a typo never silently shrinks a matrix.
+// `claims` lists statements to decide from the cells (reports/claims.h).
 #ifndef CRASHLAB_HARNESS_MATRIX_SPEC_H_
 #define CRASHLAB_HARNESS_MATRIX_SPEC_H_
 
@@ -46,6 +47,7 @@ struct MatrixSpec {
   std::string name;
   std::string hash;  // of the expansion: equal for every shard of one matrix
   std::vector<MatrixCell> cells;  // index, name, config and args set
+  nlohmann::json claims;  // `claims` (reports/claims.h), checked; null: none
 };
 
 Result<MatrixSpec> ParseMatrixSpec(const nlohmann::json& j);

@@ -19,6 +19,8 @@
 #include "harness/txn_run.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
+#include "workloads/auth.h"
+#include "workloads/ddl.h"
 
 namespace crashlab {
 
@@ -45,7 +47,9 @@ class RunContext {
                           const std::vector<LogicalOp>& ops,
                           const Timeline& timeline, const Rows& base_rows,
                           FindingSet* findings);
-  Result<RunOutcome> RecordWorkload(const Schema& schema, AuthWorkload& wl);
+  Result<RunOutcome> RecordWorkload(const Schema& schema, Workload& wl);
+  // The workload the user named, for this engine (ddl: its schema changes).
+  Result<std::unique_ptr<Workload>> MakeWorkload();
   Result<Rows> BaseRows(const FsImage& base, const Schema& schema);
   std::string Out(const std::string& name) const {
     return JoinPath(o_.out, name);
@@ -89,15 +93,17 @@ Status PrepareOutDir(const std::string& out, bool force) {
 }
 
 Status RunContext::Prepare() {
-  if (o_.workload != "auth") {
-    return Status::InvalidArgument("unknown workload '" + o_.workload +
-                                   "' (known: auth, list-append, rw-register)");
+  if (o_.workload != "auth" && o_.workload != "ddl") {
+    return Status::InvalidArgument(
+        "unknown workload '" + o_.workload +
+        "' (known: auth, ddl, list-append, rw-register)");
   }
   if (o_.crash != "explore" && o_.crash != "process" && o_.crash != "power") {
     return Status::InvalidArgument("unknown crash mode '" + o_.crash +
                                    "' (explore, process, power)");
   }
   if (o_.ops == 0) return Status::InvalidArgument("--ops must be at least 1");
+  if (o_.rate < 0) return Status::InvalidArgument("--rate must not be negative");
   if (o_.rounds < 1) return Status::InvalidArgument("--rounds must be at least 1");
   if (o_.jobs < 1) return Status::InvalidArgument("--jobs must be at least 1");
   if (o_.shard_count < 1 || o_.shard_index < 0 ||
@@ -130,8 +136,26 @@ Status RunContext::Prepare() {
   return MakeDirs(scratch_);
 }
 
+Result<std::unique_ptr<Workload>> RunContext::MakeWorkload() {
+  if (o_.workload == "auth") {
+    return std::unique_ptr<Workload>(new AuthWorkload(o_.seed));
+  }
+  auto kinds = engine_->SchemaChanges();
+  if (!kinds.ok()) {
+    return Status::Infrastructure("engine " + o_.engine + " is not usable here: " +
+                                  kinds.status().message());
+  }
+  if (kinds->empty()) {
+    return Status::InvalidArgument(
+        "engine " + o_.engine +
+        " runs no schema changes: --workload ddl needs an engine with DDL "
+        "(sqlite, postgres, skytable)");
+  }
+  return std::unique_ptr<Workload>(new DdlWorkload(o_.seed, *kinds));
+}
+
 Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
-                                              AuthWorkload& workload) {
+                                              Workload& workload) {
   const std::string data = Out(".work/data"), mnt = Out(".work/mnt");
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(mnt));
@@ -161,6 +185,7 @@ Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
       workload, *history,
       [&](const std::string& label) { return mount->Mark(label); },
       o_.interrupted);
+  runner.set_rate(o_.rate);
   auto stats = runner.Run(**session, o_.ops, &rec.ops);
   Status closed = (*session)->Close();
   session->reset();
@@ -190,9 +215,9 @@ Result<Rows> RunContext::BaseRows(const FsImage& base, const Schema& schema) {
 }
 
 Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
-  AuthWorkload workload(o_.seed);
-  const Schema& schema = workload.schema();
-  CRASHLAB_ASSIGN_OR_RETURN(RunOutcome out, RecordWorkload(schema, workload));
+  CRASHLAB_ASSIGN_OR_RETURN(auto workload, MakeWorkload());
+  const Schema& schema = workload->schema();
+  CRASHLAB_ASSIGN_OR_RETURN(RunOutcome out, RecordWorkload(schema, *workload));
   CRASHLAB_ASSIGN_OR_RETURN(Trace trace, ReadTrace(Out("trace.bin")));
   if (!trace.tail.clean) {
     return Status::Infrastructure(
@@ -223,6 +248,7 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   }
   out.total_states = stats.total_states;
   out.headers = stats.headers;
+  out.outcomes = stats.outcomes;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
     CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
                                               explorer.timeline(), base_rows,
@@ -272,13 +298,14 @@ Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
 }
 
 Result<RunOutcome> RunContext::Live(FindingSet* findings) {
-  AuthWorkload workload(o_.seed);
+  CRASHLAB_ASSIGN_OR_RETURN(auto workload, MakeWorkload());
   CRASHLAB_ASSIGN_OR_RETURN(auto history,
                             HistoryWriter::Create(Out("history.jsonl")));
   LiveOptions lo;
   lo.power = o_.crash == "power";
   lo.rounds = o_.rounds;
   lo.ops = o_.ops;
+  lo.rate = o_.rate;
   lo.trigger = o_.trigger;
   lo.tear = o_.tear;
   lo.faults_path = o_.faults_path;
@@ -289,7 +316,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   lo.scratch = scratch_;
   lo.bin_dir = o_.bin_dir;
   lo.interrupted = o_.interrupted;
-  LiveRun live(*engine_, workload, *history, lo);
+  LiveRun live(*engine_, *workload, *history, lo);
   CRASHLAB_ASSIGN_OR_RETURN(LiveResult result, live.Run(findings));
   RunOutcome out;
   out.ops = std::move(result.ops);

@@ -27,6 +27,7 @@ struct RunOptions {
   Settings settings;
   std::string workload = "auth";
   uint64_t ops = 300;
+  double rate = 0;  // operations per second, 0 = as fast as possible
   // Transactional workloads (list-append, rw-register: harness/txn_run.h).
   int clients = 4;
   uint64_t txns = 1000;

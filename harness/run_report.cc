@@ -60,6 +60,7 @@ Report BuildReport(const RunOptions& o, Engine& engine,
     r.crash.samples = o.space.samples;
     r.crash.torn_writes = o.space.torn_writes;
     r.crash.model_stats = outcome.model_stats;
+    r.crash.outcomes = outcome.outcomes;
     r.crash.shard_index = o.shard_index;
     r.crash.shard_count = o.shard_count;
     r.crash.total_states = outcome.total_states;
@@ -122,6 +123,15 @@ void PrintSummary(const Report& r, const std::string& report_path) {
                  "sampled ({} subsets each)\n",
                  m.crash_points, m.exhaustive_points, m.sampled_points,
                  r.crash.samples);
+    }
+    if (!r.crash.outcomes.empty()) {
+      fmt::print("  states by what they lost: recovered / with findings / "
+                 "refused\n");
+    }
+    for (size_t i = 0; i < r.crash.outcomes.size() && i < 6; ++i) {
+      const auto& o = r.crash.outcomes[i];
+      fmt::print("    {}: {} / {} / {}\n", o.files, o.recovered,
+                 o.with_findings, o.refused);
     }
   } else {
     uint64_t recovered = 0;

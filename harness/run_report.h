@@ -26,6 +26,7 @@ struct RunOutcome {
   std::vector<Report::ModelReport> model_stats;  // explore
   uint64_t total_states = 0;                     // explore, every shard
   formats::HeaderSummary headers;                // explore and live modes
+  std::vector<Report::OutcomeReport> outcomes;   // explore
 };
 
 Report BuildReport(const RunOptions& o, Engine& engine,

@@ -1,6 +1,8 @@
 #include "harness/workload_runner.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "harness/timeline.h"
 
@@ -34,7 +36,17 @@ Status WorkloadRunner::Mark(const std::string& label) {
 Result<WorkloadStats> WorkloadRunner::Run(Session& session, uint64_t count,
                                           std::vector<LogicalOp>* ops) {
   WorkloadStats stats;
+  const uint64_t run_start_ns = NowNs();
   for (uint64_t i = 0; i < count; ++i) {
+    if (rate_ > 0) {
+      const uint64_t due_ns = run_start_ns + static_cast<uint64_t>(i * 1e9 / rate_);
+      for (uint64_t now = NowNs(); now < due_ns &&
+                                   !(interrupted_ && interrupted_->load());
+           now = NowNs()) {
+        std::this_thread::sleep_for(std::chrono::nanoseconds(
+            std::min<uint64_t>(due_ns - now, 50'000'000)));
+      }
+    }
     if (interrupted_ && interrupted_->load()) {
       stats.interrupted = true;
       stats.stopped_because = "interrupted";

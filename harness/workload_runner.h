@@ -15,7 +15,7 @@
 
 #include "core/history.h"
 #include "engines/engine.h"
-#include "workloads/auth.h"
+#include "workloads/workload.h"
 
 namespace crashlab {
 
@@ -32,12 +32,17 @@ using AfterMarkFn = std::function<Status(const std::string& label)>;
 
 class WorkloadRunner {
  public:
-  WorkloadRunner(AuthWorkload& workload, HistoryWriter& history, MarkFn mark,
+  WorkloadRunner(Workload& workload, HistoryWriter& history, MarkFn mark,
                  const std::atomic<bool>* interrupted)
       : workload_(workload), history_(history), mark_(std::move(mark)),
         interrupted_(interrupted), start_ms_(NowNs()) {}
 
   void set_after_mark(AfterMarkFn fn) { after_mark_ = std::move(fn); }
+  // Paces clients like a service under steady load: within each Run(), the
+  // i-th operation starts no earlier than i / ops_per_s seconds in (0: as
+  // fast as the engine answers). Engines that flush on a timer (Skytable's
+  // rs_window, Redis everysec) only show their window at a real pace.
+  void set_rate(double ops_per_s) { rate_ = ops_per_s; }
   // Nanoseconds since the runner was made (the history's clock).
   uint64_t Elapsed() const { return NowNs() - start_ms_; }
 
@@ -52,13 +57,14 @@ class WorkloadRunner {
   Status Record(EventType type, const LogicalOp& op, const std::string& err);
   Status Mark(const std::string& label);
 
-  AuthWorkload& workload_;
+  Workload& workload_;
   HistoryWriter& history_;
   MarkFn mark_;
   AfterMarkFn after_mark_;
   const std::atomic<bool>* interrupted_;
   uint64_t start_ms_;
   uint64_t next_index_ = 0;
+  double rate_ = 0;
 };
 
 }  // namespace crashlab

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/claims.h"
 #include "reports/html_charts.h"
 #include "reports/markup.h"
 #include "reports/sweep.h"
@@ -53,6 +54,35 @@ std::string SummaryTable(const Table& t) {
     out += "</tr>";
   }
   return out + "</tbody></table>";
+}
+
+// The matrix's claims and their verdicts, first thing after the title.
+std::string ClaimsHtml(const MatrixReport& m) {
+  if (m.claims.is_null()) return "";
+  auto specs = ParseClaims(m.claims);
+  if (!specs.ok()) return "";
+  std::string out =
+      "<h2>Claims</h2><table id=\"claims\"><thead><tr><th>Claim</th><th>Verdict"
+      "</th><th>Evidence (measured in this run)</th></tr></thead><tbody>";
+  for (const ClaimResult& r : DecideClaims(*specs, m)) {
+    std::string evidence;
+    auto add = [&](const CheckResult& c, const std::string& tag) {
+      evidence += "<li>" + XmlEscape(tag + c.what) + ": <b>" +
+                  (c.value ? fmt::format("{:g}", *c.value) : "no data") + "</b></li>";
+    };
+    for (const auto& c : r.supports) add(c, c.holds ? "holds: " : "does not hold: ");
+    for (const auto& c : r.refutes) add(c, c.holds ? "refutes: " : "does not refute: ");
+    for (const auto& c : r.measures) add(c, "");
+    const char* cls = r.verdict == "confirmed" ? "v-holds"
+                      : r.verdict == "refuted" ? "v-violated"
+                                               : "v-no-promise";
+    out += fmt::format(
+        "<tr id=\"claim-{}\"><th>{}<div class=\"stmt\">{}</div></th><td "
+        "class=\"{}\"><b>{}</b> {}</td><td><ul>{}</ul></td></tr>",
+        XmlEscape(r.id), XmlEscape(r.claim), XmlEscape(r.source), cls,
+        XmlEscape(r.verdict), XmlEscape(r.words), evidence);
+  }
+  return out + "</tbody></table>\n";
 }
 
 std::string StateHtml(const char* label, const StateRef& s) {
@@ -163,7 +193,7 @@ std::string ToHtml(const MatrixReport& m, const HtmlOptions& options) {
       "<meta name=\"viewport\" content=\"width=device-width\"><title>{0}</title>"
       "<style>{1}</style></head><body>\n<h1>{0}</h1><p>Verdict <b "
       "class=\"verdict-{2}\">{2}</b> over {3} run{4} of {5} engine "
-      "configuration{6}; crashlab {7}.</p>\n<h2>Summary</h2>{8}\n"
+      "configuration{6}; crashlab {7}.</p>\n{13}<h2>Summary</h2>{8}\n"
       "<h2>Findings by kind</h2>{9}\n<h2>Acknowledged operations and crash points</h2>"
       "<p class=\"muted\">Green ticks are acknowledged operations, black lines "
       "crash points, red dots acknowledged operations that a crash lost; the "
@@ -179,7 +209,7 @@ std::string ToHtml(const MatrixReport& m, const HtmlOptions& options) {
             "file; each region was damaged alone and the engine restarted: green "
             "means detected or repaired, red silently accepted.</p>" + sweep_charts +
                 "\n",
-      cells);
+      cells, ClaimsHtml(m));
 }
 
 }  // namespace crashlab

@@ -1,5 +1,7 @@
 #include "reports/matrix_report.h"
 
+#include "reports/claims.h"
+
 #include <algorithm>
 #include <set>
 
@@ -129,7 +131,7 @@ json MatrixReport::ToJson() const {
   for (const MatrixCell& c : cells) by_verdict[CellVerdict(c)] = by_verdict[CellVerdict(c)].get<int>() + 1;
   json cells_json = json::array();
   for (const MatrixCell& c : cells) cells_json.push_back(CellJson(c));
-  return {{"schema", kMatrixSchemaId},
+  json result = {{"schema", kMatrixSchemaId},
           {"tool", {{"name", "crashlab"}, {"version", tool_version}}},
           {"matrix",
            {{"name", name}, {"spec_hash", spec_hash}, {"cells_total", cells_total}}},
@@ -143,6 +145,16 @@ json MatrixReport::ToJson() const {
             {"duration_s", duration_s}}},
           {"table", BuildTable(*this).ToJson()},
           {"cells", cells_json}};
+  if (!claims.is_null()) {
+    json results = json::array();
+    if (auto specs = ParseClaims(claims); specs.ok()) {
+      for (const ClaimResult& r : DecideClaims(*specs, *this)) {
+        results.push_back(r.ToJson());
+      }
+    }
+    result["claims"] = {{"specs", claims}, {"results", std::move(results)}};
+  }
+  return result;
 }
 
 Result<MatrixReport> MatrixReport::FromJson(const json& j) {
@@ -162,6 +174,10 @@ Result<MatrixReport> MatrixReport::FromJson(const json& j) {
     for (const json& cj : j.at("cells")) {
       CRASHLAB_ASSIGN_OR_RETURN(MatrixCell c, CellFromJson(cj));
       m.cells.push_back(std::move(c));
+    }
+    if (j.contains("claims")) {
+      m.claims = j["claims"].at("specs");
+      CRASHLAB_RETURN_IF_ERROR(ParseClaims(m.claims).status());
     }
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed matrix report: ") + ex.what());

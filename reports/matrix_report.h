@@ -68,6 +68,9 @@ struct MatrixReport {
   double duration_s = 0;
   std::vector<MatrixCell> cells;  // this shard's cells, by index
   bool single_run = false;  // read from a plain run report, not a matrix
+  // The matrix file's `claims` (reports/claims.h), as given; null: none.
+  // ToJson decides them from the cells.
+  nlohmann::json claims;
 
   // Cell verdicts: "pass", "fail", "incomplete", "error" (no report).
   std::string Verdict() const;

@@ -56,6 +56,8 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
   s.duration_s = 0;
   m.findings_omitted = 0;
   m.headers = {};
+  m.crash.outcomes.clear();
+  std::map<std::string, Report::OutcomeReport> outcomes;
   bool incomplete = static_cast<int>(shards.size()) < count;
   std::vector<std::string> reasons;
   if (incomplete) {
@@ -70,6 +72,14 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
     s.duration_s = std::max(s.duration_s, r.summary.duration_s);
     m.findings_omitted += r.findings_omitted;
     m.headers.Merge(r.headers);
+    for (const auto& o : r.crash.outcomes) {
+      Report::OutcomeReport& sum = outcomes[o.files];
+      sum.files = o.files;
+      sum.states += o.states;
+      sum.recovered += o.recovered;
+      sum.with_findings += o.with_findings;
+      sum.refused += o.refused;
+    }
     if (r.summary.verdict == "incomplete" || !r.summary.reason.empty()) {
       if (r.summary.verdict != "pass" && r.summary.verdict != "fail") {
         incomplete = true;
@@ -113,6 +123,9 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
     ++s.by_kind[FindingKindName(f.kind)];
   }
   m.findings = std::move(findings);
+  for (auto& [files, o] : outcomes) m.crash.outcomes.push_back(o);
+  std::stable_sort(m.crash.outcomes.begin(), m.crash.outcomes.end(),
+                   [](auto& a, auto& b) { return a.states > b.states; });
   s.reason.clear();
   for (const std::string& why : reasons) {
     s.reason += (s.reason.empty() ? "" : "; ") + why;

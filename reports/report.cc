@@ -79,6 +79,8 @@ json RoundJson(const RoundReport& r) {
           {"state_id", r.state_id},
           {"run_dir", r.run_dir},
           {"findings", r.findings},
+          {"lost_acknowledged", r.lost_acknowledged},
+          {"oldest_loss_s", r.oldest_loss_s},
           {"faults", faults},
           {"at_rest", r.at_rest}};
 }
@@ -96,6 +98,8 @@ RoundReport RoundFromJson(const json& j) {
   r.state_id = j.at("state_id");
   r.run_dir = j.at("run_dir");
   r.findings = j.at("findings");
+  r.lost_acknowledged = j.value("lost_acknowledged", uint64_t{0});
+  r.oldest_loss_s = j.value("oldest_loss_s", -1.0);
   for (const json& f : j.at("faults")) {
     r.faults.push_back({f.at("rule"), f.at("action"), f.at("op"), f.at("path"),
                         f.at("trace_index"), f.at("during_op"),
@@ -123,6 +127,17 @@ json CrashJson(const Report::Crash& c) {
   j["model_stats"] = stats;
   j["shard"] = {{"index", c.shard_index}, {"count", c.shard_count}};
   j["total_states"] = c.total_states;
+  if (!c.outcomes.empty()) {
+    json outcomes = json::array();
+    for (const auto& o : c.outcomes) {
+      outcomes.push_back({{"files", o.files},
+                          {"states", o.states},
+                          {"recovered", o.recovered},
+                          {"with_findings", o.with_findings},
+                          {"refused", o.refused}});
+    }
+    j["outcomes"] = std::move(outcomes);
+  }
   return j;
 }
 
@@ -142,6 +157,10 @@ Report::Crash CrashFromJson(const json& j) {
   c.shard_index = j.at("shard").at("index");
   c.shard_count = j.at("shard").at("count");
   c.total_states = j.at("total_states");
+  for (const json& o : j.value("outcomes", json::array())) {
+    c.outcomes.push_back({o.at("files"), o.at("states"), o.at("recovered"),
+                          o.at("with_findings"), o.at("refused")});
+  }
   return c;
 }
 
@@ -247,7 +266,8 @@ namespace {
 // count, and a fraction there (2.5e52 in "position") would turn into an
 // integer with undefined behaviour. The isolation section is opaque.
 bool RealValued(const std::string& key) {
-  return key == "crash_at_s" || key == "window_s" || key == "duration_s";
+  return key == "crash_at_s" || key == "window_s" || key == "duration_s" ||
+         key == "oldest_loss_s";
 }
 
 // The first key (a path) holding a fraction where a count belongs.

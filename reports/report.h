@@ -92,6 +92,11 @@ struct RoundReport {
   std::string state_id;         // crash state to replay
   std::string run_dir;          // its trace.bin and base/
   uint64_t findings = 0;        // findings this crash showed
+  // Acknowledged operations this crash lost (lost_commit), and how long
+  // before the crash the oldest of them was acknowledged (-1: none lost):
+  // the loss window an engine showed, measured.
+  uint64_t lost_acknowledged = 0;
+  double oldest_loss_s = -1;
   std::vector<InjectedFault> faults;
   std::vector<std::string> at_rest;  // corruptions applied before restart
 };
@@ -117,6 +122,12 @@ struct Report {
     uint64_t states = 0, crash_points = 0;
     uint64_t exhaustive_points = 0, sampled_points = 0;
   };
+  // Explore: checked states grouped by the files whose writes they dropped
+  // or tore, and how the engine took them (harness/outcome_tally.h).
+  struct OutcomeReport {
+    std::string files;
+    uint64_t states = 0, recovered = 0, with_findings = 0, refused = 0;
+  };
   struct Crash {
     std::string mode;  // explore | process | power
     std::vector<std::string> models;
@@ -126,6 +137,7 @@ struct Report {
     std::vector<ModelReport> model_stats;
     int shard_index = 0, shard_count = 1;  // this report covers shard K of N
     uint64_t total_states = 0;             // in every shard together
+    std::vector<OutcomeReport> outcomes;   // explore; empty: not recorded
   } crash;
   uint64_t seed = 0;
   struct TraceInfo {

@@ -27,24 +27,26 @@
 
 #include "core/data_model.h"
 #include "core/rng.h"
+#include "workloads/workload.h"
 
 namespace crashlab {
 
 constexpr int kLockoutThreshold = 5;
 
-class AuthWorkload {
+class AuthWorkload : public Workload {
  public:
   explicit AuthWorkload(uint64_t seed);
 
   static Schema MakeSchema();
-  const Schema& schema() const { return schema_; }
+  std::string name() const override { return "auth"; }
+  const Schema& schema() const override { return schema_; }
 
   // The next operation, with its mutations and expected effects.
-  LogicalOp Next(uint64_t process = 0);
+  LogicalOp Next(uint64_t process = 0) override;
   // Tells the model whether `op` took effect (ok) or not (fail).
-  void Complete(const LogicalOp& op, bool applied);
+  void Complete(const LogicalOp& op, bool applied) override;
   // Replaces the model with what an engine actually holds (after a crash).
-  void Rebase(const Rows& rows) { model_ = rows; }
+  void Rebase(const Rows& rows) override { model_ = rows; }
   const Rows& model() const { return model_; }
 
  private:

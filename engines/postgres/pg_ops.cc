@@ -1,6 +1,10 @@
 #include "engines/postgres/pg_ops.h"
 
+#include <map>
+#include <optional>
+
 #include "engines/postgres/pg_sql.h"
+#include "engines/sql_ddl.h"
 #include "engines/server/server_util.h"
 
 namespace crashlab {
@@ -25,6 +29,42 @@ ApplyResult RollBack(PgConnection& conn, const Status& why) {
   return Failed(why.message());
 }
 
+// Namespaces, tables, columns and roles made by anyone but PostgreSQL
+// itself (initdb's public schema, pg_* roles, the superuser we connect as).
+Result<std::map<std::string, nlohmann::json>> ReadPgCatalog(PgConnection& conn) {
+  std::map<std::string, nlohmann::json> objects;
+  auto text = [](const std::optional<std::string>& v) { return v ? *v : ""; };
+  CRASHLAB_ASSIGN_OR_RETURN(
+      PgRows spaces,
+      conn.Exec("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
+                "AND nspname NOT IN ('information_schema', 'public')"));
+  for (const auto& r : spaces.rows) {
+    const std::string key = CatalogNamespace(text(r[0]));
+    objects[key] = CatalogRow(key);
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(
+      PgRows columns,
+      conn.Exec("SELECT c.table_schema, c.table_name, c.column_name, "
+                "c.data_type FROM information_schema.columns c JOIN "
+                "information_schema.tables t USING (table_schema, table_name) "
+                "WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN "
+                "('pg_catalog', 'information_schema')"));
+  for (const auto& r : columns.rows) {
+    const std::string ns = text(r[0]), table = text(r[1]);
+    objects[CatalogTable(ns, table)] = CatalogRow(CatalogTable(ns, table));
+    const std::string key = CatalogColumn(ns, table, text(r[2]));
+    objects[key] = CatalogRow(key, CatalogTypeOf(text(r[3]), kPostgresDialect));
+  }
+  CRASHLAB_ASSIGN_OR_RETURN(
+      PgRows roles, conn.Exec("SELECT rolname FROM pg_roles WHERE rolname !~ "
+                              "'^pg_' AND rolname <> current_user"));
+  for (const auto& r : roles.rows) {
+    const std::string key = CatalogUser(text(r[0]));
+    objects[key] = CatalogRow(key);
+  }
+  return objects;
+}
+
 }  // namespace
 
 ApplyResult ApplyPgOp(PgConnection& conn, const Schema& schema,
@@ -33,10 +73,20 @@ ApplyResult ApplyPgOp(PgConnection& conn, const Schema& schema,
     return Unknown("the PostgreSQL connection was lost earlier");
   const std::string bad = CheckMutations(schema, op.mutations);
   if (!bad.empty()) return Failed(bad);
+  std::vector<std::string> ddl;  // PostgreSQL's DDL is transactional
+  for (const SchemaChange& c : op.schema_changes) {
+    auto sql = SchemaChangeSql(c, kPostgresDialect);
+    if (!sql.ok()) return Failed(sql.status().message());
+    ddl.insert(ddl.end(), sql->begin(), sql->end());
+  }
   auto begun = conn.Exec("BEGIN");
   if (!begun.ok()) {
     return conn.broken() ? Unknown(begun.status().message())
                          : Failed(begun.status().message());
+  }
+  for (const std::string& sql : ddl) {
+    auto done = conn.Exec(sql);
+    if (!done.ok()) return RollBack(conn, done.status());
   }
   for (const Mutation& m : op.mutations) {
     const PgStatement st = PgMutationSql(*schema.Find(m.table), m);
@@ -61,6 +111,7 @@ ApplyResult ApplyPgOp(PgConnection& conn, const Schema& schema,
 Status CreatePgSchema(PgConnection& conn, const Schema& schema) {
   CRASHLAB_RETURN_IF_ERROR(conn.Exec("BEGIN").status());
   for (const TableSchema& t : schema.tables) {
+    if (t.name == kCatalogTable) continue;
     auto created = conn.Exec(PgCreateTableSql(t));
     if (!created.ok()) {
       (void)conn.Exec("ROLLBACK");
@@ -81,6 +132,15 @@ Result<Rows> DumpPgRows(PgConnection& conn, const Schema& schema) {
       conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status());
   Rows rows;
   for (const TableSchema& t : schema.tables) {
+    if (t.name == kCatalogTable) {
+      auto catalog = ReadPgCatalog(conn);
+      if (!catalog.ok()) {
+        if (!conn.broken()) (void)conn.Exec("ROLLBACK");
+        return catalog.status().Annotate("reading the catalog");
+      }
+      rows[t.name] = std::move(*catalog);
+      continue;
+    }
     auto read = conn.Exec(PgSelectAllSql(t));
     if (!read.ok()) {
       if (!conn.broken()) (void)conn.Exec("ROLLBACK");

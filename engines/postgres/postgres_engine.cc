@@ -13,6 +13,7 @@
 #include "engines/postgres/pg_server.h"
 #include "engines/postgres/pg_txn.h"
 #include "engines/server/server_session.h"
+#include "engines/sql_ddl.h"
 
 namespace crashlab {
 
@@ -144,6 +145,9 @@ class PostgresEngine : public Engine {
   const Settings& settings() const override { return settings_; }
   DurabilityClaim Claim() const override { return PostgresClaim(settings_); }
   bool runs_as_other_user() const override { return true; }
+  Result<std::vector<SchemaChangeKind>> SchemaChanges() override {
+    return SqlSchemaChanges(kPostgresDialect);
+  }
 
   Result<std::string> Version() override {
     if (!version_.empty()) return version_;

@@ -50,7 +50,8 @@ bool IsReserved(std::string_view word);
 // reserved. InvalidArgument naming `what` otherwise.
 Status CheckIdentifier(std::string_view name, std::string_view what);
 
-// `create space [if not exists] auth`, then one `create model ...` per table.
+// `create space [if not exists] auth`, then one `create model ...` per table
+// (none for a schema of the catalog pseudo-table alone: the ddl workload).
 Result<std::vector<std::string>> SchemaDdl(const Schema& schema,
                                            bool if_not_exists);
 

@@ -212,7 +212,10 @@ Status SkydServer::Spawn(const std::string& dir) {
 
 bool SkydServer::AwaitReady(Started* out) {
   const int64_t deadline = MonotonicMs() + config_.timeout_ms;
-  int delay_ms = 5;
+  // A refused connect costs microseconds, and skyd starts listening only
+  // after its own bcrypt check of the root password (~0.4 s): poll often,
+  // so no recovery waits on crashlab's backoff (it waited up to 200 ms).
+  constexpr int kPollMs = 5;
   std::string last_error = "nothing tried";
   auto forget_config = [&] { (void)::unlink(config_path_.c_str()); };
   for (;;) {
@@ -247,8 +250,7 @@ bool SkydServer::AwaitReady(Started* out) {
       out->message = last_error + " (the password of its config file)";
       return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    delay_ms = std::min(delay_ms * 2, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
   }
   Kill();
   forget_config();
@@ -325,6 +327,14 @@ Result<std::string> SkydVersion(const std::string& skyd, int timeout_ms) {
 Status RunRepair(const std::string& command, const std::string& skyd,
                  const std::string& dir, const std::string& log_path,
                  int timeout_ms) {
+  // `skyd` on the command's PATH is the configured binary, whatever its
+  // file is called (skyd-0.8.0-repair): a private directory holding one
+  // symlink leads PATH.
+  CRASHLAB_ASSIGN_OR_RETURN(std::string bin, MakePrivateDir());
+  ScopedDir bin_guard(bin);
+  if (::symlink(skyd.c_str(), JoinPath(bin, "skyd").c_str()) != 0) {
+    return Status::FromErrno("cannot link skyd into " + bin, errno);
+  }
   std::string log = log_path;
   std::unique_ptr<ScopedDir> scratch;
   if (log.empty()) {
@@ -340,7 +350,8 @@ Status RunRepair(const std::string& command, const std::string& skyd,
   SpawnOptions o;
   o.argv = {"/bin/sh", "-c", "exec >>\"$0\" 2>&1; eval \"$1\"", log, command};
   o.env = {{"SKYD", skyd},
-           {"PATH", DirName(skyd) + ":" + (path ? path : "/usr/bin:/bin")}};
+           {"PATH", bin + ":" + DirName(skyd) + ":" +
+                        (path ? path : "/usr/bin:/bin")}};
   o.cwd = dir;
   o.stderr_path = log;
   CRASHLAB_ASSIGN_OR_RETURN(auto p, Subprocess::Spawn(o));

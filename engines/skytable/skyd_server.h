@@ -100,7 +100,8 @@ class SkydServer {
 Result<std::string> SkydVersion(const std::string& skyd, int timeout_ms);
 
 // Runs `command` through /bin/sh in `dir` (e.g. `skyd repair`), with
-// $SKYD = `skyd` and skyd's directory first on $PATH; output appended to
+// $SKYD = `skyd`, and `skyd` on $PATH naming that binary whatever its
+// file is called (then skyd's directory, then $PATH); output appended to
 // `log_path`. Timeout, or Engine naming the exit status and the last lines.
 Status RunRepair(const std::string& command, const std::string& skyd,
                  const std::string& dir, const std::string& log_path,

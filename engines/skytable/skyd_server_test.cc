@@ -153,6 +153,25 @@ TEST_F(SkydFakeServerTest, RepairRunsInTheDataDirectoryBeforeRestarting) {
       << bad.message;
 }
 
+// Regression: `--set repair='skyd repair'` failed with "skyd: not found"
+// when the binary was not called skyd (../shared/engines/bin has
+// skyd-0.8.0-repair). `skyd` on the repair command's PATH is now the
+// configured binary, whatever its name.
+TEST(SkydRepair, SkydOnThePathIsTheConfiguredBinaryWhateverItsName) {
+  TempDir dir;
+  const std::string odd = testing_engines::WriteScript(
+      dir.Sub("skyd-0.8.0-repair"), "#!/bin/sh\necho \"repaired by $0 $1\"\n");
+  ASSERT_FALSE(odd.empty());
+  ASSERT_TRUE(MakeDirs(dir.Sub("data")).ok());
+  const std::string log = dir.Sub("repair.log");
+  Status s = RunRepair("skyd repair", odd, dir.Sub("data"), log, 10000);
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto text = ReadFileToString(log);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("repaired by"), std::string::npos) << *text;
+  EXPECT_NE(text->find(" repair"), std::string::npos) << *text;
+}
+
 TEST_F(SkydFakeServerTest, AHungSkydIsHungWithinTheTimeout) {
   SetMode("hang");
   auto engine = Make(/*timeout_ms=*/1500);

@@ -6,7 +6,9 @@
 
 #include "core/files.h"
 #include "engines/engine_def.h"
+#include "engines/skytable/blueql_ddl.h"
 #include "engines/skytable/skyd_server.h"
+#include "engines/skytable/skytable_txn.h"
 
 namespace crashlab {
 
@@ -63,6 +65,25 @@ class SkytableSession : public Session {
     return done_ || !server_ ? -1 : server_->pid();
   }
 
+  // One more connection per client; the txn space and models on first use.
+  Result<std::unique_ptr<TxnClient>> OpenTxnClient(TxnWorkload w) override {
+    (void)w;
+    if (done_ || !server_->running()) {
+      return Status::Engine("skyd is not running");
+    }
+    if (!txn_storage_) {
+      CRASHLAB_RETURN_IF_ERROR(CreateSkytableTxnStorage(Sender()));
+      txn_storage_ = true;
+    }
+    CRASHLAB_ASSIGN_OR_RETURN(auto conn, server_->Connect());
+    std::shared_ptr<SkyhashConnection> shared = std::move(conn);
+    const int timeout_ms = timeout_ms_;
+    return MakeSkytableTxnClient(
+        [shared, timeout_ms](const blueql::Statement& s) -> Result<Response> {
+          return shared->Query(s.query, s.params, timeout_ms);
+        });
+  }
+
  private:
   // Queries over the session's connection, reconnecting once if an earlier
   // failure (a timeout) closed it while skyd lives on.
@@ -81,6 +102,7 @@ class SkytableSession : public Session {
   Schema schema_;
   int timeout_ms_;
   bool done_ = false;
+  bool txn_storage_ = false;
 };
 
 // --- Engine ------------------------------------------------------------------
@@ -97,6 +119,9 @@ class SkytableEngine : public Engine {
   const Settings& settings() const override { return settings_; }
   DurabilityClaim Claim() const override {
     return SkytableClaim(options_.rs_window_s);
+  }
+  Result<std::vector<SchemaChangeKind>> SchemaChanges() override {
+    return blueql::SchemaChangeKinds();
   }
 
   Result<std::string> Version() override {
@@ -219,12 +244,23 @@ Recovery SkytableEngine::Recover(const std::string& dir, const Schema& schema) {
 ApplyResult ApplyOpStatements(const Schema& schema, const LogicalOp& op,
                               const StatementSender& send) {
   std::vector<blueql::Statement> statements;
+  // "row not found" is SQL's "0 rows affected" for these statements.
+  std::vector<bool> none_affected_ok;
+  for (const SchemaChange& c : op.schema_changes) {
+    auto s = blueql::SchemaChangeStatement(c);
+    if (!s.ok()) {
+      return {Outcome::kFail, "nothing sent: " + s.status().message()};
+    }
+    statements.push_back(std::move(*s));
+    none_affected_ok.push_back(false);
+  }
   for (const Mutation& m : op.mutations) {
     auto s = blueql::MutationStatement(schema, m);
     if (!s.ok()) {
       return {Outcome::kFail, "nothing sent: " + s.status().message()};
     }
     statements.push_back(std::move(*s));
+    none_affected_ok.push_back(m.kind != MutationKind::kInsert);
   }
   const size_t n = statements.size();
   for (size_t k = 0; k < n; ++k) {
@@ -245,7 +281,7 @@ ApplyResult ApplyOpStatements(const Schema& schema, const LogicalOp& op,
     if (reply->kind == Response::Kind::kEmpty) continue;
     const bool error = reply->kind == Response::Kind::kError;
     if (error && reply->error == skyhash::kErrRowNotFound &&
-        op.mutations[k].kind != MutationKind::kInsert) {
+        none_affected_ok[k]) {
       continue;  // SQL's "0 rows affected": nothing changed, nothing failed
     }
     const std::string why = error ? skyhash::DescribeError(reply->error)
@@ -259,6 +295,10 @@ ApplyResult ApplyOpStatements(const Schema& schema, const LogicalOp& op,
 Result<Rows> DumpTables(const Schema& schema, const StatementSender& send) {
   Rows rows;
   for (const TableSchema& t : schema.tables) {
+    if (t.name == kCatalogTable) {
+      CRASHLAB_ASSIGN_OR_RETURN(rows[t.name], blueql::ReadCatalog(send));
+      continue;
+    }
     rows[t.name];
     CRASHLAB_ASSIGN_OR_RETURN(Response reply, send(blueql::DumpStatement(t)));
     CRASHLAB_RETURN_IF_ERROR(

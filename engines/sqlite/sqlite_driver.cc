@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "engines/driver_main.h"
+#include "engines/sql_ddl.h"
 #include "engines/sqlite/sqlite_sql.h"
 #include "engines/sqlite/sqlite_txn.h"
 
@@ -93,8 +94,12 @@ class SqliteBackend final : public DriverBackend {
     if (db_) CloseDb();
   }
   json Hello() override {
+    json ddl = json::array();
+    for (SchemaChangeKind k : SqlSchemaChanges(kSqliteDialect)) {
+      ddl.push_back(SchemaChangeKindName(k));
+    }
     return {{"engine", "sqlite"}, {"version", sqlite3_libversion()},
-            {"txn", true}};
+            {"txn", true}, {"schema_changes", std::move(ddl)}};
   }
   DriverReply Open(const OpenRequest& req) override;
   DriverReply Apply(const ApplyRequest& req) override;
@@ -124,6 +129,8 @@ class SqliteBackend final : public DriverBackend {
   // Closes the half-open database; the reply carries error_.
   DriverReply FailOpen();
   int Run(const Mutation& m);
+  // The op's schema changes in one transaction (the ddl workload).
+  DriverReply ApplySchemaChanges(const ApplyRequest& req);
   bool RollBack();
   int ReadTable(const TableSchema& t, json* rows);
   int CloseDb();
@@ -294,7 +301,38 @@ bool SqliteBackend::RollBack() {
   return ok;
 }
 
+DriverReply SqliteBackend::ApplySchemaChanges(const ApplyRequest& req) {
+  std::vector<std::string> statements;
+  for (const SchemaChange& c : req.schema_changes) {
+    auto sql = SchemaChangeSql(c, kSqliteDialect);
+    if (!sql.ok()) {
+      return DriverReply::ApplyError("protocol", sql.status().message(), true);
+    }
+    statements.insert(statements.end(), sql->begin(), sql->end());
+  }
+  // DDL invalidates cached statements; SQLite re-prepares them, but one
+  // on a dropped table would fail: start the cache afresh.
+  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  stmts_.clear();
+  int rc = Exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; rc == SQLITE_OK && i < statements.size(); ++i) {
+    rc = Exec(statements[i]);
+  }
+  if (rc != SQLITE_OK) {
+    const bool definite = RollBack();
+    return DriverReply::ApplyError(KindOf(rc), error_, definite);
+  }
+  rc = Exec("COMMIT");
+  if (rc != SQLITE_OK) {
+    const bool busy = (rc & 0xff) == SQLITE_BUSY;
+    const bool rolled_back = RollBack();
+    return DriverReply::ApplyError(KindOf(rc), error_, busy && rolled_back);
+  }
+  return DriverReply::Ok();
+}
+
 DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
+  if (!req.schema_changes.empty()) return ApplySchemaChanges(req);
   for (const auto& m : req.mutations) {
     const std::string bad = CheckMutation(schema_, m);
     if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
@@ -319,6 +357,10 @@ DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
 }
 
 int SqliteBackend::ReadTable(const TableSchema& t, json* rows) {
+  if (t.name == kCatalogTable) {
+    const int rc = ReadSqliteCatalog(db_, rows, &error_);
+    return rc;
+  }
   const std::string sql = SelectAllSql(t);
   sqlite3_stmt* stmt = Prepared(sql);
   if (!stmt) return SQLITE_ERROR;

@@ -1,5 +1,8 @@
 #include "engines/sqlite/sqlite_sql.h"
 
+#include <map>
+
+#include "engines/sql_ddl.h"
 #include "engines/sql_ident.h"
 
 namespace crashlab {
@@ -43,6 +46,7 @@ json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
 std::vector<std::string> CreateTableStatements(const Schema& schema) {
   std::vector<std::string> out;
   for (const TableSchema& t : schema.tables) {
+    if (t.name == kCatalogTable) continue;
     std::string sql = "CREATE TABLE IF NOT EXISTS " + QuoteSqlIdent(t.name) + "(" +
                       QuoteSqlIdent(t.key) + " TEXT PRIMARY KEY NOT NULL";
     for (const Column& c : t.columns) {
@@ -143,6 +147,39 @@ std::string SqliteQuickCheck(sqlite3* db) {
   }
   sqlite3_finalize(stmt);
   return out;
+}
+
+int ReadSqliteCatalog(sqlite3* db, json* rows, std::string* error) {
+  // table name -> declared type per column; one query over both.
+  const char* sql =
+      "SELECT m.name, p.name, p.type FROM sqlite_master AS m, "
+      "pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT "
+      "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  std::map<std::string, json> objects;
+  while (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) break;
+    rc = SQLITE_OK;
+    auto text = [&](int i) {
+      const unsigned char* t = sqlite3_column_text(stmt, i);
+      return std::string(t ? reinterpret_cast<const char*>(t) : "");
+    };
+    const std::string table = text(0), column = text(1), type = text(2);
+    objects[CatalogTable("", table)] = CatalogRow(CatalogTable("", table));
+    const std::string key = CatalogColumn("", table, column);
+    objects[key] = CatalogRow(key, CatalogTypeOf(type, kSqliteDialect));
+  }
+  if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  if (rc != SQLITE_OK) {
+    *error = std::string(sqlite3_errmsg(db)) + " (code " + std::to_string(rc) +
+             ", during reading the catalog)";
+  }
+  sqlite3_finalize(stmt);
+  *rows = json::array();
+  for (auto& [key, row] : objects) rows->push_back(std::move(row));
+  return rc;
 }
 
 }  // namespace crashlab

@@ -23,7 +23,8 @@
 namespace crashlab {
 
 
-// CREATE TABLE IF NOT EXISTS, one statement per table of `schema`.
+// CREATE TABLE IF NOT EXISTS, one statement per table of `schema` (the
+// catalog pseudo-table of the ddl workload is not a table: skipped).
 std::vector<std::string> CreateTableStatements(const Schema& schema);
 
 // One parameterised statement; params bind to ?1, ?2, ... in order.
@@ -41,6 +42,12 @@ std::string SelectAllSql(const TableSchema& t);
 // The current row of a SelectAllSql statement: {key column: ..., column:
 // ...}, each value as stored (a BLOB, never written, as "x'..'").
 nlohmann::json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t);
+
+// Every table and column of the database (sqlite_master, table_info) as
+// rows of the catalog pseudo-table (core/schema_change.h), sorted by
+// object; SQLite's own sqlite_* tables left out. SQLITE_OK, or the error
+// code with `error` set.
+int ReadSqliteCatalog(sqlite3* db, nlohmann::json* rows, std::string* error);
 
 // PRAGMA quick_check's verdict: "ok", or every line it reported; when the
 // check itself fails, its last line says so with SQLite's words.
