@@ -40,7 +40,12 @@ std::vector<RoundPlan> PlanRounds(const Trigger& t, uint64_t total_ops,
         p.after_fs_ops = 1 + rng.Uniform(8);
         break;
       case Trigger::Kind::kAtTime:
-        p.at_ms = t.time_ms;
+        // A range spreads the crash over a timer's phase (a flush every
+        // rs_window seconds): the loss window shows only so.
+        p.at_ms = t.time_max_ms > t.time_ms
+                      ? t.time_ms + static_cast<int64_t>(rng.Uniform(
+                                        static_cast<uint64_t>(t.time_max_ms - t.time_ms) + 1))
+                      : t.time_ms;
         break;
       case Trigger::Kind::kAtMark:
         p.at_mark = t.mark;

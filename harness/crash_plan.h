@@ -23,6 +23,8 @@ struct Trigger {
   Kind kind = Kind::kRandom;
   uint64_t op = 0;      // at-op: the N-th operation of each round (1-based)
   int64_t time_ms = 0;  // at-time: milliseconds into each round
+  int64_t time_max_ms = -1;  // at-time MIN-MAX: seeded uniform in [time_ms,
+                             // time_max_ms] per round (-1: exactly time_ms)
   std::string mark;     // at-mark: crash right after this mark is written
 };
 

@@ -76,7 +76,7 @@ int RunMain(const std::vector<std::string>& args) {
   std::string tear = "none";
   std::string device, shard;
   uint64_t at_op = 0;
-  int64_t at_time = -1;
+  std::string at_time;
   std::string at_mark;
   std::string fail_on, baseline_path;
   po::options_description desc("crashlab run options");
@@ -103,7 +103,7 @@ int RunMain(const std::vector<std::string>& args) {
       ("rounds", po::value(&o.rounds)->default_value(10), "process/power: crashes per run")
       ("random", "process/power: crash at a seeded random file operation of each round (default)")
       ("at-op", po::value(&at_op), "process/power: crash while the N-th operation of each round runs")
-      ("at-time", po::value(&at_time), "process/power: crash MS milliseconds into each round")
+      ("at-time", po::value(&at_time), "process/power: crash MS milliseconds into each round, or MIN-MAX: at a seeded random time in that range")
       ("at-mark", po::value(&at_mark), "process/power: crash right after this mark (e.g. ok:5)")
       ("tear", po::value(&tear)->default_value(tear), "power: tear the last unsynced write: none, sector, page, byte")
       ("faults", po::value(&o.faults_path), "fault plan (JSON or TOML; see README)")
@@ -152,10 +152,15 @@ int RunMain(const std::vector<std::string>& args) {
     if (at_op == 0) return Usage("--at-op counts from 1");
     o.trigger = {Trigger::Kind::kAtOp, at_op};
   } else if (vm.count("at-time")) {
-    if (at_time < 0) return Usage("--at-time takes milliseconds >= 0");
-    o.trigger = {Trigger::Kind::kAtTime, 0, at_time};
+    int64_t lo = -1, hi = -1;
+    char dash = 0, extra = 0;
+    const int n = std::sscanf(at_time.c_str(), "%ld%c%ld%c", &lo, &dash, &hi, &extra);
+    if (!((n == 1 && lo >= 0) || (n == 3 && dash == '-' && lo >= 0 && hi >= lo))) {
+      return Usage("--at-time takes milliseconds >= 0, or MIN-MAX");
+    }
+    o.trigger = {Trigger::Kind::kAtTime, 0, lo, n == 3 ? hi : -1};
   } else if (vm.count("at-mark")) {
-    o.trigger = {Trigger::Kind::kAtMark, 0, 0, at_mark};
+    o.trigger = {Trigger::Kind::kAtMark, 0, 0, -1, at_mark};
   }
   const bool rounds_given = vm.count("rounds") > 0 && !vm["rounds"].defaulted();
   if (o.crash == "explore" && (triggers > 0 || rounds_given)) {

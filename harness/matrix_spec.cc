@@ -29,6 +29,7 @@ const std::pair<const char*, const char*> kBudgets[] = {
     {"max_findings", "--max-findings"},
     {"clients", "--clients"},  // transactional workloads (list-append, ...)
     {"txns", "--txns"},
+    {"rate", "--rate"},  // operations per second (timer-flushed engines)
 };
 // Crash-entry options and their flags.
 const std::pair<const char*, const char*> kCrashOptions[] = {

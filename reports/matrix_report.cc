@@ -238,7 +238,9 @@ Result<MatrixReport> ReadResults(const std::string& path) {
 Status WriteMatrixReport(const MatrixReport& m, const std::string& path) {
   const std::string tmp = path + ".tmp";
   CRASHLAB_RETURN_IF_ERROR(
-      WriteStringToFile(tmp, m.ToJson().dump(2) + "\n", /*sync=*/true));
+      WriteStringToFile(
+          tmp, m.ToJson().dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+          /*sync=*/true));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::FromErrno("cannot write " + path, errno);
   }

@@ -386,9 +386,12 @@ int Report::ExitCode() const {
 
 Status WriteReport(const Report& r, const std::string& path) {
   // Written beside, then renamed: a reader never sees half a report.
+  // Engines' own words may hold bytes that are not UTF-8 (skyd printing a
+  // damaged journal's path or contents): replaced (U+FFFD), never a crash.
   const std::string tmp = path + ".tmp";
-  CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(tmp, r.ToJson().dump(2) + "\n",
-                                             /*sync=*/true));
+  CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(
+      tmp, r.ToJson().dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+      /*sync=*/true));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::FromErrno("cannot write " + path, errno);
   }

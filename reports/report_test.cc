@@ -63,6 +63,21 @@ TEST(ReportTest, WrittenReportValidatesAndReadsBack) {
   EXPECT_EQ(back->ExitCode(), kExitFindings);
 }
 
+// Regression: a Skytable explore of the ddl workload died with "incomplete
+// UTF-8 string" while writing its report: skyd's refusal quoted raw bytes.
+// Such bytes are now replaced, and the report is written.
+TEST(ReportTest, EngineWordsThatAreNotUtf8DoNotStopTheReport) {
+  TempDir dir;
+  Report r = Sample();
+  r.findings[0].message = std::string("skyd: bad byte \x96 in a journal");
+  const std::string path = dir.Sub("report.json");
+  ASSERT_TRUE(WriteReport(r, path).ok());
+  auto back = ReadReport(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->findings[0].message, "skyd: bad byte \xEF\xBF\xBD in a journal");
+  EXPECT_TRUE(ValidateReportFile(path).ok());
+}
+
 TEST(ReportTest, ValidatorRejectsAReportMissingItsVerdict) {
   TempDir dir;
   nlohmann::json j = Sample().ToJson();

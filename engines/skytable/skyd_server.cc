@@ -123,6 +123,13 @@ std::string SummarizeSkydLog(std::string_view log, size_t max_lines) {
       line.pop_back();
     }
     if (line.empty() || line.rfind(kHeaderPrefix, 0) == 0) continue;
+    // skyd's start banner (block letters, then "Skytable v0.8.0 | URL")
+    // says nothing about why it stopped.
+    if (line.find("\xe2\x96\x88") != std::string::npos ||
+        (line.rfind("Skytable v", 0) == 0 &&
+         line.find(" | ") != std::string::npos)) {
+      continue;
+    }
     // env_logger: "[2026-11-26T14:20:48Z ERROR skyd] ..."
     const size_t space = line.find(' ');
     if (line[0] == '[' && space != std::string::npos && space > 20 &&
@@ -136,7 +143,7 @@ std::string SummarizeSkydLog(std::string_view log, size_t max_lines) {
   for (size_t k = first; k < lines.size(); ++k) {
     out += (out.empty() ? "" : "\n") + lines[k];
   }
-  return out;
+  return ValidUtf8(out);  // skyd may print raw bytes of a damaged journal
 }
 
 // --- SkydServer --------------------------------------------------------------

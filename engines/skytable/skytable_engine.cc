@@ -6,6 +6,7 @@
 
 #include "core/files.h"
 #include "engines/engine_def.h"
+#include "engines/server/server_util.h"
 #include "engines/skytable/blueql_ddl.h"
 #include "engines/skytable/skyd_server.h"
 #include "engines/skytable/skytable_txn.h"
@@ -18,6 +19,8 @@ using Outcome = ApplyResult::Outcome;
 using skyhash::Response;
 
 constexpr int kMaxWindowS = 365 * 24 * 3600;
+// What a flush adds to rs_window before a write is on disk (SkytableClaim).
+constexpr double kFlushSlackS = 1.0;
 
 std::string Describe(const blueql::Statement& s) { return "`" + s.query + "`"; }
 
@@ -110,10 +113,12 @@ class SkytableSession : public Session {
 class SkytableEngine : public Engine {
  public:
   // `env.credential` is the root password of every skyd this engine starts.
-  SkytableEngine(SkytableOptions options, Settings settings, EngineEnv env)
+  SkytableEngine(SkytableOptions options, Settings settings, EngineEnv env,
+                 std::string instance)
       : options_(std::move(options)),
         settings_(std::move(settings)),
-        env_(std::move(env)) {}
+        env_(std::move(env)),
+        instance_(std::move(instance)) {}
 
   std::string name() const override { return "skytable"; }
   const Settings& settings() const override { return settings_; }
@@ -154,11 +159,18 @@ class SkytableEngine : public Engine {
 
   Result<std::unique_ptr<Session>> Open(const std::string& dir,
                                         const Schema& schema) override {
-    if (!options_.repair.empty() && PathExists(JoinPath(dir, ".sky_pid"))) {
-      CRASHLAB_RETURN_IF_ERROR(RunRepair(options_.repair, options_.skyd, dir,
-                                         LogPath(), env_.request_timeout_ms));
-    }
     SkydServer::Started s = SkydServer::Start(Config(), dir);
+    // As an operator would: when skyd refuses its data (0.8.0 refuses any
+    // journal an unclean stop left open), run the repair and start again.
+    // Never before a start that works: a clean restart stays untouched.
+    if (!s.server && s.failure == SkydServer::Failure::kExited &&
+        !options_.repair.empty()) {
+      CRASHLAB_RETURN_IF_ERROR(RunRepair(options_.repair, options_.skyd, dir,
+                                         LogPath(), env_.request_timeout_ms)
+                                   .Annotate("skyd refused " + dir +
+                                             " (" + s.message + "); then"));
+      s = SkydServer::Start(Config(), dir);
+    }
     if (!s.server) {
       const std::string why = "skyd did not start on " + dir + ": " + s.message;
       return s.failure == SkydServer::Failure::kHung ? Status::Timeout(why)
@@ -172,8 +184,12 @@ class SkytableEngine : public Engine {
   Recovery Recover(const std::string& dir, const Schema& schema) override;
 
  private:
+  // One log per engine object: explore's parallel recoveries would
+  // otherwise interleave lines, and a refusal would quote another skyd.
   std::string LogPath() const {
-    return env_.log_dir.empty() ? "" : JoinPath(env_.log_dir, "skytable.log");
+    return env_.log_dir.empty()
+               ? ""
+               : JoinPath(env_.log_dir, "skytable-" + instance_ + ".log");
   }
   SkydConfig Config() const {
     return {options_.skyd, env_.credential, options_.rs_window_s, LogPath(),
@@ -183,6 +199,7 @@ class SkytableEngine : public Engine {
   SkytableOptions options_;
   Settings settings_;
   EngineEnv env_;
+  std::string instance_;  // names this object's log
   std::string version_;
 };
 
@@ -378,15 +395,17 @@ EngineInfo SkytableInfo(const char* skyd_env) {
 }
 
 DurabilityClaim SkytableClaim(int rs_window_s) {
-  return {DurabilityClaim::Kind::kWindow, static_cast<double>(rs_window_s),
+  return {DurabilityClaim::Kind::kWindow, rs_window_s + kFlushSlackS,
           "Skytable 0.8 (server source, engines/skytable-0.8.md): DML is "
           "acknowledged before any disk I/O and written as a batch every "
           "rs_window (" +
               std::to_string(rs_window_s) +
-              ") seconds, when "
-              "queued changes pass a threshold computed from free memory at "
-              "boot, or on clean shutdown, each batch fsynced once at its end; "
-              "DDL (GNS events) is written and fsynced before the reply"};
+              ") seconds, when queued changes pass a threshold computed from "
+              "free memory at boot, or on clean shutdown, each batch fsynced "
+              "once at its end; DDL (GNS events) is written and fsynced before "
+              "the reply. Window rs_window + 1 s: the flush loop waits "
+              "rs_window between flushes, and a write acknowledged just after "
+              "a flush began waits for the next one to finish its fsyncs"};
 }
 
 EngineDef SkytableEngineDef() {
@@ -399,7 +418,9 @@ EngineDef SkytableEngineDef() {
     // One root password for every start: a new one would make skyd write
     // "root password changed via configuration" into the GNS each time.
     CRASHLAB_ASSIGN_OR_RETURN(EngineEnv with, WithRunCredential(env));
-    return std::unique_ptr<Engine>(new SkytableEngine(o, resolved, with));
+    CRASHLAB_ASSIGN_OR_RETURN(std::string instance, RandomSecret(3));
+    return std::unique_ptr<Engine>(
+        new SkytableEngine(o, resolved, with, std::move(instance)));
   };
   def.settings_decide_availability = true;  // --set skyd=PATH works alone
   return def;

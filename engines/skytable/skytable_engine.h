@@ -7,9 +7,10 @@
 //   rs_window  seconds, >= 1, default 300: skyd's system.rs_window.
 //   repair     a shell command run in the data directory before skyd starts
 //              on a crash image, e.g. `skyd repair` (0.8.1+; $SKYD names the
-//              configured binary, whose directory leads $PATH); "" = none.
-//              Runs in Recover, and in Open when the directory holds the
-//              `.sky_pid` an unclean stop leaves behind.
+//              configured binary); "" = none. Recover runs it before
+//              every start on a crash image; Open runs it only when skyd
+//              refuses the directory, then starts again (what an operator
+//              does, and a clean restart stays untouched).
 //
 // Lifecycle (skyd_server.h has the process details): Init starts skyd on
 // the empty directory, runs the DDL, stops it with SIGTERM. Open starts it
@@ -19,7 +20,8 @@
 // with a Closed event: exit code 1, "storage error ... loading gns ...") is
 // Recovery::kOpenFailed with skyd's own last lines as the message. Every
 // wait has EngineEnv::request_timeout_ms as its bound. skyd's output goes
-// to EngineEnv::log_dir/skytable.log.
+// to EngineEnv::log_dir/skytable-<instance>.log, one file per Engine
+// object (parallel recoveries must not interleave their lines).
 //
 // Atomicity: Skytable 0.8 has NO multi-statement transactions (and no
 // batches). A LogicalOp is sent as one statement per mutation, in order:
