@@ -66,16 +66,49 @@ TEST_F(IntegrationTxnRun, PostgresReadCommittedFindsAnomalies) {
       << report_["summary"]["reason"];
 }
 
-TEST_F(IntegrationTxnRun, CrashModesAndDriverlessEnginesAreUsageErrors) {
+TEST_F(IntegrationTxnRun, BadCrashOptionsAndDriverlessEnginesAreUsageErrors) {
   EXPECT_EQ(Run({"--engine", "sqlite", "--workload", "rw-register", "--crash",
-                 "process"}),
+                 "explore"}),
             2)
       << output_;
   EXPECT_NE(output_.find("--crash none"), std::string::npos) << output_;
+  EXPECT_EQ(Run({"--engine", "sqlite", "--workload", "list-append", "--crash",
+                 "process", "--at-mark", "ok:3"}),
+            2)
+      << output_;
+  EXPECT_NE(output_.find("--at-mark"), std::string::npos) << output_;
   EXPECT_EQ(
       Run({"--engine", "lmdb", "--workload", "list-append", "--txns", "10"}), 2)
       << output_;
   EXPECT_NE(output_.find("transactional"), std::string::npos) << output_;
+}
+
+// Three process kills mid-run: every SQLite driver (the session's and each
+// client's) dies at once, clients reconnect after recovery, read back every
+// key written, and the whole history is serializable.
+TEST_F(IntegrationTxnRun, SqliteListAppendAcrossProcessCrashesIsValid) {
+  ASSERT_EQ(Run({"--engine", "sqlite", "--workload", "list-append", "--crash",
+                 "process", "--rounds", "3", "--clients", "4", "--txns",
+                 "240"}),
+            0)
+      << output_;
+  EXPECT_EQ(report_["crash"]["mode"], "process");
+  ASSERT_EQ(report_["rounds"].size(), 3u) << report_["rounds"];
+  for (const json& r : report_["rounds"]) {
+    EXPECT_TRUE(r["recovered"].get<bool>()) << r;
+    EXPECT_GT(r["crash_position"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(PathExists(r["run_dir"].get<std::string>() + "/states/" +
+                           r["state_id"].get<std::string>() + ".json"))
+        << r;
+  }
+  EXPECT_EQ(report_["isolation"]["valid"], true) << report_["isolation"];
+  EXPECT_EQ(report_["isolation"]["crashes"]["rounds"], 3);
+  EXPECT_GT(report_["summary"]["ops_unknown"].get<uint64_t>(), 0u)
+      << "transactions in flight at a crash are info";
+  EXPECT_NE(output_.find("read-back transactions"), std::string::npos);
+  CommandResult again = RunCommand(
+      {BinDir() + "/crashlab", "check-isolation", out_ + "/history.edn"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
 }  // namespace

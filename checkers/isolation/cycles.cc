@@ -4,8 +4,10 @@
 // with none (the common, valid case) costs one linear pass. Otherwise the
 // components are examined in tiers of edges: data edges alone (ww, wr, rw),
 // then data + process order, then data + process + real-time order. A tier
-// only looks at components that contain no component of a lower tier, so a
-// cycle is named after the weakest edges that close it. Within a tier every
+// leaves out the transactions on a cycle of a lower tier, so a cycle is
+// named after the weakest edges that close it, and a cycle that needs
+// real-time edges is still found in a history that has, elsewhere, cycles
+// of data edges (a crash run's lost commit next to a write skew). Within a tier every
 // class is searched for in every component, so the list of anomaly types is
 // the set present, not the first that explains the component:
 //   G0            each component of the ww (+ order) subgraph: a shortest
@@ -55,7 +57,7 @@ class Classifier {
         search_(g) {}
 
   // Classifies the components of the data + `extra` subgraph over `active`
-  // nodes that contain no `covered` node; marks their nodes covered.
+  // nodes that are not `covered`; marks their nodes covered.
   void Tier(uint8_t extra, const std::vector<uint8_t>& active,
             std::vector<uint8_t>* covered);
 
@@ -248,19 +250,17 @@ void Classifier::ClassifyComponent(const Component& c) {
 
 void Classifier::Tier(uint8_t extra, const std::vector<uint8_t>& active,
                       std::vector<uint8_t>* covered) {
+  // Transactions on a cycle of a lower tier are left out: every cycle among
+  // the others needs an edge of this tier, so none is named twice.
+  std::vector<uint8_t> mine(g_.nodes(), 0);
+  for (uint32_t x = 0; x < g_.nodes(); ++x) {
+    mine[x] = active[x] && !(*covered)[x];
+  }
   std::vector<uint32_t> comp;
   std::vector<std::vector<uint32_t>> members;
-  StronglyConnected(g_, kDataEdges | extra, active, &comp, &members);
-  // Components already explained by a lower tier are left alone.
-  std::vector<uint8_t> mine(g_.nodes(), 0);
-  std::vector<uint32_t> fresh;
-  for (uint32_t c = 0; c < members.size(); ++c) {
-    bool old = false;
-    for (uint32_t x : members[c]) old |= (*covered)[x] != 0;
-    if (old) continue;
-    fresh.push_back(c);
-    for (uint32_t x : members[c]) mine[x] = 1;
-  }
+  StronglyConnected(g_, kDataEdges | extra, mine, &comp, &members);
+  std::vector<uint32_t> fresh(members.size());
+  for (uint32_t c = 0; c < members.size(); ++c) fresh[c] = c;
   if (fresh.empty()) return;
   uint64_t unlimited = UINT64_MAX;
   Cycle cycle;

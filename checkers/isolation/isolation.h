@@ -24,11 +24,12 @@
 //      between two transactions touching a key also orders the key's
 //      versions they end at and start from (Elle's version graphs).
 //   4. Tarjan's strongly connected components, then per component a shortest
-//      explaining cycle (breadth-first), searched in severity order: G0 in
-//      the ww subgraph, G1c (ww+wr, through a wr edge), G-single (one rw edge
-//      closing a ww+wr path), otherwise G2-item or G-nonadjacent. A component
-//      whose cycles all need process/real-time edges is classified as a
-//      -process / -realtime variant. A key whose version order is broken
+//      explaining cycle (breadth-first) of every class present: G0 in the ww
+//      subgraph, G1c (ww+wr, through a wr edge), G-single (one rw edge
+//      closing a ww+wr path), G2-item (two rw edges in a row) and
+//      G-nonadjacent (cycles.cc). Transactions on no cycle of data edges
+//      alone are searched again with process, then real-time edges: their
+//      cycles are the -process / -realtime variants. A key whose version order is broken
 //      (duplicates, incompatible orders) is left out of the graph, so one
 //      anomaly does not breed false cycles.
 //   5. Each anomaly type rules out consistency models (anomaly.h); the
