@@ -91,6 +91,9 @@ class DriverTxnClient : public TxnClient {
     return r;
   }
 
+  // The driver runs SQLite itself: it is part of the engine a crash kills.
+  int process_group() const override { return client_->pid(); }
+
  private:
   std::unique_ptr<DriverClient> client_;
 };

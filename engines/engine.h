@@ -106,10 +106,21 @@ struct TxnResult {
 // One client connection to a running engine, running transactions one at
 // a time. Each client is used from one thread; several clients of one
 // session run concurrently (that is the point).
+//
+// Crashes: a live crash run (harness/txn_live_run.h) kills the session's
+// process group and every client's process_group() at the same instant,
+// opens new clients after the engine recovered, and expects a client whose
+// engine died mid-transaction to answer kInfo (or kFail when the
+// transaction certainly did not commit). That is all an engine needs to
+// run the isolation workloads under --crash process|power.
 class TxnClient {
  public:
   virtual ~TxnClient() = default;
   virtual TxnResult Transact(const TxnRequest& request) = 0;
+  // The process group running this client's share of the engine when that
+  // is not the session's (an embedded engine: one driver per client), so a
+  // crash kills it with the engine; -1 when the client is a connection.
+  virtual int process_group() const { return -1; }
 };
 
 // A running engine on one data directory.

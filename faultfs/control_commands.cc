@@ -69,7 +69,9 @@ json ControlCommands::Dispatch(const json& request) {
     if (!UintField(request, "pgid", &pgid) || pgid > INT32_MAX) {
       return Error("target needs \"pgid\": a process group id (0 clears it)");
     }
-    Status s = faults.SetTarget(static_cast<pid_t>(pgid));
+    const bool add = request.value("add", false);
+    Status s = add ? faults.AddTarget(static_cast<pid_t>(pgid))
+                   : faults.SetTarget(static_cast<pid_t>(pgid));
     return s.ok() ? Ok() : Error(s.message());
   }
   if (cmd == "kill-at") {

@@ -95,18 +95,36 @@ FaultDecision FaultEngine::Decide(const OpEvent& e, bool state_changing,
   return d;
 }
 
-crashlab::Status FaultEngine::SetTarget(pid_t pgid) {
-  if (pgid != 0 && pgid < 2) {
-    return Status::InvalidArgument(
+namespace {
+crashlab::Status CheckGroup(pid_t pgid) {
+  if (pgid < 2) {
+    return crashlab::Status::InvalidArgument(
         "target pgid must be a process group id above 1");
   }
-  if (pgid != 0 && pgid == ::getpgrp()) {
-    return Status::InvalidArgument(
+  if (pgid == ::getpgrp()) {
+    return crashlab::Status::InvalidArgument(
         "target pgid " + std::to_string(pgid) +
         " is faultfs's own process group; start the engine in its own group");
   }
+  return crashlab::Status::Ok();
+}
+}  // namespace
+
+crashlab::Status FaultEngine::SetTarget(pid_t pgid) {
+  if (pgid != 0) CRASHLAB_RETURN_IF_ERROR(CheckGroup(pgid));
   std::lock_guard<std::mutex> lock(mu_);
   target_ = pgid;
+  also_.clear();
+  return Status::Ok();
+}
+
+crashlab::Status FaultEngine::AddTarget(pid_t pgid) {
+  CRASHLAB_RETURN_IF_ERROR(CheckGroup(pgid));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (target_ == 0) {
+    return Status::InvalidArgument("set a target before adding groups to it");
+  }
+  if (pgid != target_) also_.push_back(pgid);
   return Status::Ok();
 }
 
@@ -119,6 +137,10 @@ nlohmann::json FaultEngine::KillTarget() {
   } else {
     killed_ = true;
     ++kills_;
+  }
+  if (!also_.empty()) {
+    j["also"] = also_;
+    for (pid_t g : also_) (void)::kill(-g, SIGKILL);  // ESRCH: already gone
   }
   return j;
 }
@@ -138,7 +160,8 @@ nlohmann::json FaultEngine::StatusJson() {
                      {"matches", m->matches()}});
   }
   return {{"fired", fired},    {"killed", killed_},   {"kills", kills_},
-          {"target", target_}, {"kill_at", kill_at_}, {"seed", seed_}};
+          {"target", target_}, {"also", also_},       {"kill_at", kill_at_},
+          {"seed", seed_}};
 }
 
 }  // namespace crashlab::faultfs

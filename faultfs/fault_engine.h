@@ -68,11 +68,15 @@ class FaultEngine {
   // Milliseconds since the engine started (the mount).
   uint64_t ElapsedMs() const;
 
-  // The target process group for kill/crash actions; 0 clears it. Refuses
-  // this process's own group and pids below 2.
+  // The target process group for kill/crash actions; 0 clears it (and
+  // every group added). Refuses this process's own group and pids below 2.
   Status SetTarget(pid_t pgid);
-  // SIGKILLs the target group. Returns JSON for the kFault record:
-  // {"pgid": P} or {"no_target": true}.
+  // One more group killed with the target: an engine that runs in several
+  // process groups (an embedded engine's client drivers) dies at once.
+  Status AddTarget(pid_t pgid);
+  // SIGKILLs the target group and the added ones. Returns JSON for the
+  // kFault record: {"pgid": P, "also": [...]} or {"no_target": true}. An
+  // added group that is already gone is not an error.
   nlohmann::json KillTarget();
   // kill-at: the `after_ops`-th state-changing operation from now is
   // killed before it is performed. 0 disarms.
@@ -92,6 +96,7 @@ class FaultEngine {
   uint64_t injected_ = 0;  // rules added after start, for default ids
   uint64_t kill_at_ = 0;   // ops left until the kill; 0: disarmed
   pid_t target_ = 0;
+  std::vector<pid_t> also_;  // AddTarget
   bool killed_ = false;
   uint64_t kills_ = 0;
   // Ops some rule watches (FaultOpSet), read without the mutex.

@@ -187,6 +187,43 @@ TEST_F(IntegrationCrashTest, CrashBeforeAndAfter) {
   EXPECT_EQ(t.records[faults[1]["_index"].get<size_t>() - 1].op, Op::kRename);
 }
 
+// An engine in several process groups (SQLite's client drivers): groups
+// added to the target die with it, on kill-at as on crash.
+TEST_F(IntegrationCrashTest, AddedTargetGroupsDieWithTheTarget) {
+  Start({{"a", ""}});
+  EXPECT_EQ(Call({{"cmd", "target"}, {"pgid", 12345}, {"add", true}})["ok"],
+            false)
+      << "nothing to add to yet";
+  StartEngine();
+  SpawnOptions o;
+  o.argv = {"/bin/sleep", "30"};
+  auto other = Subprocess::Spawn(o);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto gone = Subprocess::Spawn(o);  // added, then exits before the kill
+  ASSERT_TRUE(gone.ok());
+  for (pid_t g : {(*other)->pid(), (*gone)->pid()}) {
+    ASSERT_EQ(Call({{"cmd", "target"}, {"pgid", g}, {"add", true}})["ok"],
+              true);
+  }
+  EXPECT_EQ(Call({{"cmd", "status"}})["also"].size(), 2u);
+  (*gone)->Kill(SIGTERM);
+  ASSERT_TRUE((*gone)->Wait(5000).ok());
+  ASSERT_EQ(Call({{"cmd", "kill-at"}, {"after_ops", 1}})["ok"], true);
+  int fd = Open(M("a"), O_WRONLY);
+  EXPECT_EQ(Pwrite(fd, "x", 0), -1);
+  ::close(fd);
+  EXPECT_TRUE(EngineKilled());
+  auto st = (*other)->Wait(1000);
+  ASSERT_TRUE(st.ok()) << "the added group was not killed";
+  EXPECT_TRUE(WIFSIGNALED(*st) && WTERMSIG(*st) == SIGKILL);
+  Trace t = StopAndRead();
+  const auto faults = Faults(t);
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["also"].size(), 2u);
+  EXPECT_FALSE(faults[0].contains("kill_error"))
+      << "a group already gone is no error";
+}
+
 TEST_F(IntegrationCrashTest, CrashWithoutTargetIsRecordedAsSuch) {
   Start({{"a", ""}},
         R"({"rules": [{"op": "fsync", "action": {"crash": true}}]})");

@@ -1,11 +1,8 @@
 #include "harness/live_run.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <optional>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -19,55 +16,6 @@
 namespace crashlab {
 
 namespace {
-
-// Sends "crash" to faultfs after a delay unless cancelled first. Uses its
-// own connection: the round's ControlClient belongs to the round's thread.
-class CrashTimer {
- public:
-  CrashTimer(const std::string& socket, int64_t after_ms) {
-    thread_ = std::thread([this, socket, after_ms] {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::milliseconds(after_ms),
-                       [this] { return cancelled_; })) {
-        return;
-      }
-      auto client = ControlClient::Connect(socket);
-      if (client.ok()) (void)(*client)->Call({{"cmd", "crash"}});
-    });
-  }
-  ~CrashTimer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      cancelled_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool cancelled_ = false;
-  std::thread thread_;
-};
-
-std::string RoundDir(const std::string& out, int r) {
-  return fmt::format("{}/rounds/{:03d}", out, r);
-}
-
-// Seconds on faultfs's clock at which the engine was killed: the kill or
-// crash fault record, else the last record.
-uint64_t CrashTimeNs(const Trace& trace) {
-  for (size_t i = trace.records.size(); i-- > trace.first_op;) {
-    const Record& r = trace.records[i];
-    if (r.op == Op::kFault && (r.data.find("\"kill\"") != std::string::npos ||
-                               r.data.find("\"crash\"") != std::string::npos ||
-                               r.data.find("\"torn") != std::string::npos)) {
-      return r.time_ns;
-    }
-  }
-  return trace.records.empty() ? 0 : trace.records.back().time_ns;
-}
 
 // Seconds between each operation's acknowledgement and `crash_ns`.
 std::vector<double> AckAges(const Trace& trace,
@@ -96,23 +44,6 @@ void Accumulate(const WorkloadStats& s, WorkloadStats* total) {
 
 }  // namespace
 
-struct LiveRun::Round {
-  int number = 0;
-  std::string dir;
-  std::unique_ptr<FaultfsMount> mount;
-  std::unique_ptr<ControlClient> control;
-  std::unique_ptr<Session> session;
-  Status open_status;
-  std::string trigger;  // set when the crash was not the planned one
-
-  ~Round() {
-    if (session) session->Kill();
-    session.reset();
-    control.reset();
-    if (mount) (void)mount->Stop();
-  }
-};
-
 struct LiveRun::PendingCheck {
   int round = 0;
   std::string dir;
@@ -131,35 +62,9 @@ LiveRun::LiveRun(Engine& engine, Workload& workload,
 
 LiveRun::~LiveRun() = default;
 
-Result<std::unique_ptr<LiveRun::Round>> LiveRun::StartRound(int r,
-                                                            bool with_faults) {
-  auto round = std::make_unique<Round>();
-  round->number = r;
-  round->dir = RoundDir(o_.out, r);
-  const std::string data = JoinPath(o_.out, ".work/data");
-  CRASHLAB_RETURN_IF_ERROR(MakeDirs(round->dir));
-  CRASHLAB_RETURN_IF_ERROR(CopyTree(data, JoinPath(round->dir, "base")));
-  MountOptions mo;
-  mo.faultfs_bin = JoinPath(o_.bin_dir, "crashlab-faultfs");
-  mo.backing = data;
-  mo.mount_point = JoinPath(o_.out, ".work/mnt");
-  mo.trace_path = JoinPath(round->dir, "trace.bin");
-  mo.log_path = JoinPath(round->dir, "faultfs.log");
-  mo.control_socket = JoinPath(o_.scratch, "ctl.sock");
-  mo.allow_other = engine_.runs_as_other_user();
-  if (with_faults) mo.faults_path = o_.faults_path;
-  mo.seed = o_.seed + r;
-  (void)RemoveTree(mo.control_socket);
-  CRASHLAB_ASSIGN_OR_RETURN(round->mount, FaultfsMount::Start(mo));
-  CRASHLAB_ASSIGN_OR_RETURN(round->control,
-                            ControlClient::Connect(mo.control_socket));
-  auto session = engine_.Open(mo.mount_point, workload_.schema());
-  if (session.ok()) {
-    round->session = std::move(session).value();
-  } else {
-    round->open_status = session.status();
-  }
-  return round;
+LiveRoundEnv LiveRun::RoundEnv() const {
+  return {o_.out, o_.scratch, o_.bin_dir, o_.faults_path,
+          o_.seed,  o_.power,   o_.tear};
 }
 
 void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
@@ -186,7 +91,7 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
                              crash.image, crash.round,  crash.dir};
   // The crash image as the engine found it: the next round's base copy.
   const formats::HeaderCheck headers = formats::CheckHeaderDir(
-      JoinPath(RoundDir(o_.out, crash.round + 1), "base"), seen, found);
+      JoinPath(RoundEnv().round_dir(crash.round + 1), "base"), seen, found);
   result_.headers.Add(headers);
   for (const Finding& f : headers.findings) findings->Add(f, where);
   for (Finding f : found) {
@@ -198,7 +103,7 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   }
 }
 
-Status LiveRun::RunRoundWorkload(Round& round, const RoundPlan& plan,
+Status LiveRun::RunRoundWorkload(LiveRound& round, const RoundPlan& plan,
                                  std::vector<LogicalOp>* ops) {
   uint64_t invoked_in_round = 0;
   runner_->set_after_mark([&](const std::string& label) -> Status {
@@ -214,8 +119,7 @@ Status LiveRun::RunRoundWorkload(Round& round, const RoundPlan& plan,
   });
   std::unique_ptr<CrashTimer> timer;
   if (plan.at_ms >= 0) {
-    timer = std::make_unique<CrashTimer>(JoinPath(o_.scratch, "ctl.sock"),
-                                         plan.at_ms);
+    timer = std::make_unique<CrashTimer>(RoundEnv().socket(), plan.at_ms);
   }
   uint64_t remaining = plan.ops;
   bool killed = false;
@@ -261,42 +165,15 @@ Status LiveRun::RunRoundWorkload(Round& round, const RoundPlan& plan,
   return Status::Ok();
 }
 
-Result<LiveRun::PendingCheck> LiveRun::Crash(Round& round,
+Result<LiveRun::PendingCheck> LiveRun::Crash(LiveRound& round,
                                              const RoundPlan& plan,
                                              std::vector<LogicalOp> ops,
                                              Rows base, RoundReport* report) {
-  round.session.reset();  // killed already; reaps the driver
-  round.control.reset();
-  CRASHLAB_RETURN_IF_ERROR(round.mount->Stop());
-  round.mount.reset();
-  CRASHLAB_ASSIGN_OR_RETURN(Trace trace,
-                            ReadTrace(JoinPath(round.dir, "trace.bin")));
-  if (!trace.tail.clean) {
-    return Status::Infrastructure("round trace damaged: " + trace.tail.problem);
-  }
-  CRASHLAB_ASSIGN_OR_RETURN(
-      FsImage base_image,
-      FsImage::FromBase(trace, JoinPath(round.dir, "base")));
-  const size_t pos = trace.records.size();
-  CrashState state = o_.power ? StateAt(trace, Model::kDropUnsynced, pos)
-                              : CrashState{Model::kPrefix, pos, {}, {}};
-  state.kind = o_.power ? "power" : "process";
-  std::string tear;
-  if (o_.power) tear = TearLastWrite(trace, o_.tear, rng_, &state);
-  ImageBuilder builder(trace, base_image);
-  const FsImage& image = builder.Build(state);
-  const std::string states = JoinPath(round.dir, "states");
-  CRASHLAB_RETURN_IF_ERROR(MakeDirs(states));
-  CRASHLAB_RETURN_IF_ERROR(
-      WriteStringToFile(JoinPath(states, state.Id() + ".json"),
-                        CrashStateToJson(state).dump(1)));
-  if (o_.power) {
-    // The power cut: the data directory becomes what the disk would hold.
-    const std::string data = JoinPath(o_.out, ".work/data");
-    CRASHLAB_RETURN_IF_ERROR(RemoveTree(data));
-    CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
-    CRASHLAB_RETURN_IF_ERROR(image.Materialize(data));
-  }
+  CRASHLAB_ASSIGN_OR_RETURN(RoundCrash crash,
+                            CrashLiveRound(RoundEnv(), round, rng_, false));
+  const Trace& trace = crash.trace;
+  const size_t pos = crash.position;
+  const CrashState& state = crash.state;
   if (at_rest_) {
     CRASHLAB_ASSIGN_OR_RETURN(report->at_rest,
                               at_rest_->Apply(JoinPath(o_.out, ".work/data")));
@@ -306,15 +183,15 @@ Result<LiveRun::PendingCheck> LiveRun::Crash(Round& round,
   c.round = round.number;
   c.dir = round.dir;
   c.status = Timeline(trace, ops).StatusesAt(pos);
-  const uint64_t crash_ns = CrashTimeNs(trace);
+  const uint64_t crash_ns = crash.crash_ns;
   c.ack_age_s = AckAges(trace, ops, crash_ns);
   c.state = state;
-  c.image = image.ContentHash();
+  c.image = crash.image;
   c.base = std::move(base);
 
   report->round = round.number;
   report->trigger = round.trigger.empty() ? plan.Describe() : round.trigger;
-  if (!tear.empty()) report->trigger += "; " + tear;
+  if (!crash.tear.empty()) report->trigger += "; " + crash.tear;
   report->crash_position = pos;
   report->crash_at_s = crash_ns / 1e9;
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -344,7 +221,7 @@ Result<LiveResult> LiveRun::Run(FindingSet* findings) {
     if (at_rest_->empty()) at_rest_.reset();
   }
   CRASHLAB_RETURN_IF_ERROR(CopyTree(data, JoinPath(o_.out, "base")));
-  Round* current = nullptr;
+  LiveRound* current = nullptr;
   runner_ = std::make_unique<WorkloadRunner>(
       workload_, history_,
       [&current](const std::string& label) {
@@ -358,7 +235,9 @@ Result<LiveResult> LiveRun::Run(FindingSet* findings) {
   for (int r = 1; r <= o_.rounds + 1; ++r) {
     const bool interrupted = o_.interrupted && o_.interrupted->load();
     const bool last = r == o_.rounds + 1 || interrupted;
-    CRASHLAB_ASSIGN_OR_RETURN(auto round, StartRound(r, !last));
+    CRASHLAB_ASSIGN_OR_RETURN(
+        auto round,
+        StartLiveRound(RoundEnv(), engine_, workload_.schema(), r, !last));
     current = round.get();
     if (!round->session) {
       if (!pending) {

@@ -1,9 +1,10 @@
 // LiveRun: the engine meets its crashes live (crash modes process, power).
 //
-// Method. A run is a sequence of rounds. Each round copies the data
-// directory (OUT/rounds/NNN/base), mounts faultfs over it with a fresh
-// trace (OUT/rounds/NNN/trace.bin) and a control socket, starts the engine
-// (which recovers from the previous crash), reads everything back, checks
+// Method. A run is a sequence of rounds (harness/live_round.h). Each round
+// copies the data directory (OUT/rounds/NNN/base), mounts faultfs over it
+// with a fresh trace (OUT/rounds/NNN/trace.bin) and a control socket,
+// starts the engine (which recovers from the previous crash), reads
+// everything back, checks
 // the previous crash, runs its share of the workload and crashes at the
 // planned point: faultfs SIGKILLs the engine's process group at the K-th
 // file operation of a chosen logical operation (kill-at), at a time, or
@@ -34,6 +35,7 @@
 #include "harness/at_rest.h"
 #include "harness/crash_plan.h"
 #include "harness/finding_set.h"
+#include "harness/live_round.h"
 #include "harness/workload_runner.h"
 #include "reports/report.h"
 #include "workloads/workload.h"
@@ -75,15 +77,14 @@ class LiveRun {
 
  private:
   struct PendingCheck;  // a crash waiting for the next recovery
-  struct Round;         // one mounted, running round
 
-  Result<std::unique_ptr<Round>> StartRound(int r, bool with_faults);
+  LiveRoundEnv RoundEnv() const;
   // Restarted engine's view of the crash: checks it, records findings.
   void CheckCrash(const PendingCheck& crash, const Observation& seen,
                   FindingSet* findings, RoundReport* report);
-  Status RunRoundWorkload(Round& round, const RoundPlan& plan,
+  Status RunRoundWorkload(LiveRound& round, const RoundPlan& plan,
                           std::vector<LogicalOp>* ops);
-  Result<PendingCheck> Crash(Round& round, const RoundPlan& plan,
+  Result<PendingCheck> Crash(LiveRound& round, const RoundPlan& plan,
                              std::vector<LogicalOp> ops, Rows base,
                              RoundReport* report);
 

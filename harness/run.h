@@ -31,6 +31,9 @@ struct RunOptions {
   // Transactional workloads (list-append, rw-register: harness/txn_run.h).
   int clients = 4;
   uint64_t txns = 1000;
+  // The checker's history assumptions (checkers/isolation/isolation.h).
+  bool sequential_keys = false;
+  bool linearizable_keys = false;
   uint64_t seed = 0;
   std::string crash = "explore";  // explore | process | power
   // Explore: the state space, and how to split and parallelise it.

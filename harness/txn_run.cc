@@ -1,6 +1,7 @@
 #include "harness/txn_run.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -9,8 +10,10 @@
 #include "core/files.h"
 #include "core/history.h"
 #include "core/subprocess.h"
+#include "harness/faultfs_mount.h"
 #include "harness/finding_set.h"
 #include "harness/run_report.h"
+#include "harness/txn_live_run.h"
 #include "reports/report.h"
 #include "workloads/txn_runner.h"
 
@@ -26,6 +29,8 @@ int Fail(const Status& s) {
 struct TxnOutcome {
   TxnRunStats stats;
   IsolationResult isolation;
+  nlohmann::json isolation_json;
+  TxnLiveResult live;  // process and power only
 };
 
 // "G-single x3, G2-item x1"
@@ -40,8 +45,11 @@ std::string AnomalyList(const IsolationResult& r) {
   return out;
 }
 
-Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
-                                  TxnWorkload workload) {
+// --crash none: a plain directory, no faultfs, no crash.
+Result<TxnRunStats> RecordWithoutCrashes(const RunOptions& o, Engine& engine,
+                                         TxnWorkload workload,
+                                         HistoryWriter* writer,
+                                         History* history) {
   const std::string data = JoinPath(o.out, ".work/data");
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
   const Schema schema;  // the transactional tables are the clients' own
@@ -55,8 +63,6 @@ Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
     return Status::Infrastructure("the engine did not start: " +
                                   session.status().message());
   }
-  CRASHLAB_ASSIGN_OR_RETURN(
-      auto writer, HistoryWriter::Create(JoinPath(o.out, "history.jsonl")));
   TxnGenerator gen(workload, o.seed);
   TxnRunOptions ro;
   ro.clients = o.clients;
@@ -64,10 +70,8 @@ Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
   ro.interrupted = o.interrupted;
   Session& s = **session;
   TxnRunner runner(
-      gen, [&s, workload] { return s.OpenTxnClient(workload); }, writer.get(),
-      ro);
-  History history;
-  auto stats = runner.Run(&history);
+      gen, [&s, workload] { return s.OpenTxnClient(workload); }, writer, ro);
+  auto stats = runner.Run(history);
   Status closed = (*session)->Close();
   session->reset();
   if (!stats.ok()) return stats.status();
@@ -75,32 +79,91 @@ Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
     return Status::Infrastructure("the engine did not stop cleanly: " +
                                   closed.message());
   }
+  return stats;
+}
+
+std::string ScratchDir(const RunOptions& o) {
+  std::string dir = o.scratch;
+  if (dir.empty()) {
+    dir = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                                         : JoinPath(o.out, ".scratch");
+  }
+  return JoinPath(dir, "crashlab-txn-" + std::to_string(::getpid()));
+}
+
+Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
+                                  TxnWorkload workload) {
+  CRASHLAB_ASSIGN_OR_RETURN(
+      auto writer, HistoryWriter::Create(JoinPath(o.out, "history.jsonl")));
+  History history;
+  TxnOutcome out;
+  if (o.crash == "none") {
+    CRASHLAB_ASSIGN_OR_RETURN(
+        out.stats,
+        RecordWithoutCrashes(o, engine, workload, writer.get(), &history));
+  } else {
+    TxnLiveOptions lo;
+    lo.env = {o.out, ScratchDir(o), o.bin_dir, "", o.seed, o.crash == "power",
+              o.tear};
+    CRASHLAB_RETURN_IF_ERROR(MakeDirs(lo.env.scratch));
+    ScopedDir scratch_guard(lo.env.scratch);
+    lo.workload = workload;
+    lo.clients = o.clients;
+    lo.txns = o.txns;
+    lo.rounds = o.rounds;
+    lo.trigger = o.trigger;
+    lo.interrupted = o.interrupted;
+    TxnLiveRun live(engine, lo, o.seed);
+    CRASHLAB_ASSIGN_OR_RETURN(out.live, live.Run(&history, writer.get()));
+    out.stats = out.live.stats;
+    if (!out.live.complete) out.stats.stopped_because = out.live.stopped_because;
+  }
   CRASHLAB_ASSIGN_OR_RETURN(TxnHistory txns, TxnHistoryFromEvents(history));
   CRASHLAB_RETURN_IF_ERROR(
       WriteStringToFile(JoinPath(o.out, "history.edn"), ExportEdn(txns)));
   IsolationOptions io;
   io.process = true;
   io.realtime = true;
-  CRASHLAB_ASSIGN_OR_RETURN(IsolationResult checked, CheckIsolation(txns, io));
-  return TxnOutcome{*stats, std::move(checked)};
+  io.sequential_keys = o.sequential_keys;
+  io.linearizable_keys = o.linearizable_keys;
+  if (o.crash != "none") io.max_examples = 32;  // more to attribute to crashes
+  CRASHLAB_ASSIGN_OR_RETURN(out.isolation, CheckIsolation(txns, io));
+  out.isolation_json = out.isolation.ToJson();
+  if (o.crash != "none") {
+    const std::vector<uint64_t> per_round =
+        AttributeCrashes(out.live.spans, o.out, &out.isolation_json);
+    for (size_t i = 0; i < out.live.rounds.size(); ++i) {
+      out.live.rounds[i].findings = per_round[i];
+    }
+  }
+  return out;
 }
 
 Report MakeReport(const RunOptions& o, Engine& engine,
                   const std::string& version, const TxnOutcome& out,
                   double seconds) {
-  RunOutcome run;  // no crash: only the counts of what clients were told
+  RunOutcome run;  // the counts of what clients were told, and the crashes
   run.stats.invoked = out.stats.invoked;
   run.stats.ok = out.stats.ok;
   run.stats.failed = out.stats.fail;
   run.stats.unknown = out.stats.info;
+  run.rounds = out.live.rounds;
+  run.crash_states = run.rounds.size();
+  for (const RoundReport& r : run.rounds) {
+    run.trace_records += r.crash_position;
+    run.states_checked += r.recovered;
+  }
+  run.unique_images = run.recoveries = run.states_checked;
   Report r = BuildReport(o, engine, version, run, FindingSet(), seconds);
   r.workload = {o.workload, out.stats.invoked, o.seed,
                 static_cast<uint64_t>(o.clients)};
-  r.crash.models.clear();
-  r.trace = {"", 0, ""};
+  if (o.crash == "none") {
+    r.crash.models.clear();
+    r.trace = {"", 0, ""};
+  }
   auto& s = r.summary;
   s.reason.clear();
-  r.isolation = out.isolation.ToJson();
+  r.isolation = out.isolation_json;
   const std::string verdict = out.isolation.Verdict();
   const bool interrupted = o.interrupted != nullptr && o.interrupted->load();
   if (verdict == "invalid") {
@@ -112,13 +175,38 @@ Report MakeReport(const RunOptions& o, Engine& engine,
   } else if (interrupted) {
     s.verdict = "incomplete";
     s.reason = "interrupted";
-  } else if (!out.stats.stopped_because.empty()) {
+  } else if (!out.stats.stopped_because.empty() &&
+             (o.crash == "none" || !out.live.complete)) {
     s.verdict = "error";
     s.reason = out.stats.stopped_because;
   } else {
     s.verdict = "pass";
   }
   return r;
+}
+
+Status CheckOptions(const RunOptions& o) {
+  if (o.crash != "none" && o.crash != "process" && o.crash != "power") {
+    return Status::InvalidArgument(
+        "--workload " + o.workload + " runs with --crash none (the default), "
+        "process or power, not " + o.crash);
+  }
+  if (o.clients < 1) {
+    return Status::InvalidArgument("--clients must be at least 1");
+  }
+  if (o.txns == 0) return Status::InvalidArgument("--txns must be at least 1");
+  if (o.crash == "none") return Status::Ok();
+  if (!o.faults_path.empty()) {
+    return Status::InvalidArgument(
+        "--faults is not available with --workload " + o.workload);
+  }
+  if (o.trigger.kind == Trigger::Kind::kAtMark) {
+    return Status::InvalidArgument(
+        "--at-mark needs the auth workload's marks; with --workload " +
+        o.workload + " use --random, --at-op or --at-time");
+  }
+  if (o.rounds < 1) return Status::InvalidArgument("--rounds must be at least 1");
+  return CheckFuseAvailable();
 }
 
 }  // namespace
@@ -131,17 +219,7 @@ int RunTxn(const RunOptions& o) {
   const int64_t start_ms = MonotonicMs();
   auto workload = ParseTxnWorkload(o.workload);
   if (!workload.ok()) return Fail(workload.status());
-  if (o.crash != "none") {
-    return Fail(
-        Status::InvalidArgument("--workload " + o.workload +
-                                " runs without crashes: use --crash none "
-                                "(or leave --crash out)"));
-  }
-  if (o.clients < 1) {
-    return Fail(Status::InvalidArgument("--clients must be at least 1"));
-  }
-  if (o.txns == 0)
-    return Fail(Status::InvalidArgument("--txns must be at least 1"));
+  if (Status ok = CheckOptions(o); !ok.ok()) return Fail(ok);
   EngineEnv env{o.bin_dir, o.timeout_s * 1000, JoinPath(o.out, "logs")};
   auto engine = MakeEngine(o.engine, o.settings, env);
   if (!engine.ok()) return Fail(engine.status());
@@ -173,7 +251,24 @@ int RunTxn(const RunOptions& o) {
       o.workload, o.clients, st.invoked, o.seed);
   fmt::print("  {} ok, {} failed, {} unknown in {:.2f} s: {:.0f} txns/s\n",
              st.ok, st.fail, st.info, st.seconds, st.TxnsPerSecond());
+  if (o.crash != "none") {
+    const nlohmann::json& c = out->isolation_json["crashes"];
+    fmt::print("  {} {} crashes, {} recovered; {} read-back transactions; "
+               "{} anomaly example(s) span a crash\n",
+               out->live.rounds.size(), o.crash, report.summary.states_checked,
+               out->live.recovery_reads, c["examples_across_crashes"].get<uint64_t>());
+  }
   std::fputs(out->isolation.Summary().c_str(), stdout);
+  for (const auto& [type, list] : out->isolation_json["anomalies"].items()) {
+    for (const nlohmann::json& a : list) {
+      if (!a.contains("crashes")) continue;
+      for (const nlohmann::json& c : a["crashes"]) {
+        fmt::print("  {} spans the crash of round {} ({}): {}\n", type,
+                   c["round"].get<int>(), c["state"].get<std::string>(),
+                   c["replay"].get<std::string>());
+      }
+    }
+  }
   fmt::print(
       "  verdict: {}{}\n  report: {}\n", report.summary.verdict,
       report.summary.reason.empty() ? "" : " (" + report.summary.reason + ")",

@@ -62,23 +62,38 @@ void TxnRunner::Stop(const std::string& why) {
   if (stats_.stopped_because.empty()) stats_.stopped_because = why;
 }
 
+void TxnRunner::Enqueue(std::vector<TxnRequest> requests) {
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.insert(queue_.end(), std::make_move_iterator(requests.begin()),
+                std::make_move_iterator(requests.end()));
+}
+
 void TxnRunner::Worker(int client, std::unique_ptr<TxnClient> txn_client) {
-  uint64_t process = static_cast<uint64_t>(client);
   for (;;) {
     TxnRequest req;
-    uint64_t op = 0;
+    uint64_t op = 0, process = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (o_.interrupted != nullptr && o_.interrupted->load()) {
         Stop("interrupted");
       }
-      if (stop_ || stats_.invoked >= o_.txns) return;
-      req = gen_.Next();
-      op = ++stats_.invoked;
+      if (stop_) return;
+      if (queue_head_ < queue_.size()) {
+        req = std::move(queue_[queue_head_++]);
+      } else if (generated_ < budget_) {
+        req = gen_.Next();
+        ++generated_;
+      } else {
+        return;
+      }
+      process = process_[client];
+      op = ++next_op_;
+      ++stats_.invoked;
       if (!Record(EventType::kInvoke, process, op, EventValue(req, nullptr),
                   "")) {
         return;
       }
+      if (on_invoke_) on_invoke_(stats_.invoked);
     }
     const TxnResult r = txn_client->Transact(req);
     {
@@ -101,7 +116,10 @@ void TxnRunner::Worker(int client, std::unique_ptr<TxnClient> txn_client) {
     }
     if (r.outcome != ApplyResult::Outcome::kInfo) continue;
     // Unknown outcome: this process may still be running the transaction.
-    process += static_cast<uint64_t>(o_.clients);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      process_[client] += static_cast<uint64_t>(o_.clients);
+    }
     txn_client.reset();
     Result<std::unique_ptr<TxnClient>> fresh = [this] {
       std::lock_guard<std::mutex> lock(factory_mu_);
@@ -123,9 +141,16 @@ void TxnRunner::Worker(int client, std::unique_ptr<TxnClient> txn_client) {
   }
 }
 
-Result<TxnRunStats> TxnRunner::Run(History* history) {
+Result<TxnRunStats> TxnRunner::Run(History* history, uint64_t txns) {
   if (o_.clients < 1)
     return Status::InvalidArgument("--clients must be at least 1");
+  stats_ = TxnRunStats();
+  budget_ = txns;
+  generated_ = 0;
+  stop_ = false;
+  if (process_.empty()) {
+    for (int i = 0; i < o_.clients; ++i) process_.push_back(i);
+  }
   std::vector<std::unique_ptr<TxnClient>> clients;
   for (int i = 0; i < o_.clients; ++i) {
     auto c = factory_();
@@ -136,8 +161,12 @@ Result<TxnRunStats> TxnRunner::Run(History* history) {
     clients.push_back(std::move(c).value());
   }
   history_ = history;
-  start_ns_ = 0;
-  start_ns_ = NowNs();
+  if (!started_) {
+    start_ns_ = 0;
+    start_ns_ = NowNs();
+    started_ = true;
+  }
+  const uint64_t run_start_ns = NowNs();
   {
     std::vector<std::thread> threads;
     for (int i = 0; i < o_.clients; ++i) {
@@ -145,7 +174,9 @@ Result<TxnRunStats> TxnRunner::Run(History* history) {
     }
     for (std::thread& t : threads) t.join();
   }
-  stats_.seconds = static_cast<double>(NowNs()) / 1e9;
+  stats_.seconds = static_cast<double>(NowNs() - run_start_ns) / 1e9;
+  queue_.erase(queue_.begin(), queue_.begin() + queue_head_);
+  queue_head_ = 0;
   if (!write_error_.ok()) return write_error_;
   return stats_;
 }

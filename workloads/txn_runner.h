@@ -18,6 +18,13 @@
 //   list-append  [["append", 3, 7], ["r", 3, [1, 2, 7]], ["r", 4, null]]
 //   rw-register  [["w", 3, 7], ["r", 3, 7], ["r", 4, null]]
 //
+// Rounds: Run() may be called again (a live crash run calls it once per
+// crash round, with a new factory for the recovered engine). Operation ids,
+// event times, each client's process and the history go on where they
+// stopped; each call's stats are its own. Requests queued with Enqueue()
+// run first, before the call's `txns` generated ones (a recovered engine's
+// first reads).
+//
 // Thread-safety: Run() is called from one thread, which opens the clients
 // (and outlives them: driver processes die with the thread that started
 // them); it runs the clients on threads of its own. The factory is called
@@ -71,7 +78,18 @@ class TxnRunner {
   // Runs until `txns` transactions completed, every client stopped, or an
   // interrupt. Fails when a client cannot be opened at the start or the
   // history cannot be written; stops early (saying why) otherwise.
-  Result<TxnRunStats> Run(History* history);
+  Result<TxnRunStats> Run(History* history) { return Run(history, o_.txns); }
+  Result<TxnRunStats> Run(History* history, uint64_t txns);
+
+  // For the next Run()s: where clients come from.
+  void set_factory(TxnClientFactory f) { factory_ = std::move(f); }
+  // Called under the runner's lock right after the n-th invocation of a
+  // Run() (1-based, queued requests included) was recorded.
+  void set_on_invoke(std::function<void(uint64_t n)> f) {
+    on_invoke_ = std::move(f);
+  }
+  // Requests the next Run() sends before generating any.
+  void Enqueue(std::vector<TxnRequest> requests);
 
   // A transaction's mops as an event value; `result` fills in the reads.
   static nlohmann::json EventValue(const TxnRequest& req,
@@ -90,11 +108,20 @@ class TxnRunner {
   HistoryWriter* writer_;
   TxnRunOptions o_;
 
+  std::function<void(uint64_t)> on_invoke_;
+
   std::mutex mu_;  // guards everything below, the generator and the history
   History* history_ = nullptr;
-  TxnRunStats stats_;
+  TxnRunStats stats_;      // this Run()'s
+  uint64_t budget_ = 0;    // generated transactions this Run() may invoke
+  uint64_t generated_ = 0;
+  std::vector<TxnRequest> queue_;
+  size_t queue_head_ = 0;
+  std::vector<uint64_t> process_;  // per client, across Run()s
+  uint64_t next_op_ = 0;           // across Run()s
   Status write_error_;
   bool stop_ = false;
+  bool started_ = false;
   uint64_t start_ns_ = 0;
   std::mutex factory_mu_;  // serialises reconnects
 };

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "checkers/isolation/history_io.h"
 #include "checkers/isolation/isolation.h"
@@ -98,6 +100,74 @@ TEST(TxnRunnerTest, LostAppendsAreFound) {
   auto r = RunAndCheck(TxnWorkload::kListAppend, store, &stats);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->Verdict(), "invalid");
+}
+
+// A live crash run calls Run() once per round: queued requests go first,
+// operation ids and times go on, each Run() has its own stats, a client
+// that answered info comes back under a new process, and on_invoke counts
+// the round's invocations.
+class DyingClient : public TxnClient {
+ public:
+  DyingClient(Store& s, std::atomic<bool>* dead) : inner_(s), dead_(dead) {}
+  TxnResult Transact(const TxnRequest& req) override {
+    if (*dead_) return TxnResult{ApplyResult::Outcome::kInfo, "dead", {}};
+    return inner_.Transact(req);
+  }
+
+ private:
+  FakeClient inner_;
+  std::atomic<bool>* dead_;
+};
+
+TEST(TxnRunnerTest, RoundsContinueOneHistory) {
+  Store store;
+  std::atomic<bool> dead{false};
+  TxnGenerator gen(TxnWorkload::kListAppend, 7);
+  TxnRunOptions o;
+  o.clients = 2;
+  TxnRunner runner(gen, nullptr, nullptr, o);
+  runner.set_factory([&]() -> Result<std::unique_ptr<TxnClient>> {
+    if (dead) return Status::Infrastructure("the engine crashed");
+    return std::unique_ptr<TxnClient>(new DyingClient(store, &dead));
+  });
+  std::vector<uint64_t> invoked;
+  runner.set_on_invoke([&](uint64_t n) {
+    invoked.push_back(n);
+    if (n == 5) dead = true;  // the engine dies as the 5th one starts
+  });
+  History h;
+  auto first = runner.Run(&h, 20);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_GT(first->info, 0u);
+  EXPECT_LT(first->invoked, 20u) << "stopped at the crash";
+  EXPECT_NE(first->stopped_because, "");
+  EXPECT_EQ(invoked.front(), 1u);
+  const size_t events = h.events().size();
+  const uint64_t last_op = h.events().back().op;
+
+  dead = false;
+  invoked.clear();
+  runner.set_on_invoke([&](uint64_t n) { invoked.push_back(n); });
+  runner.Enqueue({TxnRequest{TxnWorkload::kListAppend, {{TxnMop::Fn::kRead, 0, 0}}}});
+  auto second = runner.Run(&h, 6);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->invoked, 7u) << "6 generated after 1 queued";
+  EXPECT_EQ(second->ok, 7u);
+  EXPECT_EQ(second->stopped_because, "");
+  EXPECT_EQ(invoked.size(), 7u);
+  const Event& queued = h.events()[events];
+  EXPECT_EQ(queued.type, EventType::kInvoke);
+  EXPECT_EQ(queued.value.dump(), R"([["r",0,null]])") << "queued first";
+  EXPECT_GT(queued.op, last_op) << "ids go on";
+  EXPECT_GE(queued.time_ns, h.events()[events - 1].time_ns);
+  std::set<uint64_t> processes;
+  for (size_t i = events; i < h.events().size(); ++i) {
+    processes.insert(h.events()[i].process);
+  }
+  EXPECT_TRUE(processes.count(2) || processes.count(3))
+      << "a client that answered info runs as a new process";
+  auto txns = TxnHistoryFromEvents(h);
+  ASSERT_TRUE(txns.ok()) << txns.status().message();
 }
 
 TEST(TxnRunnerTest, EventValuesFollowJepsen) {

@@ -14,7 +14,7 @@ constexpr std::array<const char*, kAnomalyTypeCount> kAnomalyNames = {
     "G2-item-process",
     "G0-realtime", "G1c-realtime", "G-single-realtime",
     "G-nonadjacent-realtime", "G2-item-realtime",
-    "G1a", "G1b", "lost-update", "internal", "garbage-read",
+    "G1a", "G1b", "dirty-update", "future-read", "lost-update", "internal", "garbage-read",
     "duplicate-elements", "incompatible-order", "duplicate-write"};
 
 constexpr std::array<const char*, kModelCount> kModelNames = {
@@ -127,11 +127,15 @@ ModelSet WeakestModelsViolatedBy(AnomalyType t) {
     case A::kGarbageRead:
     case A::kDuplicateElements:
       return ModelBit(M::kReadUncommitted);
-    // PL-2 proscribes G1; Elle: incompatible-order implies G1a.
+    // PL-2 proscribes G1; Elle: incompatible-order and dirty-update imply
+    // G1a. A future read observes a write nobody had made yet: Elle files
+    // it with G1c (circular information flow within one transaction).
     case A::kG1a:
     case A::kG1b:
     case A::kG1c:
     case A::kIncompatibleOrder:
+    case A::kDirtyUpdate:
+    case A::kFutureRead:
       return ModelBit(M::kReadCommitted);
     // Item-level G-single and G-nonadjacent imply G2-item (repeatable read)
     // and are proscribed by snapshot isolation (Adya's G-SI, Elle's

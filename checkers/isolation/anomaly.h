@@ -43,6 +43,8 @@ enum class AnomalyType : uint8_t {
   // Found without cycles.
   kG1a,               // aborted read: a failed transaction's write was read
   kG1b,               // intermediate read: a non-final write was read
+  kDirtyUpdate,       // a committed write built on an aborted write's state
+  kFutureRead,        // a read saw a value its own txn writes only later
   kLostUpdate,        // two committed txns read one version, both wrote it
   kInternal,          // a read disagrees with the txn's own earlier ops
   kGarbageRead,       // a value nobody wrote was read
@@ -50,7 +52,7 @@ enum class AnomalyType : uint8_t {
   kIncompatibleOrder, // two reads of a list, neither a prefix of the other
   kDuplicateWrite,    // the history wrote one value to a key twice
 };
-constexpr int kAnomalyTypeCount = 23;
+constexpr int kAnomalyTypeCount = 25;
 const char* AnomalyTypeName(AnomalyType t);  // Elle's names: "G-single", ...
 std::optional<AnomalyType> AnomalyTypeFromName(std::string_view name);
 bool IsCycleAnomaly(AnomalyType t);

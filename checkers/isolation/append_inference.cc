@@ -37,6 +37,7 @@ void AppendInference::Run(DepGraph* g, AnomalySink* sink) {
   FindLongestReads();
   BuildVersionOrders(sink);
   CheckPrefixes(sink);
+  CheckDirtyUpdates(sink);
   CheckReads(g, sink);
   AddVersionEdges(g);
   CheckInternal(sink);
@@ -331,6 +332,8 @@ std::string AppendInference::ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                          Key(m.key), later, na, Key(m.key), nb);
     }
   }
+  const std::string assumed = assumed_.Explain(a, b, k, na, nb);
+  if (!assumed.empty()) return assumed;
   return fmt::format("{} -> {} ({})", na, nb, EdgeKindName(k));
 }
 

@@ -12,6 +12,7 @@
 #define CRASHLAB_CHECKERS_ISOLATION_APPEND_INFERENCE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ class AppendInference : public Inference {
   std::string ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                           const std::string& na,
                           const std::string& nb) const override;
+  // append_key_order.cc
+  void AddAssumedEdges(const std::vector<KeyOrderPair>& pairs, bool realtime,
+                       DepGraph* g) override;
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -47,8 +51,24 @@ class AppendInference : public Inference {
   void AddVersionEdges(DepGraph* g);
   // Per-transaction checks (append_checks.cc).
   void CheckInternal(AnomalySink* sink);
+  std::string InternalProblem(uint32_t txn, uint32_t mop_in_txn) const;
+  bool ReportFutureRead(uint32_t txn, uint32_t mop_in_txn, AnomalySink* sink);
+  void CheckDirtyUpdates(AnomalySink* sink);
   void CheckLostUpdates(AnomalySink* sink);
   void ReportIrregularRead(uint32_t txn, const Mop& m, AnomalySink* sink);
+
+  // A transaction's version of a key, as a length of the key's version
+  // order (kNone: an append no read observed), and what it did to get it.
+  struct Version {
+    uint32_t length = kNone;
+    bool read = false;        // read the key (else appended to it)
+    const Mop* mop = nullptr;  // that read, or that append
+  };
+  // The version t's accesses of key end at (its last append, else its first
+  // read) and start from (its first read if ok, else its first append).
+  std::optional<Version> FinalVersion(uint32_t t, uint32_t key) const;
+  std::optional<Version> FirstVersion(uint32_t t, uint32_t key) const;
+  std::string VersionText(const Version& v, uint32_t key) const;
 
   // Helpers.
   bool Usable(uint32_t key) const { return !tainted_[key]; }

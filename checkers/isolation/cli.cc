@@ -14,11 +14,17 @@ namespace crashlab {
 
 const char kIsolationUsage[] =
     "usage: crashlab check-isolation HISTORY [--format jsonl|edn|json]\n"
-    "         [--process] [--realtime] [--max-examples N] [--out FILE]\n"
+    "         [--process] [--realtime] [--sequential-keys]\n"
+    "         [--linearizable-keys] [--search-budget N] [--max-examples N]\n"
+    "         [--out FILE]\n"
     "         [--export-edn OUT] [--export-jsonl OUT] [--quiet]\n"
     "Checks a list-append or rw-register transaction history for isolation\n"
     "anomalies (Elle's G0, G1a, G1b, G1c, G-single, G2-item, lost update,\n"
-    "...). Exit: 0 valid, 1 anomalies, 2 bad usage or input.\n";
+    "...). --sequential-keys / --linearizable-keys assume each key on its\n"
+    "own is sequentially consistent / linearizable and order its versions\n"
+    "by process / real-time order. --search-budget bounds each cycle\n"
+    "search (edge visits per component). Exit: 0 valid, 1 anomalies, 2 bad\n"
+    "usage or input.\n";
 
 namespace {
 
@@ -48,6 +54,10 @@ Result<Args> ParseArgs(const std::vector<std::string>& args) {
       a.options.realtime = true;
     } else if (arg == "--process") {
       a.options.process = true;
+    } else if (arg == "--sequential-keys") {
+      a.options.sequential_keys = true;
+    } else if (arg == "--linearizable-keys") {
+      a.options.linearizable_keys = true;
     } else if (arg == "--quiet") {
       a.quiet = true;
     } else if (arg == "--out") {
@@ -56,14 +66,19 @@ Result<Args> ParseArgs(const std::vector<std::string>& args) {
       CRASHLAB_ASSIGN_OR_RETURN(a.export_edn, value("--export-edn"));
     } else if (arg == "--export-jsonl") {
       CRASHLAB_ASSIGN_OR_RETURN(a.export_jsonl, value("--export-jsonl"));
-    } else if (arg == "--max-examples") {
-      CRASHLAB_ASSIGN_OR_RETURN(std::string v, value("--max-examples"));
-      size_t n = 0;
+    } else if (arg == "--max-examples" || arg == "--search-budget") {
+      CRASHLAB_ASSIGN_OR_RETURN(std::string v, value(arg.c_str()));
+      uint64_t n = 0;
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || p != v.data() + v.size()) {
-        return Status::InvalidArgument("--max-examples needs a number");
+      if (ec != std::errc() || p != v.data() + v.size() ||
+          (arg == "--search-budget" && n == 0)) {
+        return Status::InvalidArgument(arg + " needs a positive number");
       }
-      a.options.max_examples = n;
+      if (arg == "--max-examples") {
+        a.options.max_examples = n;
+      } else {
+        a.options.search_budget = n;
+      }
     } else if (!arg.empty() && arg[0] == '-') {
       return Status::InvalidArgument(fmt::format("unknown option {}", arg));
     } else if (a.history.empty()) {

@@ -1,7 +1,8 @@
 // `crashlab check-isolation`: checks a transactional history file.
 //
 //   crashlab check-isolation HISTORY [--format jsonl|edn|json]
-//       [--process] [--realtime] [--max-examples N] [--out FILE]
+//       [--process] [--realtime] [--sequential-keys] [--linearizable-keys]
+//       [--search-budget N] [--max-examples N] [--out FILE]
 //       [--export-edn OUT] [--export-jsonl OUT] [--quiet]
 //
 // Prints a summary (counts, anomalies with explanations, the models ruled

@@ -96,5 +96,29 @@ TEST(IsolationCli, BadInputAndUsageExitTwo) {
   EXPECT_NE(u.out.find("verdict: unknown"), std::string::npos);
 }
 
+TEST(IsolationCli, HistoryAssumptionsAndSearchBudgetAreFlags) {
+  TempDir dir;
+  HistoryBuilder b;  // x = 1, x = 2, then x read as 1, one after another
+  b.Txn(0, "[[:w :x 1]]").Txn(1, "[[:w :x 2]]").Txn(2, "[[:r :x 1]]");
+  ASSERT_TRUE(WriteStringToFile(dir.Sub("h.edn"), b.edn()).ok());
+  EXPECT_EQ(Main({dir.Sub("h.edn"), "--realtime"}).code, 0);
+  EXPECT_EQ(Main({dir.Sub("h.edn"), "--sequential-keys"}).code, 0)
+      << "three processes";
+  CliRun r = Main({dir.Sub("h.edn"), "--linearizable-keys", "--out",
+                   dir.Sub("i.json")});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("G0"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(*ReadFileToString(dir.Sub("i.json")));
+  EXPECT_EQ(j["options"]["linearizable_keys"], true);
+  EXPECT_EQ(j["options"]["sequential_keys"], false);
+  r = Main({dir.Sub("h.edn"), "--search-budget", "1000"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = Main({dir.Sub("h.edn"), "--search-budget", "0"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--search-budget needs a positive number"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "checkers/isolation/anomaly.h"
@@ -76,29 +77,46 @@ struct Cycle {
 
 class CycleSearch {
  public:
+  static constexpr uint32_t kNoNode = UINT32_MAX;
   explicit CycleSearch(const DepGraph& g);
 
-  // Shortest path from `from` to a node satisfying `is_target`, over `mask`
-  // edges, staying in nodes n with comp[n] == c. Visits at most *budget
-  // edges (decremented). Fills path with the nodes from `from` to the target
-  // and kinds with the edges between them.
-  bool ShortestPath(uint32_t from, const std::function<bool(uint32_t)>& is_target,
+  // Shortest path from any of `sources` to a node satisfying `is_target`,
+  // over `mask` edges, staying in nodes n with comp[n] == c and n !=
+  // `exclude`. A source that is itself a target is a path of one node.
+  // Visits at most *budget edges (decremented). Fills path with the nodes
+  // from its source to the target and kinds with the edges between them.
+  bool ShortestPath(std::span<const uint32_t> sources,
+                    const std::function<bool(uint32_t)>& is_target,
                     uint8_t mask, const std::vector<uint32_t>& comp, uint32_t c,
-                    uint64_t* budget, std::vector<uint32_t>* path,
-                    std::vector<EdgeKind>* kinds);
+                    uint32_t exclude, uint64_t* budget,
+                    std::vector<uint32_t>* path, std::vector<EdgeKind>* kinds);
 
   // A shortest cycle through the edge u -> v (of kind k): the edge plus a
-  // shortest path v -> u as above.
+  // shortest path v -> u as above (v itself is never a target).
   bool CycleThrough(uint32_t u, uint32_t v, EdgeKind k, uint8_t mask,
                     const std::vector<uint32_t>& comp, uint32_t c,
                     uint64_t* budget, Cycle* out);
 
+  // A shortest closed walk that starts with one of the rw edges u -> v (v in
+  // `rw_targets`), uses `mask` edges inside component c, holds at least two
+  // rw edges and never two in a row, cyclically (the G-nonadjacent shape).
+  // Its nodes may repeat; the caller decides what to make of that.
+  bool NonadjacentWalk(uint32_t u, std::span<const uint32_t> rw_targets,
+                       uint8_t mask, const std::vector<uint32_t>& comp,
+                       uint32_t c, uint64_t* budget, Cycle* out);
+
  private:
+  void NextGeneration(std::vector<uint32_t>* stamps);
+
   const DepGraph& g_;
   std::vector<uint32_t> stamp_, parent_;
   std::vector<uint8_t> parent_kind_;
   std::vector<uint32_t> queue_;
   uint32_t generation_ = 0;
+  // NonadjacentWalk: per (node, last edge was rw, rw count capped at 2).
+  std::vector<uint32_t> state_stamp_, state_parent_;
+  std::vector<uint8_t> state_kind_;
+  uint32_t state_generation_ = 0;
 };
 
 }  // namespace crashlab

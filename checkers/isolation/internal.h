@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "checkers/isolation/dep_graph.h"
@@ -55,21 +56,71 @@ class AnomalySink {
   std::vector<Anomaly> examples_;
 };
 
+// Edges added by an assumption (sequential-keys, linearizable-keys), each
+// with its sentence. Sentences name the edge's ends as kFrom and kTo, which
+// Explain() replaces with the names the cycle gives them.
+class AssumedEdges {
+ public:
+  static constexpr char kFrom[] = "\x01A", kTo[] = "\x01B";
+  // Keeps the first sentence given for (from, to, kind).
+  void Add(uint32_t from, uint32_t to, EdgeKind k, std::string sentence);
+  // The sentence for a -> b, or "" when that edge was not assumed.
+  std::string Explain(uint32_t a, uint32_t b, EdgeKind k,
+                      const std::string& na, const std::string& nb) const;
+  size_t size() const { return edges_.size(); }
+
+ private:
+  static uint64_t Id(uint32_t a, uint32_t b, EdgeKind k) {
+    return (uint64_t{a} << 32 | b) * 8 + static_cast<uint64_t>(k);
+  }
+  std::unordered_map<uint64_t, std::string> edges_;
+};
+
+// t1 directly precedes t2 among the transactions touching `key`, in process
+// order (realtime false) or real-time order: the pairs behind the
+// sequential-keys and linearizable-keys assumptions.
+struct KeyOrderPair {
+  uint32_t key, t1, t2;
+};
+
 class Inference {
  public:
   virtual ~Inference() = default;
   // Reports non-cyclic anomalies and adds ww, wr and rw edges.
   virtual void Run(DepGraph* g, AnomalySink* sink) = 0;
+  // Under sequential-keys / linearizable-keys: adds the ww and rw edges the
+  // assumed per-key version order implies (`realtime` says which order the
+  // pairs come from, for explanations).
+  virtual void AddAssumedEdges(const std::vector<KeyOrderPair>& pairs,
+                               bool realtime, DepGraph* g) = 0;
   // One sentence explaining the data edge a -> b, naming them na and nb.
   virtual std::string ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                                   const std::string& na,
                                   const std::string& nb) const = 0;
+
+ protected:
+  // Adds an assumed edge to g with its sentence.
+  void Assume(DepGraph* g, uint32_t from, uint32_t to, EdgeKind k,
+              std::string sentence) {
+    if (from == to) return;
+    g->AddEdge(from, to, k);
+    assumed_.Add(from, to, k, std::move(sentence));
+  }
+  AssumedEdges assumed_;
 };
 std::unique_ptr<Inference> NewAppendInference(const TxnHistory& h);
 std::unique_ptr<Inference> NewRegisterInference(const TxnHistory& h);
 
 void AddOrderEdges(const TxnHistory& h, bool process, bool realtime,
                    DepGraph* g);
+
+std::vector<KeyOrderPair> KeyOrderPairs(const TxnHistory& h, bool realtime);
+// Why an assumed edge holds: "the transaction at history index I (which
+// {what1}) completed before the one at index J (which {what2}) was invoked;
+// --linearizable-keys assumes ..." (or the process-order wording).
+std::string KeyOrderReason(const TxnHistory& h, const KeyOrderPair& p,
+                           bool realtime, const std::string& what1,
+                           const std::string& what2);
 std::string ExplainOrderEdge(const TxnHistory& h, uint32_t a, uint32_t b,
                              EdgeKind k, const std::string& na,
                              const std::string& nb);
@@ -80,6 +131,8 @@ using ExplainFn = std::function<std::string(
 struct CycleStats {
   uint64_t components = 0;
   bool truncated = false;
+  uint64_t truncated_components = 0;
+  uint32_t truncated_classes = 0;  // bit i: AnomalyType i's search was cut
 };
 CycleStats FindCycles(const DepGraph& g, const IsolationOptions& o,
                       const ExplainFn& explain, AnomalySink* sink);

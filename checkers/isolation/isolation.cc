@@ -79,6 +79,29 @@ std::string ValueText(const TxnHistory& h, Atom a) {
   return AtomToText(h.atom_table(), a);
 }
 
+// ---------------------------------------------------------------- assumed
+
+void AssumedEdges::Add(uint32_t from, uint32_t to, EdgeKind k,
+                       std::string sentence) {
+  edges_.emplace(Id(from, to, k), std::move(sentence));
+}
+
+std::string AssumedEdges::Explain(uint32_t a, uint32_t b, EdgeKind k,
+                                  const std::string& na,
+                                  const std::string& nb) const {
+  auto it = edges_.find(Id(a, b, k));
+  if (it == edges_.end()) return "";
+  std::string s = it->second;
+  for (const auto& [token, name] : {std::pair<std::string_view, const std::string&>{kFrom, na},
+                                    std::pair<std::string_view, const std::string&>{kTo, nb}}) {
+    for (size_t at = s.find(token); at != std::string::npos;
+         at = s.find(token, at + name.size())) {
+      s.replace(at, token.size(), name);
+    }
+  }
+  return s;
+}
+
 // ---------------------------------------------------------------- sink
 
 AnomalyTxn AnomalySink::Describe(uint32_t txn, size_t n) const {
@@ -190,6 +213,12 @@ Result<IsolationResult> CheckIsolation(const TxnHistory& h,
                              : isolation_internal::NewAppendInference(h);
   DepGraph g(static_cast<uint32_t>(h.txns().size()));
   inference->Run(&g, &sink);
+  for (const bool realtime : {false, true}) {
+    if (realtime ? options.linearizable_keys : options.sequential_keys) {
+      inference->AddAssumedEdges(
+          isolation_internal::KeyOrderPairs(h, realtime), realtime, &g);
+    }
+  }
   isolation_internal::AddOrderEdges(h, options.process, options.realtime, &g);
   g.Build();
   r.counts.edges = g.counts();
@@ -204,6 +233,8 @@ Result<IsolationResult> CheckIsolation(const TxnHistory& h,
       isolation_internal::FindCycles(g, options, explain, &sink);
   r.counts.components = cycles.components;
   r.truncated = cycles.truncated;
+  r.truncated_components = cycles.truncated_components;
+  r.truncated_classes = cycles.truncated_classes;
   r.anomaly_counts = sink.counts();
   r.examples = sink.TakeExamples();
   r.models = JudgeModels(r.anomaly_mask(), options.process, options.realtime);

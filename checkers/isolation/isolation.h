@@ -20,12 +20,16 @@
 //      and real-time order (completion before invocation; a transitive
 //      reduction, linear in the history). Info transactions only take part
 //      through writes someone observed, and never precede anything in time.
+//      With sequential-keys / linearizable-keys, process / real-time order
+//      between two transactions touching a key also orders the key's
+//      versions they end at and start from (Elle's version graphs).
 //   4. Tarjan's strongly connected components, then per component a shortest
-//      explaining cycle (breadth-first), searched in severity order: G0 in
-//      the ww subgraph, G1c (ww+wr, through a wr edge), G-single (one rw edge
-//      closing a ww+wr path), otherwise G2-item or G-nonadjacent. A component
-//      whose cycles all need process/real-time edges is classified as a
-//      -process / -realtime variant. A key whose version order is broken
+//      explaining cycle (breadth-first) of every class present: G0 in the ww
+//      subgraph, G1c (ww+wr, through a wr edge), G-single (one rw edge
+//      closing a ww+wr path), G2-item (two rw edges in a row) and
+//      G-nonadjacent (cycles.cc). Transactions on no cycle of data edges
+//      alone are searched again with process, then real-time edges: their
+//      cycles are the -process / -realtime variants. A key whose version order is broken
 //      (duplicates, incompatible orders) is left out of the graph, so one
 //      anomaly does not breed false cycles.
 //   5. Each anomaly type rules out consistency models (anomaly.h); the
@@ -59,11 +63,21 @@ constexpr char kIsolationSchemaId[] = "crashlab-isolation/1";
 struct IsolationOptions {
   bool process = false;   // add process-order edges
   bool realtime = false;  // add real-time-order edges
+  // Elle's history assumptions (checkers/isolation/README.md): each key on
+  // its own is sequentially consistent (every process sees its versions in
+  // process order) or linearizable (its versions follow real time). Each
+  // orders versions the reads leave unordered (register writes, appends no
+  // read observed) and adds the ww / rw edges that follows, so anomalies
+  // invisible without the assumption become data-edge cycles. Wrong when
+  // the engine does not give the assumed per-key order.
+  bool sequential_keys = false;
+  bool linearizable_keys = false;
   size_t max_examples = 8;  // explained examples kept per anomaly type
-  // Edge visits allowed per component when searching for G-single cycles
-  // (the only search that is not linear). Past it the component is reported
-  // as G2-item and the result marked truncated.
-  uint64_t search_budget = uint64_t{1} << 26;
+  // Edge visits allowed per component for each of the searches that are
+  // not linear (G-single, G2-item, G-nonadjacent). A search that runs out
+  // stops: the class may be present but unreported, and the result says
+  // so (`truncated`, `truncation`).
+  uint64_t search_budget = uint64_t{1} << 24;
 };
 
 // A transaction as an anomaly shows it.
@@ -105,6 +119,8 @@ struct IsolationResult {
   std::vector<Anomaly> examples;  // by type, then in order found
   ModelVerdict models;
   bool truncated = false;  // a cycle search ran out of budget
+  uint64_t truncated_components = 0;  // components where one was cut
+  uint32_t truncated_classes = 0;     // bit i: AnomalyType i's search cut
 
   uint32_t anomaly_mask() const;  // bit i: AnomalyType i found
   // "valid" (nothing found), "invalid" (anomalies), or "unknown" (only

@@ -190,6 +190,68 @@ TEST(IsolationCycles, RegisterCircularReadsAreG1c) {
   EXPECT_EQ(Types(Check(b.Build())), Set{"G1c"});
 }
 
+// One component holding four classes of cycle (T3 only reads, outside it):
+//   G0            T1 -ww-> T2 -ww-> T1 (x orders 1 2, y orders 2 1)
+//   G-single      T4 -rw-> T1 -wr-> T4 (T4 saw T1's x but not its z)
+//   G2-item       T2 -rw-> T5 -rw-> T1 -ww-> T2
+//   G-nonadjacent T4 -rw-> T1 -ww-> T2 -rw-> T5 -wr-> T4
+// and no G1c. Regression (issue 17): once G0 explained the component, the
+// other searches were skipped and only G0 was reported.
+HistoryBuilder FourClassesInOneComponent() {
+  HistoryBuilder b;
+  int t1 = b.Begin(0), t2 = b.Begin(1), t4 = b.Begin(3), t5 = b.Begin(4);
+  b.End(t1, "[[:append :x 1] [:append :y 1] [:append :z 1]]");
+  b.End(t2, "[[:r :v []] [:append :x 2] [:append :y 2]]");
+  b.End(t4, "[[:r :x [1]] [:r :z []] [:r :v [1]]]");
+  b.End(t5, "[[:append :v 1] [:r :z []]]");
+  b.Txn(2, "[[:r :x [1 2]] [:r :y [2 1]]]");
+  return b;
+}
+
+TEST(IsolationCycles, EveryClassInAComponentIsReported) {
+  const IsolationResult r = Check(FourClassesInOneComponent().Build());
+  EXPECT_EQ(Types(r), (Set{"G0", "G-single", "G2-item", "G-nonadjacent"}))
+      << r.Summary();
+  EXPECT_EQ(r.counts.components, 1u);
+  EXPECT_FALSE(r.truncated);
+  // Each example is a cycle of its own class.
+  for (const Anomaly& a : r.examples) {
+    std::vector<EdgeKind> kinds;
+    for (const AnomalyStep& s : a.steps) kinds.push_back(s.kind);
+    EXPECT_EQ(ClassifyCycle(kinds), a.type) << a.explanation;
+  }
+  // The weakest model ruled out is still read uncommitted (G0); the others
+  // add nothing weaker, but the list says what is there.
+  EXPECT_EQ(ModelsIn(r.models.weakest_violated),
+            std::vector<IsolationModel>{IsolationModel::kReadUncommitted});
+}
+
+TEST(IsolationCycles, ExhaustedSearchIsReportedAsTruncated) {
+  IsolationOptions o;
+  o.search_budget = 1;
+  auto r = CheckIsolation(FourClassesInOneComponent().Build(), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->truncated);
+  EXPECT_EQ(r->truncated_components, 1u);
+  EXPECT_NE(r->truncated_classes, 0u);
+  EXPECT_TRUE(Types(*r).count("G0")) << "linear searches are not cut";
+  const nlohmann::json j = r->ToJson();
+  EXPECT_EQ(j["truncated"], true);
+  EXPECT_EQ(j["truncation"]["budget"], 1);
+  ASSERT_FALSE(j["truncation"]["classes"].empty());
+  for (const auto& cut : j["truncation"]["classes"]) {
+    // One component: a class whose search was cut there went unreported,
+    // and the report says which.
+    EXPECT_EQ(Types(*r).count(cut.get<std::string>()), 0u) << cut;
+    EXPECT_NE(r->Summary().find(cut.get<std::string>()), std::string::npos)
+        << r->Summary();
+  }
+  // With the default budget nothing is cut.
+  EXPECT_EQ(Check(FourClassesInOneComponent().Build()).ToJson().count(
+                "truncation"),
+            0u);
+}
+
 TEST(IsolationCycles, ExamplesAreCappedButCountsAreNot) {
   HistoryBuilder b;
   for (int i = 0; i < 12; ++i) {  // 12 independent read skews

@@ -15,6 +15,14 @@ json ModelNames(ModelSet s) {
   return out;
 }
 
+std::vector<std::string> TypeNames(uint32_t mask) {
+  std::vector<std::string> out;
+  for (int i = 0; i < kAnomalyTypeCount; ++i) {
+    if (mask >> i & 1) out.push_back(AnomalyTypeName(static_cast<AnomalyType>(i)));
+  }
+  return out;
+}
+
 std::string ModelList(ModelSet s) {
   std::string out;
   for (IsolationModel m : ModelsIn(s)) out += (out.empty() ? "" : ", ") + std::string(ModelName(m));
@@ -75,7 +83,10 @@ json IsolationResult::ToJson() const {
             {"options",
              {{"process", options.process},
               {"realtime", options.realtime},
-              {"max_examples", options.max_examples}}}};
+              {"sequential_keys", options.sequential_keys},
+              {"linearizable_keys", options.linearizable_keys},
+              {"max_examples", options.max_examples},
+              {"search_budget", options.search_budget}}}};
   if (verdict == "unknown") j["valid"] = "unknown";
   else j["valid"] = verdict == "valid";
   json edges = json::object();
@@ -112,6 +123,15 @@ json IsolationResult::ToJson() const {
   j["strongest_consistent"] = ModelNames(models.strongest_consistent);
   j["unchecked"] = ModelNames(models.unchecked);
   j["truncated"] = truncated;
+  if (truncated) {
+    j["truncation"] = {
+        {"components", truncated_components},
+        {"classes", TypeNames(truncated_classes)},
+        {"budget", options.search_budget},
+        {"meaning",
+         "these cycle searches ran out of edge visits in some components: "
+         "the classes may be present there without being reported"}};
+  }
   j["anomalies"] = std::move(anomalies);
   j["examples_omitted"] = std::move(omitted);
   return j;
@@ -127,9 +147,19 @@ std::string IsolationResult::Summary() const {
     edges += fmt::format("{}{} {}", edges.empty() ? "" : ", ",
                          EdgeKindName(static_cast<EdgeKind>(k)), counts.edges[k]);
   }
-  s += fmt::format("edges: {}; {} cyclic component(s){}\n",
-                   edges.empty() ? "none" : edges, counts.components,
-                   truncated ? " (cycle search truncated)" : "");
+  s += fmt::format("edges: {}; {} cyclic component(s)\n",
+                   edges.empty() ? "none" : edges, counts.components);
+  if (truncated) {
+    std::string cut;
+    for (const std::string& n : TypeNames(truncated_classes)) {
+      cut += (cut.empty() ? "" : ", ") + n;
+    }
+    s += fmt::format(
+        "cycle search truncated: {} search ran out of its {} edge visits in "
+        "{} component(s); those classes may be present unreported "
+        "(--search-budget raises the bound)\n",
+        cut, options.search_budget, truncated_components);
+  }
   s += fmt::format("verdict: {}\n", Verdict());
   if (anomaly_mask() != 0) {
     std::string list;

@@ -75,13 +75,90 @@ TEST(IsolationAppend, ReadsDisagreeingWithinTxnIsInternal) {
   EXPECT_EQ(r.anomaly_counts[static_cast<int>(AnomalyType::kInternal)], 1u);
 }
 
-TEST(IsolationAppend, FutureReadIsInternal) {
+// Regression (issue 17): a read of a value the transaction appends only
+// later was filed as `internal`, and the history called consistent with
+// repeatable read and every weaker model. Nobody had written the value when
+// it was read: Elle's future-read, which rules out read committed.
+TEST(IsolationAppend, FutureReadRulesOutReadCommitted) {
   HistoryBuilder b;
   b.Txn(0, "[[:r :x [1]] [:append :x 1]]");
   const IsolationResult r = Check(b.Build());
-  EXPECT_EQ(Types(r), Set{"internal"}) << r.Summary();
-  EXPECT_NE(Find(r, AnomalyType::kInternal)->explanation.find("future read"),
-            std::string::npos);
+  EXPECT_EQ(Types(r), Set{"future-read"}) << r.Summary();
+  const Anomaly* a = Find(r, AnomalyType::kFutureRead);
+  ASSERT_NE(a, nullptr);
+  EXPECT_NE(a->explanation.find("only later"), std::string::npos);
+  EXPECT_EQ(ModelsIn(r.models.weakest_violated),
+            std::vector<IsolationModel>{IsolationModel::kReadCommitted});
+  EXPECT_FALSE(r.models.consistent & ModelBit(IsolationModel::kRepeatableRead));
+  EXPECT_TRUE(r.models.consistent & ModelBit(IsolationModel::kReadUncommitted));
+}
+
+TEST(IsolationAppend, FutureReadAfterOtherWritesAndInternalAreBothReported) {
+  // T3 reads x = [1 5] (5 is its own later append: a future read) and then
+  // x = [1], which contradicts its own first read (internal).
+  HistoryBuilder b;
+  b.Txn(0, "[[:append :x 1]]");
+  b.Txn(1, "[[:r :x [1 5]] [:r :x [1]] [:append :x 5]]");
+  const IsolationResult r = Check(b.Build());
+  EXPECT_TRUE(Types(r).count("future-read")) << r.Summary();
+  EXPECT_TRUE(Types(r).count("internal")) << r.Summary();
+}
+
+TEST(IsolationRegister, FutureReadRulesOutReadCommitted) {
+  HistoryBuilder b;
+  b.Txn(0, "[[:r :x 7] [:w :x 7]]");
+  const IsolationResult r = Check(b.Build());
+  EXPECT_EQ(Types(r), Set{"future-read"}) << r.Summary();
+  EXPECT_EQ(ModelsIn(r.models.weakest_violated),
+            std::vector<IsolationModel>{IsolationModel::kReadCommitted});
+}
+
+TEST(IsolationAppend, CommittedAppendAfterAbortedOneIsDirtyUpdate) {
+  // T1 failed, yet x's version order shows T2's committed append right
+  // after T1's aborted one. T3's read of it is an aborted read as well.
+  HistoryBuilder b;
+  b.Txn(0, "[[:append :x 1]]", "fail");
+  b.Txn(1, "[[:append :x 2]]");
+  b.Txn(2, "[[:r :x [1 2]]]");
+  const IsolationResult r = Check(b.Build());
+  EXPECT_EQ(Types(r), (Set{"dirty-update", "G1a"})) << r.Summary();
+  const Anomaly* a = Find(r, AnomalyType::kDirtyUpdate);
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->txns.size(), 2u);
+  EXPECT_EQ(a->txns[0].type, TxnType::kFail);
+  EXPECT_EQ(a->txns[1].type, TxnType::kOk);
+  EXPECT_NE(a->explanation.find("T1 appended 1 to :x and failed"),
+            std::string::npos) << a->explanation;
+  EXPECT_NE(a->explanation.find("aborted"), std::string::npos);
+  EXPECT_EQ(ModelsIn(a->violates),
+            std::vector<IsolationModel>{IsolationModel::kReadCommitted});
+}
+
+TEST(IsolationAppend, DirtyUpdateLooksThroughInfoAppends) {
+  // fail, info, ok: the info append may or may not have happened, so the
+  // committed 3 still follows aborted state. After 3 the state is committed
+  // again: 4 is no dirty update.
+  HistoryBuilder b;
+  b.Txn(0, "[[:append :x 1]]", "fail");
+  b.Txn(1, "[[:append :x 2]]", "info");
+  b.Txn(2, "[[:append :x 3]]");
+  b.Txn(3, "[[:append :x 4]]");
+  b.Txn(4, "[[:r :x [1 2 3 4]]]");
+  const IsolationResult r = Check(b.Build());
+  EXPECT_EQ(r.anomaly_counts[static_cast<int>(AnomalyType::kDirtyUpdate)], 1u)
+      << r.Summary();
+  const Anomaly* a = Find(r, AnomalyType::kDirtyUpdate);
+  ASSERT_NE(a, nullptr);
+  EXPECT_NE(a->explanation.find("[1 2 3]"), std::string::npos)
+      << a->explanation;
+}
+
+TEST(IsolationAppend, AbortedAppendLastInOrderIsOnlyG1a) {
+  HistoryBuilder b;
+  b.Txn(1, "[[:append :x 2]]");
+  b.Txn(0, "[[:append :x 1]]", "fail");
+  b.Txn(2, "[[:r :x [2 1]]]");
+  EXPECT_EQ(Types(Check(b.Build())), Set{"G1a"});
 }
 
 TEST(IsolationAppend, ValueNobodyWroteIsGarbage) {

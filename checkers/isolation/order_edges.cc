@@ -1,4 +1,5 @@
 // Process-order and real-time-order edges.
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -63,6 +64,106 @@ void AddOrderEdges(const TxnHistory& h, bool process, bool realtime,
       head = 0;
     }
   }
+}
+
+// Per key, the transactions that touch it (ok: any mop of the key; info:
+// a write of it, which may have happened; never fail or pending), and
+// which of them directly precede which in process or real-time order once
+// the transactions not touching the key are collapsed out (Elle's
+// transaction-graph->version-graphs). Process order is a chain per process;
+// real-time order uses AddOrderEdges' frontier, one per key.
+std::vector<KeyOrderPair> KeyOrderPairs(const TxnHistory& h, bool realtime) {
+  const auto& txns = h.txns();
+  std::vector<uint32_t> begin(txns.size() + 1, 0), keys;
+  for (uint32_t t = 0; t < txns.size(); ++t) {
+    const size_t first = keys.size();
+    if (InGraph(txns[t].type)) {
+      for (const Mop& m : h.MopsOf(txns[t])) {
+        if (txns[t].type == TxnType::kOk || m.fn != MopFn::kRead) {
+          keys.push_back(m.key);
+        }
+      }
+    }
+    std::sort(keys.begin() + first, keys.end());
+    keys.erase(std::unique(keys.begin() + first, keys.end()), keys.end());
+    begin[t + 1] = static_cast<uint32_t>(keys.size());
+  }
+  std::vector<KeyOrderPair> out;
+  if (!realtime) {
+    struct Hash {
+      size_t operator()(const std::pair<uint64_t, uint32_t>& p) const {
+        return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
+      }
+    };
+    std::unordered_map<std::pair<uint64_t, uint32_t>, uint32_t, Hash> last;
+    for (uint32_t ev : h.events()) {
+      const uint32_t t = ev >> 1;
+      const uint64_t p = txns[t].process;
+      for (uint32_t i = begin[t]; i < begin[t + 1]; ++i) {
+        if ((ev & 1) == 0) {
+          auto it = last.find({p, keys[i]});
+          if (it != last.end()) out.push_back({keys[i], it->second, t});
+        } else if (txns[t].type == TxnType::kOk) {
+          last[{p, keys[i]}] = t;
+        }
+      }
+    }
+    return out;
+  }
+  struct Entry {
+    uint32_t txn, seq;
+  };
+  struct Frontier {
+    std::vector<Entry> entries;
+    size_t head = 0;
+    uint32_t seq = 0;
+  };
+  std::vector<Frontier> frontier(h.key_count());
+  std::vector<uint32_t> invoked_at(keys.size(), 0);  // parallel to keys
+  for (uint32_t ev : h.events()) {
+    const uint32_t t = ev >> 1;
+    for (uint32_t i = begin[t]; i < begin[t + 1]; ++i) {
+      Frontier& f = frontier[keys[i]];
+      if ((ev & 1) == 0) {
+        invoked_at[i] = f.seq;
+        for (size_t j = f.head; j < f.entries.size(); ++j) {
+          out.push_back({keys[i], f.entries[j].txn, t});
+        }
+        continue;
+      }
+      if (txns[t].type != TxnType::kOk) continue;
+      while (f.head < f.entries.size() &&
+             f.entries[f.head].seq < invoked_at[i]) {
+        ++f.head;
+      }
+      f.entries.push_back({t, f.seq++});
+      if (f.head > 64 && f.head * 2 > f.entries.size()) {
+        f.entries.erase(f.entries.begin(), f.entries.begin() + f.head);
+        f.head = 0;
+      }
+    }
+  }
+  return out;
+}
+
+std::string KeyOrderReason(const TxnHistory& h, const KeyOrderPair& p,
+                           bool realtime, const std::string& what1,
+                           const std::string& what2) {
+  const Txn& a = h.txns()[p.t1];
+  const Txn& b = h.txns()[p.t2];
+  const std::string key = KeyText(h, p.key);
+  if (realtime) {
+    return fmt::format(
+        "the transaction at history index {} (which {}) completed before the "
+        "one at index {} (which {}) was invoked, and --linearizable-keys "
+        "assumes {}'s versions follow real time",
+        a.invoke_index, what1, b.invoke_index, what2, key);
+  }
+  return fmt::format(
+      "the transaction at history index {} (which {}) ran before the one at "
+      "index {} (which {}) on process {}, and --sequential-keys assumes each "
+      "process sees {}'s versions in order",
+      a.invoke_index, what1, b.invoke_index, what2, a.process, key);
 }
 
 std::string ExplainOrderEdge(const TxnHistory& h, uint32_t a, uint32_t b,

@@ -43,8 +43,20 @@ class RegisterInference : public Inference {
   std::string ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                           const std::string& na,
                           const std::string& nb) const override;
+  void AddAssumedEdges(const std::vector<KeyOrderPair>& pairs, bool realtime,
+                       DepGraph* g) override;
 
  private:
+  // A transaction's external value of a key: its first read (ok txns only)
+  // or its final write; written says which.
+  struct External {
+    Atom value = AtomTable::kNil;
+    bool written = false;
+  };
+  // The value t's version of key ends at (final write, else first read)
+  // and the one it starts from (first read, else final write).
+  std::optional<External> FinalValue(uint32_t t, uint32_t key) const;
+  std::optional<External> FirstValue(uint32_t t, uint32_t key) const;
   struct Write {
     uint32_t txn, mop;
     bool intermediate, failed;
@@ -127,7 +139,16 @@ void RegisterInference::CheckRead(uint32_t t, const Mop& m, AnomalySink* sink) {
     return;
   }
   const Write& wr = writes_[w];
-  if (wr.txn == t) return;
+  if (wr.txn == t) {  // the first access is this read: the write comes later
+    if (sink->Count(AnomalyType::kFutureRead)) {
+      sink->Add(AnomalyType::kFutureRead, {t}, Key(m.key),
+                fmt::format("T1 read {} = {}, a value T1 itself writes only "
+                            "later: nobody had written it when it was read "
+                            "(a future read).",
+                            Key(m.key), Val(v)));
+    }
+    return;
+  }
   if (wr.failed && sink->Count(AnomalyType::kG1a)) {
     sink->Add(AnomalyType::kG1a, {t, wr.txn}, Key(m.key),
               fmt::format("T1 read {} = {}, written by T2, which failed: T1 "
@@ -243,6 +264,71 @@ void RegisterInference::AddEdges(DepGraph* g) {
   }
 }
 
+std::optional<RegisterInference::External> RegisterInference::FinalValue(
+    uint32_t t, uint32_t key) const {
+  std::optional<External> out;
+  for (const Mop& m : h_.MopsOf(txns_[t])) {
+    if (m.key != key) continue;
+    if (m.fn == MopFn::kWrite) {
+      out = External{values_[m.begin], true};
+    } else if (!out && txns_[t].type == TxnType::kOk) {
+      out = External{m.nil ? AtomTable::kNil : values_[m.begin], false};
+    }
+  }
+  return out;
+}
+
+std::optional<RegisterInference::External> RegisterInference::FirstValue(
+    uint32_t t, uint32_t key) const {
+  std::optional<External> last_write;
+  bool first = true;
+  for (const Mop& m : h_.MopsOf(txns_[t])) {
+    if (m.key != key) continue;
+    if (m.fn == MopFn::kRead && first && txns_[t].type == TxnType::kOk) {
+      return External{m.nil ? AtomTable::kNil : values_[m.begin], false};
+    }
+    first = false;
+    if (m.fn == MopFn::kWrite) last_write = External{values_[m.begin], true};
+  }
+  return last_write;
+}
+
+// For each pair t1 -> t2 on key k (t1's final value v1, t2's first value
+// v2, v1 != v2): v1 precedes v2, so v1's writer ww-precedes v2's writer
+// and v1's readers rw-precede it (Elle's version-graphs->transaction-graph).
+void RegisterInference::AddAssumedEdges(const std::vector<KeyOrderPair>& pairs,
+                                        bool realtime, DepGraph* g) {
+  const std::string from = AssumedEdges::kFrom, to = AssumedEdges::kTo;
+  for (const KeyOrderPair& p : pairs) {
+    if (tainted_[p.key]) continue;
+    const auto v1 = FinalValue(p.t1, p.key);
+    const auto v2 = FirstValue(p.t2, p.key);
+    if (!v1 || !v2 || v1->value == v2->value) continue;
+    if (v1->value == AtomTable::kNil || v2->value == AtomTable::kNil) continue;
+    const uint32_t w2 = WriterOf(p.key, v2->value);
+    if (w2 == kNone) continue;
+    const std::string k = Key(p.key), a = Val(v1->value), b = Val(v2->value);
+    const std::string reason = KeyOrderReason(
+        h_, p, realtime,
+        fmt::format("{} {} = {}", v1->written ? "wrote" : "read", k, a),
+        fmt::format("{} {} = {}", v2->written ? "wrote" : "read", k, b));
+    const uint32_t w1 = WriterOf(p.key, v1->value);
+    if (w1 != kNone) {
+      Assume(g, w1, w2, EdgeKind::kWW,
+             fmt::format("{} wrote {} = {} and {} wrote {} = {}; {}, so {} "
+                         "precedes {}: {}'s write came first (ww, assumed)",
+                         from, k, a, to, k, b, reason, a, b, from));
+    }
+    ForReaders(p.key, v1->value, [&](const Access& r) {
+      Assume(g, r.txn, w2, EdgeKind::kRW,
+             fmt::format("{} read {} = {} and {} wrote {} = {}; {}, so {} "
+                         "precedes {}: {} read {} before {}'s write (rw, "
+                         "assumed)",
+                         from, k, a, to, k, b, reason, a, b, from, k, to));
+    });
+  }
+}
+
 std::string RegisterInference::ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                                            const std::string& na,
                                            const std::string& nb) const {
@@ -296,6 +382,8 @@ std::string RegisterInference::ExplainEdge(uint32_t a, uint32_t b, EdgeKind k,
                          Val(next), na, Key(w.key), nb);
     }
   }
+  const std::string assumed = assumed_.Explain(a, b, k, na, nb);
+  if (!assumed.empty()) return assumed;
   return fmt::format("{} -> {} ({})", na, nb, EdgeKindName(k));
 }
 

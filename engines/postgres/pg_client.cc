@@ -79,6 +79,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
     PQfinish(conn);
     return Status::Engine("libpq: cannot make the connection non-blocking");
   }
+  // libpq prints the server's NOTICEs on stderr by default ("relation
+  // already exists, skipping" for every reconnect of a crash run): they are
+  // not errors, and crashlab's output is its report.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, timeout_ms));
 }
 
