@@ -29,6 +29,12 @@ enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
 
 const char* EventTypeName(EventType t);
 
+// An `info` completion whose error starts with this: the engine read one
+// row whose columns came from different writes (a torn read), so the
+// transaction's reads cannot be trusted. Engines that can tell say so;
+// checkers count them (checkers/linearizability/registers_json.h).
+inline constexpr char kTornReadError[] = "torn read";
+
 struct Event {
   EventType type = EventType::kInvoke;
   uint64_t process = 0;

@@ -7,6 +7,7 @@
 
 #include "checkers/isolation/history_io.h"
 #include "checkers/isolation/isolation.h"
+#include "checkers/linearizability/registers_json.h"
 #include "core/files.h"
 #include "core/history.h"
 #include "core/subprocess.h"
@@ -129,6 +130,12 @@ Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
   if (o.crash != "none") io.max_examples = 32;  // more to attribute to crashes
   CRASHLAB_ASSIGN_OR_RETURN(out.isolation, CheckIsolation(txns, io));
   out.isolation_json = out.isolation.ToJson();
+  if (workload == TxnWorkload::kRwRegister) {
+    // Each statement on one key, judged alone: linearizable registers
+    // (what a row lock promises even where transactions are absent).
+    out.isolation_json["registers"] =
+        linearizability::RegistersSection(txns, history);
+  }
   if (o.crash != "none") {
     const std::vector<uint64_t> per_round =
         AttributeCrashes(out.live.spans, o.out, &out.isolation_json);

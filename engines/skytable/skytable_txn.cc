@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/history.h"
+
 namespace crashlab {
 
 namespace {
@@ -22,6 +24,7 @@ bool IsError(const Response& r, uint16_t code) {
 struct MopError {
   std::string why;
   bool maybe_applied = false;
+  bool torn = false;  // a torn read (why starts with kTornReadError)
 };
 
 Result<int64_t> SignedCell(const skyhash::Cell& c) {
@@ -41,6 +44,12 @@ class SkytableTxnClient : public TxnClient {
       std::optional<MopError> error =
           Run(request.mops[k],
               request.workload == TxnWorkload::kListAppend, &read);
+      if (error && error->torn) {
+        out.outcome = Outcome::kInfo;
+        out.error = error->why + " (mop " + std::to_string(k + 1) + ")";
+        out.reads.clear();
+        return out;
+      }
       if (error) {
         const bool nothing = k == 0 && !error->maybe_applied;
         out.outcome = nothing ? Outcome::kFail : Outcome::kInfo;
@@ -153,9 +162,18 @@ class SkytableTxnClient : public TxnClient {
         if (!v.ok()) return MopError{v.status().message(), false};
         values.push_back(*v);
       }
-      // All three from one write: one value. Otherwise a torn read, kept
-      // whole so it cannot pass for any single write.
-      if (values[0] == values[1] && values[1] == values[2]) values.resize(1);
+      // All three from one write: one value. Otherwise a torn read: the
+      // transaction's reads cannot be trusted, so it ends `info`, saying so
+      // (registers_json.h counts these).
+      if (values[0] != values[1] || values[1] != values[2]) {
+        return MopError{std::string(kTornReadError) +
+                            ": register " + std::to_string(key) + " read as " +
+                            std::to_string(values[0]) + ", " +
+                            std::to_string(values[1]) + ", " +
+                            std::to_string(values[2]),
+                        true, true};
+      }
+      values.resize(1);
     }
     *read = std::move(values);
     return std::nullopt;

@@ -8,9 +8,9 @@
 // A register write sets all three columns to the value in ONE statement
 // (`update ... set v1 = ?, v2 = ?, v3 = ?`; `insert` when the row is new);
 // a read selects all three. Skytable's row lock should make that read
-// all-new or all-old; a read whose three columns differ is a torn read,
-// returned as all three values (workloads record it as such, and the
-// register checks count it).
+// all-new or all-old; a read whose three columns differ is a torn read: the
+// transaction ends `info` with an error starting kTornReadError
+// (core/history.h), which the run's register check counts.
 // An append is `update txn.lists set l += ? where k = ?` (with an `insert`
 // of an empty list first when the row is new); a list read selects `l`.
 //
