@@ -145,6 +145,7 @@ Result<std::unique_ptr<LiveRun::Round>> LiveRun::StartRound(int r,
   mo.log_path = JoinPath(round->dir, "faultfs.log");
   mo.control_socket = JoinPath(o_.scratch, "ctl.sock");
   mo.allow_other = engine_.runs_as_other_user();
+  mo.backing_fsync = o_.backing_fsync;
   if (with_faults) mo.faults_path = o_.faults_path;
   mo.seed = o_.seed + r;
   (void)RemoveTree(mo.control_socket);
