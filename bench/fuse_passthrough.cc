@@ -398,7 +398,8 @@ int Serve(const Args& a) {
   fuse_session_unmount(se);
   fuse_session_destroy(se);
   if (!a.stats.empty()) {
-    const nlohmann::json stats = {{"requests", ctx.requests.ToJson()}};
+    const nlohmann::json stats = {{"requests", ctx.requests.ToJson()},
+                                  {"cpu", ProcessCpuJson()}};
     if (!WriteStringToFile(a.stats, stats.dump() + "\n").ok()) return 3;
   }
   return rc < 0 ? 3 : 0;

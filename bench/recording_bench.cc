@@ -23,9 +23,12 @@
 // usage: crashlab-bench-recording [--txns N] [--repeat R] [--users U]
 //                                 [--seed S] [--work DIR] [--tmpfs DIR]
 //                                 [--threads N] [--old-faultfs BIN]
+//                                 [--skip-disk]
 //
-// --old-faultfs BIN adds a condition running another crashlab-faultfs
-// build as it is (e.g. main's, to measure a change side by side).
+// --skip-disk runs only the conditions that never wait for the disk (to
+// compare faultfs with the floor quickly). --old-faultfs BIN adds a
+// condition running another crashlab-faultfs build as it is (e.g. main's,
+// which passes fsyncs on, to measure a change side by side).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -61,6 +64,7 @@ struct Args {
   std::string work = "/tmp";
   std::string tmpfs = "/dev/shm";
   std::string old_faultfs;  // another crashlab-faultfs build to compare
+  bool skip_disk = false;   // only the conditions that never fsync the disk
 };
 
 enum class Kind { kNative, kPassthrough, kFaultfs };
@@ -73,7 +77,12 @@ struct Condition {
   bool marks = false;  // faultfs: two marks per transaction
   std::string bin;     // faultfs: another build (no --stats, no flags)
   std::vector<double> seconds;
-  nlohmann::json stats;  // the daemon's --stats of the last run
+  nlohmann::json stats;               // the daemon's --stats of the last run
+  std::vector<double> daemon_cpu_us;  // per transaction, user + system
+
+  // Waits for the disk: a native run on --work, or a FUSE daemon that
+  // passes fsyncs on.
+  bool disk() const { return kind == Kind::kNative ? !on_tmpfs : fsync; }
 };
 
 [[noreturn]] void Fail(const std::string& what) {
@@ -278,6 +287,10 @@ void RunOnce(Condition& c, const Args& a, const std::string& root) {
     auto text = ReadFileToString(stats);
     Check(text.status(), "stats");
     c.stats = nlohmann::json::parse(*text);
+    const nlohmann::json& cpu = c.stats["cpu"];
+    c.daemon_cpu_us.push_back(
+        (cpu["user_s"].get<double>() + cpu["sys_s"].get<double>()) * 1e6 /
+        a.txns);
     (void)RemoveTree(stats);
   }
   Check(RemoveTree(dir), "clean");
@@ -324,7 +337,8 @@ int main(int argc, char** argv) {
       "repeat", po::value(&a.repeat))("users", po::value(&a.users))(
       "seed", po::value(&a.seed))("work", po::value(&a.work))(
       "tmpfs", po::value(&a.tmpfs))("threads", po::value(&a.threads))(
-      "old-faultfs", po::value(&a.old_faultfs));
+      "old-faultfs", po::value(&a.old_faultfs))("skip-disk",
+                                                po::bool_switch(&a.skip_disk));
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -341,7 +355,7 @@ int main(int argc, char** argv) {
       fmt::format("{}/crashlab-bench-rec-{}", a.work, ::getpid());
   ScopedDir cleanup(root);
   Check(MakeDirs(root), "mkdir");
-  std::vector<Condition> conds = {
+  std::vector<Condition> all = {
       {"ext4 (native)", Kind::kNative},
       {"tmpfs", Kind::kNative, true},
       {"passthrough", Kind::kPassthrough},
@@ -350,10 +364,14 @@ int main(int argc, char** argv) {
       {"faultfs --backing-fsync", Kind::kFaultfs, false, true},
       {"faultfs + 2 marks/txn", Kind::kFaultfs, false, false, true},
   };
-  conds[0].name = FsType(a.work) + " (native)";
+  all[0].name = FsType(a.work) + " (native)";
   if (!a.old_faultfs.empty()) {
-    conds.push_back({"faultfs (--old-faultfs)", Kind::kFaultfs});
-    conds.back().bin = a.old_faultfs;
+    all.push_back({"faultfs (--old-faultfs)", Kind::kFaultfs});
+    all.back().bin = a.old_faultfs;
+  }
+  std::vector<Condition> conds;
+  for (Condition& c : all) {
+    if (!a.skip_disk || !c.disk()) conds.push_back(std::move(c));
   }
   fmt::print(
       "crashlab recording benchmark: SQLite {} WAL+FULL, {} "
@@ -367,15 +385,37 @@ int main(int argc, char** argv) {
       RunOnce(conds[(i + rep) % conds.size()], a, root);
     }
   }
-  const double native = Median(conds[0].seconds);
-  const double floor = Median(conds[2].seconds);
-  fmt::print("\n{:<26} {:>9} {:>10} {:>14}\n", "condition", "median",
-             "/ native", "/ passthrough");
+  // References: the native disk, the passthrough, and the passthrough
+  // that treats fsync as the condition does (like for like).
+  auto median_of = [&](Kind kind, bool disk) {
+    for (const Condition& c : conds) {
+      if (c.kind == kind && c.disk() == disk) return Median(c.seconds);
+    }
+    return 0.0;
+  };
+  auto ratio = [](double m, double ref) {
+    return ref > 0 ? fmt::format("{:.2f}x", m / ref) : std::string("-");
+  };
+  const double native = median_of(Kind::kNative, true);
+  const double floor = median_of(Kind::kPassthrough, true);
+  fmt::print("\n{:<26} {:>9} {:>9} {:>14} {:>12} {:>14}\n", "condition",
+             "median", "/ native", "/ passthrough", "/ same-fsync",
+             "daemon CPU");
   for (const Condition& c : conds) {
     const double m = Median(c.seconds);
-    fmt::print("{:<26} {:>7.3f} s {:>9.2f}x {:>13.2f}x\n", c.name, m,
-               m / native, m / floor);
+    const double same =
+        c.kind == Kind::kNative ? 0.0 : median_of(Kind::kPassthrough, c.disk());
+    const std::string cpu =
+        c.daemon_cpu_us.empty()
+            ? std::string("-")
+            : fmt::format("{:.1f} us/txn", Median(c.daemon_cpu_us));
+    fmt::print("{:<26} {:>7.3f} s {:>9} {:>14} {:>12} {:>14}\n", c.name, m,
+               ratio(m, native), ratio(m, floor), ratio(m, same), cpu);
   }
+  fmt::print(
+      "(/ same-fsync: over the passthrough that passes fsyncs on, or not, as "
+      "this condition does; daemon CPU: the FUSE daemon's user + system time "
+      "per transaction, median)\n");
   fmt::print(
       "\nFUSE requests per transaction (whole mount, open and close "
       "included):\n");

@@ -209,6 +209,7 @@ Status WriteStats(const Options& o, FsContext& ctx) {
   const nlohmann::json stats = {
       {"requests", ctx.requests.ToJson()},
       {"backing_fsyncs", ctx.backing_syncs.load()},
+      {"cpu", ProcessCpuJson()},
       {"trace",
        {{"records", t.records},
         {"writes", t.writes},

@@ -1,5 +1,7 @@
 #include "faultfs/request_stats.h"
 
+#include <sys/resource.h>
+
 namespace crashlab::faultfs {
 namespace {
 
@@ -28,6 +30,14 @@ nlohmann::json RequestStats::ToJson() const {
     if (n > 0) out[kNames[i]] = n;
   }
   return out;
+}
+
+nlohmann::json ProcessCpuJson() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return {{"user_s", seconds(usage.ru_utime)},
+          {"sys_s", seconds(usage.ru_stime)}};
 }
 
 }  // namespace crashlab::faultfs

@@ -77,6 +77,10 @@ class RequestStats {
   std::array<std::atomic<uint64_t>, kRequestKinds> counts_{};
 };
 
+// {"user_s": U, "sys_s": S}: the CPU time this process has used so far
+// (getrusage), which a loaded machine disturbs less than wall time.
+nlohmann::json ProcessCpuJson();
+
 // Counted<Ctx, kKind, &Fn>::Op has Fn's signature; it adds one kKind
 // request to the RequestStats `requests` of the session's userdata (a Ctx),
 // then calls Fn.
