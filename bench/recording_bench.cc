@@ -23,12 +23,14 @@
 // usage: crashlab-bench-recording [--txns N] [--repeat R] [--users U]
 //                                 [--seed S] [--work DIR] [--tmpfs DIR]
 //                                 [--threads N] [--old-faultfs BIN]
-//                                 [--skip-disk]
+//                                 [--skip-disk] [--trace-dir DIR]
 //
 // --skip-disk runs only the conditions that never wait for the disk (to
 // compare faultfs with the floor quickly). --old-faultfs BIN adds a
 // condition running another crashlab-faultfs build as it is (e.g. main's,
-// which passes fsyncs on, to measure a change side by side).
+// which passes fsyncs on, to measure a change side by side). --trace-dir
+// puts faultfs's trace elsewhere than --work (e.g. on tmpfs, to see what
+// writing it to the disk's page cache costs).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -63,6 +65,7 @@ struct Args {
   int threads = 0;
   std::string work = "/tmp";
   std::string tmpfs = "/dev/shm";
+  std::string trace_dir;    // where faultfs writes its trace ("" = --work)
   std::string old_faultfs;  // another crashlab-faultfs build to compare
   bool skip_disk = false;   // only the conditions that never fsync the disk
 };
@@ -269,7 +272,7 @@ void RunOnce(Condition& c, const Args& a, const std::string& root) {
     mo.faultfs_bin = c.bin.empty() ? SelfDir() + "/crashlab-faultfs" : c.bin;
     mo.backing = data;
     mo.mount_point = mnt;
-    mo.trace_path = root + "/trace.bin";
+    mo.trace_path = (a.trace_dir.empty() ? root : a.trace_dir) + "/trace.bin";
     mo.log_path = root + "/faultfs.log";
     if (c.bin.empty()) {
       mo.threads = a.threads;
@@ -336,7 +339,8 @@ int main(int argc, char** argv) {
   desc.add_options()("txns", po::value(&a.txns))(
       "repeat", po::value(&a.repeat))("users", po::value(&a.users))(
       "seed", po::value(&a.seed))("work", po::value(&a.work))(
-      "tmpfs", po::value(&a.tmpfs))("threads", po::value(&a.threads))(
+      "trace-dir", po::value(&a.trace_dir))("tmpfs", po::value(&a.tmpfs))(
+      "threads", po::value(&a.threads))(
       "old-faultfs", po::value(&a.old_faultfs))("skip-disk",
                                                 po::bool_switch(&a.skip_disk));
   try {

@@ -16,6 +16,9 @@
 //      by the control socket; held while calling out only for kill(2).
 //   3. InodeTable mutex: short, taken inside or outside (1) and (2), never
 //      held while calling out.
+//   4. TraceThread mutex (trace_thread.h): taken inside (1) to queue a
+//      record; an append may wait there for the trace thread, which takes
+//      no other lock.
 // The UndoLog has no lock of its own: it is used only inside (1).
 // Kernel cache invalidation (fuse_lowlevel_notify_inval_inode) is done
 // with none of these held: it may wait for page locks that a request
