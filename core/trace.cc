@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 
@@ -106,26 +107,82 @@ bool IsSyncOp(Op op) {
   return op == Op::kFsync || op == Op::kFdatasync || op == Op::kFsyncDir;
 }
 
+namespace {
+
+// Little-endian integers, appended without a temporary.
+void PutLe(std::string* out, uint64_t v, int n) {
+  char bytes[8];
+  for (int i = 0; i < n; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+  out->append(bytes, static_cast<size_t>(n));
+}
+
+void PutStr(std::string* out, std::string_view s) {
+  PutLe(out, s.size(), 4);
+  out->append(s);
+}
+
+// Appends `r`'s payload, with `data` standing in for r.data.
+void AppendPayload(const Record& r, std::string_view data, std::string* out) {
+  uint16_t mask = MaskOf(r);
+  if (!data.empty()) mask |= kData;
+  PutLe(out, static_cast<uint8_t>(r.op), 1);
+  PutLe(out, r.tags, 1);
+  PutLe(out, mask, 2);
+  PutLe(out, r.time_ns, 8);
+  PutLe(out, r.pid, 4);
+  if (mask & kFile) PutLe(out, r.file, 8);
+  if (mask & kParent) PutLe(out, r.parent, 8);
+  if (mask & kNewParent) PutLe(out, r.new_parent, 8);
+  if (mask & kOffset) PutLe(out, r.offset, 8);
+  if (mask & kLength) PutLe(out, r.length, 8);
+  if (mask & kMode) PutLe(out, r.mode, 4);
+  if (mask & kFlags) PutLe(out, r.flags, 4);
+  if (mask & kName) PutStr(out, r.name);
+  if (mask & kNewName) PutStr(out, r.new_name);
+  if (mask & kData) PutStr(out, data);
+  if (mask & kOther) PutLe(out, r.other, 8);
+}
+
+uint32_t LoadLe32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    v |= uint32_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  }
+  return v;
+}
+
+}  // namespace
+
 std::string EncodePayload(const Record& r) {
-  ByteWriter w;
-  const uint16_t mask = MaskOf(r);
-  w.U8(static_cast<uint8_t>(r.op));
-  w.U8(r.tags);
-  w.U16(mask);
-  w.U64(r.time_ns);
-  w.U32(r.pid);
-  if (mask & kFile) w.U64(r.file);
-  if (mask & kParent) w.U64(r.parent);
-  if (mask & kNewParent) w.U64(r.new_parent);
-  if (mask & kOffset) w.U64(r.offset);
-  if (mask & kLength) w.U64(r.length);
-  if (mask & kMode) w.U32(r.mode);
-  if (mask & kFlags) w.U32(r.flags);
-  if (mask & kName) w.Str(r.name);
-  if (mask & kNewName) w.Str(r.new_name);
-  if (mask & kData) w.Str(r.data);
-  if (mask & kOther) w.U64(r.other);
-  return w.Take();
+  std::string out;
+  AppendPayload(r, r.data, &out);
+  return out;
+}
+
+void AppendUnsealedFrame(const Record& r, std::string_view data,
+                         std::string* out) {
+  assert(data.empty() || r.data.empty());
+  const size_t start = out->size();
+  PutLe(out, 0, 8);  // length and CRC, filled in below / by SealFrames
+  AppendPayload(r, data.empty() ? std::string_view(r.data) : data, out);
+  const uint64_t length = out->size() - start - kFrameSize;
+  for (int i = 0; i < 4; ++i) {
+    (*out)[start + i] = static_cast<char>(length >> (8 * i));
+  }
+}
+
+void SealFrames(char* frames, size_t size) {
+  size_t pos = 0;
+  while (pos + kFrameSize <= size) {
+    const uint32_t length = LoadLe32(frames + pos);
+    assert(pos + kFrameSize + length <= size);
+    const uint32_t crc =
+        Crc(std::string_view(frames + pos + kFrameSize, length));
+    for (int i = 0; i < 4; ++i) {
+      frames[pos + 4 + i] = static_cast<char>(crc >> (8 * i));
+    }
+    pos += kFrameSize + length;
+  }
 }
 
 bool DecodePayload(std::string_view payload, Record* r, std::string* why) {
@@ -189,26 +246,37 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(
 }
 
 void TraceWriter::Append(const Record& r) {
-  std::string payload = EncodePayload(r);
-  ByteWriter frame;
-  frame.U32(static_cast<uint32_t>(payload.size()));
-  frame.U32(Crc(payload));
-  buffer_ += frame.Take();
-  buffer_ += payload;
+  const size_t start = buffer_.size();
+  AppendUnsealedFrame(r, {}, &buffer_);
+  SealFrames(buffer_.data() + start, buffer_.size() - start);
   ++count_;
   if (buffer_.size() >= kFlushThreshold) (void)Flush();
 }
 
-Status TraceWriter::Flush() {
+Status TraceWriter::WriteAll(std::string_view bytes) {
   size_t done = 0;
-  while (error_.ok() && done < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+  while (error_.ok() && done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error_ = Status::FromErrno("writing trace", errno);
-    else done += static_cast<size_t>(n);
+    if (n < 0) {
+      error_ = Status::FromErrno("writing trace", errno);
+    } else {
+      done += static_cast<size_t>(n);
+    }
   }
-  buffer_.clear();
   return error_;
+}
+
+Status TraceWriter::Flush() {
+  Status s = WriteAll(buffer_);
+  buffer_.clear();
+  return s;
+}
+
+Status TraceWriter::AppendSealed(std::string_view frames, uint64_t records) {
+  CRASHLAB_RETURN_IF_ERROR(Flush());
+  count_ += records;
+  return WriteAll(frames);
 }
 
 Status TraceWriter::Close() {

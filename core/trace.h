@@ -23,7 +23,8 @@
 // byte offset; the records before it are returned.
 //
 // Thread-safety: TraceWriter is not thread-safe; faultfs serialises appends
-// under its own lock so the trace order is the order operations took effect.
+// under its own lock so the trace order is the order operations took effect
+// (and hands the checksumming and writing to one thread: trace_thread.h).
 #ifndef CRASHLAB_CORE_TRACE_H_
 #define CRASHLAB_CORE_TRACE_H_
 
@@ -150,6 +151,17 @@ std::string EncodePayload(const Record& r);
 // Decodes a payload; returns false (and says why) when it is malformed.
 bool DecodePayload(std::string_view payload, Record* r, std::string* why);
 
+// Framing in two steps, for a writer that encodes records on one thread and
+// checksums and writes them on another (faultfs's trace thread).
+// AppendUnsealedFrame appends `r`'s frame to `out` with its CRC left zero;
+// `data`, if not empty, stands in for r.data (which must then be empty), so
+// a write's bytes go from the request straight into the frame. SealFrames
+// fills in the CRC of every frame in [frames, frames + size), which must
+// hold whole frames as appended.
+void AppendUnsealedFrame(const Record& r, std::string_view data,
+                         std::string* out);
+void SealFrames(char* frames, size_t size);
+
 class TraceWriter {
  public:
   ~TraceWriter();
@@ -160,6 +172,9 @@ class TraceWriter {
   static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path);
 
   void Append(const Record& r);
+  // Writes `records` sealed frames (SealFrames) to the file, after any
+  // buffered records, without copying them.
+  Status AppendSealed(std::string_view frames, uint64_t records);
   // Writes buffered records to the file.
   Status Flush();
   Status Close();
@@ -167,6 +182,7 @@ class TraceWriter {
 
  private:
   explicit TraceWriter(int fd) : fd_(fd) {}
+  Status WriteAll(std::string_view bytes);
   int fd_;
   std::string buffer_;
   uint64_t count_ = 0;

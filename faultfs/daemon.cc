@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/fault_plan.h"
+#include "core/files.h"
 #include "faultfs/base_walk.h"
 #include "faultfs/control_commands.h"
 #include "faultfs/control_socket.h"
@@ -174,7 +175,7 @@ void SayReady(int fd) {
 // session does, and stops before it is unmounted.
 Status Serve(const Options& o, FsContext* ctx, ControlSocket* control,
              bool* mounted) {
-  const fuse_lowlevel_ops ops = MakeOps();
+  const fuse_lowlevel_ops ops = MakeOps(o.xattrs);
   Session session;
   CRASHLAB_RETURN_IF_ERROR(session.Mount(o, ops, ctx));
   *mounted = true;
@@ -199,6 +200,23 @@ Result<FaultPlan> LoadPlan(const Options& o) {
   }
   if (o.seed) plan.seed = *o.seed;
   return plan;
+}
+
+// --stats FILE: what this run served and what the trace thread did.
+Status WriteStats(const Options& o, FsContext& ctx) {
+  if (o.stats.empty()) return Status::Ok();
+  const TraceThread::Stats t = ctx.recorder.trace_stats();
+  const nlohmann::json stats = {
+      {"requests", ctx.requests.ToJson()},
+      {"backing_fsyncs", ctx.backing_syncs.load()},
+      {"cpu", ProcessCpuJson()},
+      {"trace",
+       {{"records", t.records},
+        {"writes", t.writes},
+        {"peak_buffered_bytes", t.peak_buffered_bytes},
+        {"stalls", t.stalls}}}};
+  return WriteStringToFile(o.stats, stats.dump() + "\n")
+      .Annotate("--stats " + o.stats);
 }
 
 }  // namespace
@@ -235,6 +253,7 @@ Status RunDaemon(const Options& o) {
   }
   FsContext ctx(&table, recorder->get());
   ctx.chown_new_files = ::geteuid() == 0;
+  ctx.backing_fsync = o.backing_fsync;
   std::unique_ptr<FaultEngine> faults;
   std::unique_ptr<UndoLog> undo;
   if (inject) {
@@ -254,7 +273,8 @@ Status RunDaemon(const Options& o) {
   }
   Status closed = (*recorder)->Close();
   if (!served.ok()) return served;
-  return closed.Annotate("trace " + o.trace);
+  CRASHLAB_RETURN_IF_ERROR(closed.Annotate("trace " + o.trace));
+  return WriteStats(o, ctx);
 }
 
 }  // namespace crashlab::faultfs

@@ -7,6 +7,7 @@
 
 #include "faultfs/fault_engine.h"
 #include "faultfs/ops_internal.h"
+#include "faultfs/request_stats.h"
 
 namespace crashlab::faultfs {
 
@@ -16,6 +17,12 @@ bool IsControlName(fuse_ino_t parent, const char* name) {
 
 bool Watched(FsContext& ctx, FaultOp op, bool state_changing) {
   return ctx.faults != nullptr && ctx.faults->Interested(op, state_changing);
+}
+
+int SyncBacking(FsContext& ctx, int fd, bool datasync) {
+  if (!ctx.backing_fsync) return 0;
+  ctx.backing_syncs.fetch_add(1, std::memory_order_relaxed);
+  return (datasync ? ::fdatasync(fd) : ::fsync(fd)) == 0 ? 0 : errno;
 }
 
 std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
@@ -100,41 +107,48 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   }
 }
 
-fuse_lowlevel_ops MakeOps() {
+// Counting<kKind, kFn>: kFn, counting its requests in FsContext::requests.
+template <Request kKind, auto kFn>
+constexpr auto Counting = &Counted<FsContext, kKind, kFn>::Op;
+
+fuse_lowlevel_ops MakeOps(bool xattrs) {
+  using enum Request;
   fuse_lowlevel_ops ops;
   std::memset(&ops, 0, sizeof(ops));
   ops.init = OpInit;
-  ops.lookup = OpLookup;
-  ops.forget = OpForget;
-  ops.forget_multi = OpForgetMulti;
-  ops.getattr = OpGetattr;
-  ops.setattr = OpSetattr;
-  ops.readlink = OpReadlink;
-  ops.mknod = OpMknod;
-  ops.mkdir = OpMkdir;
-  ops.symlink = OpSymlink;
-  ops.link = OpLink;
-  ops.unlink = OpUnlink;
-  ops.rmdir = OpRmdir;
-  ops.rename = OpRename;
-  ops.statfs = OpStatfs;
-  ops.opendir = OpOpendir;
-  ops.readdir = OpReaddir;
-  ops.releasedir = OpReleasedir;
-  ops.fsyncdir = OpFsyncdir;
-  ops.create = OpCreate;
-  ops.open = OpOpen;
-  ops.read = OpRead;
-  ops.write = OpWrite;
-  ops.flush = OpFlush;
-  ops.release = OpRelease;
-  ops.fsync = OpFsync;
-  ops.fallocate = OpFallocate;
-  ops.lseek = OpLseek;
-  ops.setxattr = OpSetxattr;
-  ops.getxattr = OpGetxattr;
-  ops.listxattr = OpListxattr;
-  ops.removexattr = OpRemovexattr;
+  ops.lookup = Counting<kLookup, OpLookup>;
+  ops.forget = Counting<kForget, OpForget>;
+  ops.forget_multi = Counting<kForget, OpForgetMulti>;
+  ops.getattr = Counting<kGetattr, OpGetattr>;
+  ops.setattr = Counting<kSetattr, OpSetattr>;
+  ops.readlink = Counting<kReadlink, OpReadlink>;
+  ops.mknod = Counting<kMknod, OpMknod>;
+  ops.mkdir = Counting<kMkdir, OpMkdir>;
+  ops.symlink = Counting<kSymlink, OpSymlink>;
+  ops.link = Counting<kLink, OpLink>;
+  ops.unlink = Counting<kUnlink, OpUnlink>;
+  ops.rmdir = Counting<kRmdir, OpRmdir>;
+  ops.rename = Counting<kRename, OpRename>;
+  ops.statfs = Counting<kStatfs, OpStatfs>;
+  ops.opendir = Counting<kOpendir, OpOpendir>;
+  ops.readdir = Counting<kReaddir, OpReaddir>;
+  ops.releasedir = Counting<kReleasedir, OpReleasedir>;
+  ops.fsyncdir = Counting<kFsyncdir, OpFsyncdir>;
+  ops.create = Counting<kCreate, OpCreate>;
+  ops.open = Counting<kOpen, OpOpen>;
+  ops.read = Counting<kRead, OpRead>;
+  ops.write = Counting<kWrite, OpWrite>;
+  ops.flush = Counting<kFlush, OpFlush>;
+  ops.release = Counting<kRelease, OpRelease>;
+  ops.fsync = Counting<kFsync, OpFsync>;
+  ops.fallocate = Counting<kFallocate, OpFallocate>;
+  ops.lseek = Counting<kLseek, OpLseek>;
+  if (xattrs) {
+    ops.setxattr = Counting<kSetxattr, OpSetxattr>;
+    ops.getxattr = Counting<kGetxattr, OpGetxattr>;
+    ops.listxattr = Counting<kListxattr, OpListxattr>;
+    ops.removexattr = Counting<kRemovexattr, OpRemovexattr>;
+  }
   return ops;
 }
 

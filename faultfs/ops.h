@@ -16,6 +16,9 @@
 //      by the control socket; held while calling out only for kill(2).
 //   3. InodeTable mutex: short, taken inside or outside (1) and (2), never
 //      held while calling out.
+//   4. TraceThread mutex (trace_thread.h): taken inside (1) to queue a
+//      record; an append may wait there for the trace thread, which takes
+//      no other lock.
 // The UndoLog has no lock of its own: it is used only inside (1).
 // Kernel cache invalidation (fuse_lowlevel_notify_inval_inode) is done
 // with none of these held: it may wait for page locks that a request
@@ -31,9 +34,13 @@
 
 #include <fuse_lowlevel.h>
 
+#include <atomic>
+#include <cstdint>
+
 #include "faultfs/control_file.h"
 #include "faultfs/inode_table.h"
 #include "faultfs/recorder.h"
+#include "faultfs/request_stats.h"
 
 namespace crashlab::faultfs {
 
@@ -58,6 +65,15 @@ struct FsContext {
   // How long the kernel may cache entries and attributes. Every change goes
   // through this daemon, so caching is safe.
   double timeout_s = 1.0;
+  // Pass fsync, fdatasync and directory fsyncs on to BACKING (--backing-
+  // fsync). Off by default: crash states come from the trace, and a killed
+  // engine's writes stay in the page cache, so nothing relies on BACKING
+  // being durable; the fsync is still recorded and still a fault point.
+  bool backing_fsync = false;
+  // Backing fsyncs done (only with backing_fsync), for --stats.
+  std::atomic<uint64_t> backing_syncs{0};
+  // Requests served, by kind (every operation counts itself; --stats).
+  RequestStats requests;
   // Running as root: give new files to the requesting user and group (an
   // engine running as another user must own what it creates).
   bool chown_new_files = false;
@@ -69,8 +85,13 @@ struct FsContext {
   fuse_session* session = nullptr;
 };
 
-// The operations table to pass to fuse_session_new().
-fuse_lowlevel_ops MakeOps();
+// The operations table to pass to fuse_session_new(). Extended attributes
+// only with `xattrs` (--xattrs): they are not recorded, so crash images
+// never hold them, and while a file system offers getxattr the kernel asks
+// it for security.capability before every write (one more request per
+// write). Without them, libfuse answers ENOSYS, the kernel stops asking and
+// applications get EOPNOTSUPP.
+fuse_lowlevel_ops MakeOps(bool xattrs);
 
 }  // namespace crashlab::faultfs
 

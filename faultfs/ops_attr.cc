@@ -1,6 +1,6 @@
 // Attributes: setattr (a size change is recorded as kTruncate and is a
 // fault point; mode, owner and times pass through unrecorded) and extended
-// attributes (pass through unrecorded).
+// attributes (pass through unrecorded; wired only with --xattrs, see ops.h).
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>

@@ -103,8 +103,9 @@ void OpFsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
   const FileId id = scope.IdOf(inode.key);
   FaultPoint fp(ctx, scope, {.op = FaultOp::kFsyncDir, .file = id});
   if (int err = fp.Before()) return fp.Reply(req, err);
-  const int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
-  if (rc != 0) return fp.Reply(req, errno);
+  if (int err = SyncBacking(ctx, fd, datasync); err != 0) {
+    return fp.Reply(req, err);
+  }
   scope.Append(FileRecord(Op::kFsyncDir, id));
   fp.After();
   fp.Reply(req, 0);

@@ -34,6 +34,10 @@ bool IsControlName(fuse_ino_t parent, const char* name);
 // that records nothing (read, plain open) take the recording mutex.
 bool Watched(FsContext& ctx, FaultOp op, bool state_changing);
 
+// An fsync/fdatasync of BACKING's file `fd`, done only with --backing-fsync
+// (FsContext::backing_fsync). Returns 0 or errno.
+int SyncBacking(FsContext& ctx, int fd, bool datasync);
+
 // "/proc/self/fd/N": reopens or addresses the file an O_PATH fd names.
 std::string ProcPath(int fd);
 // fstat of any fd, O_PATH included; returns 0 or errno.

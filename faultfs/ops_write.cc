@@ -36,8 +36,8 @@ void WriteTorn(fuse_req_t req, FsContext& ctx, Recorder::Scope& scope,
   }
   Record r = FileRecord(Op::kWrite, id);
   r.offset = static_cast<uint64_t>(off);
-  r.data.assign(buf, size);
-  const uint64_t index = scope.Append(std::move(r));
+  const uint64_t index =
+      scope.Append(std::move(r), std::string_view(buf, size));
   if (ctx.undo != nullptr) ctx.undo->NoteWrite(id, index);
   nlohmann::json keep = nlohmann::json::array();
   for (const auto& [start, len] : d.keep) keep.push_back({index, start, len});
@@ -90,8 +90,8 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size,
   if (undo) ctx.undo->Commit(std::move(*undo), static_cast<uint64_t>(n));
   Record r = FileRecord(Op::kWrite, id);
   r.offset = static_cast<uint64_t>(off);
-  r.data.assign(buf, static_cast<size_t>(n));
-  const uint64_t index = scope.Append(std::move(r));
+  const uint64_t index =
+      scope.Append(std::move(r), std::string_view(buf, static_cast<size_t>(n)));
   if (ctx.undo != nullptr) ctx.undo->NoteWrite(id, index);
   if (fp.Acts(ActionKind::kTornSeq)) {
     // LazyFS torn-seq: of this sync group, only the writes numbered in
@@ -136,8 +136,9 @@ void OpFsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
     fp.Drop("fsync_drop", EIO, id);
     return fp.Reply(req, EIO);
   }
-  const int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
-  if (rc != 0) return fp.Reply(req, errno);
+  if (int err = SyncBacking(ctx, fd, datasync); err != 0) {
+    return fp.Reply(req, err);
+  }
   scope.Append(FileRecord(op, id));
   if (ctx.undo != nullptr) ctx.undo->Synced(id);
   fp.After();

@@ -24,6 +24,7 @@ std::string_view UsageText() {
          "[--threads N]\n"
          "                        [--faults PLAN] [--seed S] "
          "[--control-socket PATH]\n"
+         "                        [--backing-fsync] [--stats FILE] [--xattrs]\n"
          "Mounts BACKING at MOUNT through FUSE and records every operation\n"
          "that changes persistent state into the trace FILE (which must not\n"
          "exist). Runs in the foreground; SIGTERM/SIGINT/SIGHUP unmount and\n"
@@ -40,6 +41,17 @@ std::string_view UsageText() {
          "  --control-socket PATH\n"
          "                  serve the JSON-lines control protocol on the Unix\n"
          "                  socket PATH (mode 0600, removed at exit)\n"
+         "  --backing-fsync pass fsync, fdatasync and directory fsyncs on to\n"
+         "                  BACKING. Off by default: they are recorded (and\n"
+         "                  can be faulted) but not performed, because crash\n"
+         "                  states come from the trace and a killed engine's\n"
+         "                  writes stay in the page cache. Turn it on to give\n"
+         "                  the engine real fsync latency.\n"
+         "  --xattrs        pass extended attributes through (not recorded).\n"
+         "                  Off by default: without them the kernel need not\n"
+         "                  ask for security.capability before every write.\n"
+         "  --stats FILE    at exit, write the FUSE requests served (by kind)\n"
+         "                  and the trace writer's counters to FILE as JSON\n"
          "Control file: MOUNT/.crashlab-ctl takes \"mark LABEL\" and "
          "\"flush\".\n";
 }
@@ -104,6 +116,14 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
       if (o.control_socket.empty()) {
         return Status::InvalidArgument("--control-socket needs a path");
       }
+    } else if (arg == "--stats") {
+      CRASHLAB_RETURN_IF_ERROR(take_value(&o.stats));
+      if (o.stats.empty())
+        return Status::InvalidArgument("--stats needs a file");
+    } else if (arg == "--xattrs" && !has_value) {
+      o.xattrs = true;
+    } else if (arg == "--backing-fsync" && !has_value) {
+      o.backing_fsync = true;
     } else if (arg == "--allow-other" && !has_value) {
       o.allow_other = true;
     } else if (arg.size() > 1 && arg[0] == '-') {

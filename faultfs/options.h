@@ -2,7 +2,8 @@
 //
 //   crashlab-faultfs BACKING MOUNT --trace FILE [--base NAME] [--ready-fd N]
 //                    [--allow-other] [--threads N] [--faults PLAN]
-//                    [--seed S] [--control-socket PATH]
+//                    [--seed S] [--control-socket PATH] [--backing-fsync]
+//                    [--stats FILE] [--xattrs]
 //
 // ParseArgs only parses; the daemon checks the paths. Value types, no
 // shared state.
@@ -31,6 +32,9 @@ struct Options {
   std::string faults;            // fault plan file (core/fault_plan.h); "" none
   std::optional<uint64_t> seed;  // overrides the plan's seed
   std::string control_socket;    // Unix socket for live control; "" none
+  bool backing_fsync = false;    // pass fsyncs on to BACKING (ops.h)
+  std::string stats;             // JSON counters written at exit; "" none
+  bool xattrs = false;           // serve extended attributes (ops.h)
   bool help = false;
 };
 

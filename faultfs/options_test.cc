@@ -36,6 +36,18 @@ TEST(FaultfsOptionsTest, ParsesFaultOptions) {
   EXPECT_FALSE(ParseArgs({"/b", "/m", "--trace", "t", "--faults="}).ok());
 }
 
+TEST(FaultfsOptionsTest, ParsesRecordingOptions) {
+  auto o = ParseArgs({"/b", "/m", "--trace", "t", "--backing-fsync",
+                      "--stats=/s.json"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->backing_fsync);
+  EXPECT_EQ(o->stats, "/s.json");
+  EXPECT_FALSE(o->xattrs);
+  EXPECT_TRUE(ParseArgs({"/b", "/m", "--trace", "t", "--xattrs"})->xattrs);
+  EXPECT_FALSE(ParseArgs({"/b", "/m", "--trace", "t", "--stats="}).ok());
+  EXPECT_FALSE(ParseArgs({"/b", "/m", "--trace", "t", "--backing-fsync=1"}).ok());
+}
+
 TEST(FaultfsOptionsTest, Defaults) {
   auto o = ParseArgs({"--trace", "t", "b", "m"});
   ASSERT_TRUE(o.ok());
@@ -43,6 +55,8 @@ TEST(FaultfsOptionsTest, Defaults) {
   EXPECT_EQ(o->ready_fd, -1);
   EXPECT_FALSE(o->allow_other);
   EXPECT_EQ(o->threads, 0);
+  EXPECT_FALSE(o->backing_fsync);
+  EXPECT_TRUE(o->stats.empty());
 }
 
 TEST(FaultfsOptionsTest, RejectsBadUsage) {

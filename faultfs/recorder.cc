@@ -4,13 +4,13 @@
 
 namespace crashlab::faultfs {
 
-Recorder::Recorder(std::unique_ptr<TraceWriter> writer, FileId next_id)
-    : writer_(std::move(writer)),
+Recorder::Recorder(std::unique_ptr<TraceThread> trace, FileId next_id)
+    : trace_(std::move(trace)),
       next_id_(next_id),
       start_(std::chrono::steady_clock::now()) {}
 
 Recorder::~Recorder() {
-  if (writer_) (void)Close();
+  if (trace_) (void)Close();
 }
 
 Result<std::unique_ptr<Recorder>> Recorder::Create(
@@ -18,8 +18,8 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(
     const BaseTree& base) {
   CRASHLAB_ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,
                             TraceWriter::Create(trace_path));
-  auto recorder =
-      std::unique_ptr<Recorder>(new Recorder(std::move(writer), base.next_id));
+  auto recorder = std::unique_ptr<Recorder>(new Recorder(
+      std::make_unique<TraceThread>(std::move(writer)), base.next_id));
   Scope scope = recorder->Lock(0);
   recorder->ids_[base.root] = kRootId;
   Record header;
@@ -37,7 +37,8 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(
     recorder->paths_.Apply(r);
     scope.Append(std::move(r));
   }
-  CRASHLAB_RETURN_IF_ERROR(recorder->writer_->Flush());
+  scope.Unlock();
+  CRASHLAB_RETURN_IF_ERROR(recorder->trace_->Flush());
   return recorder;
 }
 
@@ -60,12 +61,12 @@ FileId Recorder::Scope::NewId(const InodeKey& key) {
   return id;
 }
 
-uint64_t Recorder::Scope::Append(Record r) {
+uint64_t Recorder::Scope::Append(Record r, std::string_view data) {
   if (IsNamespaceOp(r.op)) recorder_->paths_.Apply(r);
-  if (!recorder_->writer_) return recorder_->records_;
+  if (!recorder_->trace_) return recorder_->records_;
   r.time_ns = recorder_->NowNs();
   r.pid = pid_;
-  recorder_->writer_->Append(r);
+  recorder_->trace_->Append(r, data);
   return recorder_->records_++;
 }
 
@@ -88,16 +89,22 @@ void Recorder::Mark(const std::string& label, uint32_t pid) {
 
 Status Recorder::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!writer_) return Status::IoError("the trace is already closed");
-  return writer_->Flush();
+  if (!trace_) return Status::IoError("the trace is already closed");
+  return trace_->Flush();
 }
 
 Status Recorder::Close() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!writer_) return Status::Ok();
-  Status s = writer_->Close();
-  writer_.reset();
+  if (!trace_) return Status::Ok();
+  Status s = trace_->Close();
+  closed_stats_ = trace_->stats();
+  trace_.reset();
   return s;
+}
+
+TraceThread::Stats Recorder::trace_stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return trace_ ? trace_->stats() : closed_stats_;
 }
 
 uint64_t Recorder::records() {

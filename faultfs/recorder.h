@@ -1,7 +1,8 @@
 // Recorder: appends faultfs's trace, in the order operations took effect.
 //
-// The recorder owns the TraceWriter, the map from backing inode to FileId
-// and the one recording mutex. Every operation that changes persistent
+// The recorder owns the trace (a TraceThread: records are encoded here and
+// written by their own thread), the map from backing inode to FileId and
+// the one recording mutex. Every operation that changes persistent
 // state runs as
 //
 //     Recorder::Scope scope = recorder.Lock(pid);   // takes the mutex
@@ -35,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/status.h"
@@ -42,6 +44,7 @@
 #include "faultfs/base_walk.h"
 #include "faultfs/inode_key.h"
 #include "faultfs/path_table.h"
+#include "faultfs/trace_thread.h"
 
 namespace crashlab::faultfs {
 
@@ -67,8 +70,10 @@ class Recorder {
     // A fresh id for an inode just created through the mount.
     FileId NewId(const InodeKey& key);
     // Appends `r`, stamped with the time and the requesting pid; returns
-    // its index in the trace (the base description included).
-    uint64_t Append(Record r);
+    // its index in the trace (the base description included). `data`, if
+    // not empty, is r.data (then empty): a write's bytes are copied once,
+    // straight into the trace buffer.
+    uint64_t Append(Record r, std::string_view data = {});
     // The current path of a file / of `name` in directory `parent`.
     std::string PathOf(FileId file) const;
     std::string ChildPath(FileId parent, const std::string& name) const;
@@ -91,19 +96,22 @@ class Recorder {
 
   // Appends a kMark record with data = `label`.
   void Mark(const std::string& label, uint32_t pid);
-  // Writes buffered records to the trace file.
+  // Returns once every record appended so far is in the trace file.
   Status Flush();
   // Flushes, fsyncs and closes the trace; later appends are dropped.
   Status Close();
   // Records appended so far (base description included).
   uint64_t records();
+  // The trace thread's counters (zero after Close).
+  TraceThread::Stats trace_stats();
 
  private:
-  Recorder(std::unique_ptr<TraceWriter> writer, FileId next_id);
+  Recorder(std::unique_ptr<TraceThread> trace, FileId next_id);
   uint64_t NowNs() const;
 
   std::mutex mu_;
-  std::unique_ptr<TraceWriter> writer_;  // null after Close()
+  std::unique_ptr<TraceThread> trace_;  // null after Close()
+  TraceThread::Stats closed_stats_;      // trace_'s, kept by Close()
   std::unordered_map<InodeKey, FileId, InodeKeyHash> ids_;
   PathTable paths_;
   FileId next_id_;

@@ -87,6 +87,11 @@ Result<std::unique_ptr<FaultfsMount>> FaultfsMount::Start(
                                    o.base_name, "--ready-fd",
                                    std::to_string(ready[1])};
   if (o.allow_other) argv.push_back("--allow-other");
+  if (o.backing_fsync) argv.push_back("--backing-fsync");
+  if (!o.stats_path.empty()) argv.insert(argv.end(), {"--stats", o.stats_path});
+  if (o.threads > 0) {
+    argv.insert(argv.end(), {"--threads", std::to_string(o.threads)});
+  }
   if (!o.control_socket.empty()) {
     argv.insert(argv.end(), {"--control-socket", o.control_socket});
   }

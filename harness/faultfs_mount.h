@@ -32,6 +32,9 @@ struct MountOptions {
   std::string faults_path;     // --faults PLAN ("" = none)
   uint64_t seed = 0;           // --seed, for fault rules
   bool allow_other = false;
+  bool backing_fsync = false;  // --backing-fsync: real fsync latency
+  std::string stats_path;      // --stats FILE: request counts at exit
+  int threads = 0;             // --threads N (0: faultfs's default)
   int ready_timeout_ms = 15000;
 };
 

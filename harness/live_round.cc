@@ -51,6 +51,7 @@ Result<std::unique_ptr<LiveRound>> StartLiveRound(const LiveRoundEnv& env,
   mo.log_path = JoinPath(round->dir, "faultfs.log");
   mo.control_socket = env.socket();
   mo.allow_other = engine.runs_as_other_user();
+  mo.backing_fsync = env.backing_fsync;
   if (with_faults) mo.faults_path = env.faults_path;
   mo.seed = env.seed + r;
   (void)RemoveTree(mo.control_socket);

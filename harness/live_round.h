@@ -48,6 +48,7 @@ struct LiveRoundEnv {
   uint64_t seed = 0;
   bool power = false;  // false: process
   TearGranularity tear = TearGranularity::kNone;
+  bool backing_fsync = false;  // faultfs --backing-fsync
 
   std::string data() const;            // OUT/.work/data
   std::string round_dir(int r) const;  // OUT/rounds/NNN

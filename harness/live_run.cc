@@ -63,8 +63,8 @@ LiveRun::LiveRun(Engine& engine, Workload& workload,
 LiveRun::~LiveRun() = default;
 
 LiveRoundEnv LiveRun::RoundEnv() const {
-  return {o_.out, o_.scratch, o_.bin_dir, o_.faults_path,
-          o_.seed,  o_.power,   o_.tear};
+  return {o_.out,  o_.scratch, o_.bin_dir, o_.faults_path,
+          o_.seed, o_.power,   o_.tear,    o_.backing_fsync};
 }
 
 void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,

@@ -50,6 +50,7 @@ struct LiveOptions {
   Trigger trigger;
   TearGranularity tear = TearGranularity::kNone;
   std::string faults_path;  // fault plan for faultfs, "" = none
+  bool backing_fsync = false;  // faultfs --backing-fsync
   uint64_t seed = 0;
   double loss_window_s = -1;  // the engine's promised window, < 0: none
   std::string out;          // OUT

@@ -109,6 +109,7 @@ int RunMain(const std::vector<std::string>& args) {
       ("at-mark", po::value(&at_mark), "process/power: crash right after this mark (e.g. ok:5)")
       ("tear", po::value(&tear)->default_value(tear), "power: tear the last unsynced write: none, sector, page, byte")
       ("faults", po::value(&o.faults_path), "fault plan (JSON or TOML; see README)")
+      ("backing-fsync", po::bool_switch(&o.backing_fsync), "faultfs passes fsyncs on to the disk (real fsync latency; off: recorded, not performed)")
       ("out", po::value(&o.out)->required(), "output directory (new or empty)")
       ("force", po::bool_switch(&o.force), "replace a previous crashlab run in --out")
       ("max-states", po::value(&o.max_states)->default_value(0), "stop after this many crash states (0: all)")

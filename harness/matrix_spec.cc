@@ -258,8 +258,27 @@ Result<MatrixSpec> ParseMatrixSpec(const json& j) {
     }
     spec.hash = h.Digest().ToHex().substr(0, 16);
     if (j.contains("claims")) {
-      CRASHLAB_RETURN_IF_ERROR(ParseClaims(j["claims"]).status());
       spec.claims = j["claims"];
+      // `where` values may name environment variables, as settings do
+      // (`skyd: "${SKYD}"` selects the cells that ran that binary).
+      for (json& claim : spec.claims) {
+        for (const char* list : {"supports", "refutes", "measure"}) {
+          if (!claim.is_object() || !claim.contains(list) || !claim[list].is_array()) {
+            continue;
+          }
+          for (json& check : claim[list]) {
+            if (!check.is_object() || !check.contains("where")) continue;
+            for (auto& [k, v] : check["where"].items()) {
+              if (v.is_string()) {
+                CRASHLAB_ASSIGN_OR_RETURN(std::string expanded,
+                                          ExpandEnv(v.get<std::string>()));
+                v = expanded;
+              }
+            }
+          }
+        }
+      }
+      CRASHLAB_RETURN_IF_ERROR(ParseClaims(spec.claims).status());
     }
     return spec;
   } catch (const json::exception& ex) {

@@ -174,6 +174,7 @@ Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
   mo.trace_path = Out("trace.bin");
   mo.log_path = Out("logs/faultfs.log");
   mo.allow_other = engine_->runs_as_other_user();
+  mo.backing_fsync = o_.backing_fsync;
   CRASHLAB_ASSIGN_OR_RETURN(auto mount, FaultfsMount::Start(mo));
   auto session = engine_->Open(mnt, schema);
   if (!session.ok()) {
@@ -309,6 +310,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   lo.trigger = o_.trigger;
   lo.tear = o_.tear;
   lo.faults_path = o_.faults_path;
+  lo.backing_fsync = o_.backing_fsync;
   lo.seed = o_.seed;
   const DurabilityClaim claim = engine_->Claim();
   if (claim.kind == DurabilityClaim::Kind::kWindow) lo.loss_window_s = claim.window_s;

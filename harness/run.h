@@ -48,6 +48,7 @@ struct RunOptions {
   Trigger trigger;
   TearGranularity tear = TearGranularity::kNone;
   std::string faults_path;  // fault plan, "" = none
+  bool backing_fsync = false;  // faultfs --backing-fsync
   std::string out;
   bool force = false;
   uint64_t max_states = 0;

@@ -104,8 +104,8 @@ Result<TxnOutcome> RecordAndCheck(const RunOptions& o, Engine& engine,
         RecordWithoutCrashes(o, engine, workload, writer.get(), &history));
   } else {
     TxnLiveOptions lo;
-    lo.env = {o.out, ScratchDir(o), o.bin_dir, "", o.seed, o.crash == "power",
-              o.tear};
+    lo.env = {o.out,  ScratchDir(o), o.bin_dir, "", o.seed, o.crash == "power",
+              o.tear, o.backing_fsync};
     CRASHLAB_RETURN_IF_ERROR(MakeDirs(lo.env.scratch));
     ScopedDir scratch_guard(lo.env.scratch);
     lo.workload = workload;
