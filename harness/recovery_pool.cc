@@ -1,5 +1,7 @@
 #include "harness/recovery_pool.h"
 
+#include <utility>
+
 #include "core/files.h"
 
 namespace crashlab {
@@ -63,12 +65,10 @@ Status RecoveryPool::Drain() {
   return error_;
 }
 
-bool RecoveryPool::TryGet(const Hash128& image, Observation* out) {
+std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
+RecoveryPool::TakeFinished() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = results_.find(image);
-  if (it == results_.end()) return false;
-  *out = it->second;
-  return true;
+  return std::exchange(finished_, {});
 }
 
 void RecoveryPool::Work() {
@@ -91,11 +91,12 @@ void RecoveryPool::Work() {
       ++busy_;
     }
     cv_.notify_all();  // room for the producer
-    Observation seen = ToObservation((*engine)->Recover(job.dir, schema_));
+    auto seen = std::make_shared<const Observation>(
+        ToObservation((*engine)->Recover(job.dir, schema_)));
     (void)RemoveTree(job.dir);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      results_[job.image] = std::move(seen);
+      finished_.emplace_back(job.image, std::move(seen));
       ++recoveries_;
       --busy_;
     }
