@@ -1,6 +1,7 @@
 #include "harness/explorer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -64,7 +65,12 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   std::vector<OpStatus> status = timeline_.StatusesAt(0);
   size_t status_at = 0;
   size_t produced = 0, checked = 0, submitted = 0;
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
   auto check = [&](size_t i) {
+    const auto t0 = Clock::now();
     const Planned& p = planned[i];
     timeline_.MoveStatuses(status_at, p.state.position, &status);
     status_at = p.state.position;
@@ -81,6 +87,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
       for (const Finding& f : *list) findings->Add(f, where);
     }
     cache.Release(image_of[i]);
+    stats.check_seconds += since(t0);
   };
   auto check_ready = [&] {
     for (auto& [hash, seen] : pool.TakeFinished()) {
@@ -97,6 +104,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
       stats.stopped_because = why;
       break;
     }
+    const auto t0 = Clock::now();
     const CrashState& state = planned[produced].state;
     auto b = builders.try_emplace(state.model, trace_, base_).first;
     const FsImage& image = b->second.Build(state);
@@ -113,7 +121,10 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
         (void)RemoveTree(dir);
         return m.Annotate("materializing crash state " + state.Id());
       }
+      stats.build_seconds += since(t0);
       pool.Submit(image_of[produced], dir);
+    } else {
+      stats.build_seconds += since(t0);
     }
     check_ready();
     progress.Update(checked, findings->size());
@@ -131,6 +142,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   stats.states_checked = checked;
   stats.unique_images = distinct.size();
   stats.recoveries = pool.recoveries();
+  stats.recover_seconds = pool.recover_seconds();
   for (const auto& [model, builder] : builders) {
     stats.inexact_records += builder.inexact();
   }

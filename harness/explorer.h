@@ -66,6 +66,12 @@ struct ExploreStats {
   bool complete = true;
   std::string stopped_because;
   double seconds = 0;
+  // Where the time went: building, hashing and writing out images (and
+  // scanning their headers); running the checkers; engine recoveries,
+  // summed over the jobs (so it may exceed `seconds` with --jobs > 1).
+  double build_seconds = 0;
+  double check_seconds = 0;
+  double recover_seconds = 0;
   formats::HeaderSummary headers;  // torn-header check over checked states
 };
 

@@ -1,5 +1,6 @@
 #include "harness/recovery_pool.h"
 
+#include <chrono>
 #include <utility>
 
 #include "core/files.h"
@@ -91,13 +92,18 @@ void RecoveryPool::Work() {
       ++busy_;
     }
     cv_.notify_all();  // room for the producer
+    const auto t0 = std::chrono::steady_clock::now();
     auto seen = std::make_shared<const Observation>(
         ToObservation((*engine)->Recover(job.dir, schema_)));
+    const double took = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
     (void)RemoveTree(job.dir);
     {
       std::lock_guard<std::mutex> lock(mu_);
       finished_.emplace_back(job.image, std::move(seen));
       ++recoveries_;
+      recover_seconds_ += took;
       --busy_;
     }
     cv_.notify_all();

@@ -48,6 +48,8 @@ class RecoveryPool {
   std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
   TakeFinished();
   uint64_t recoveries() const { return recoveries_; }
+  // Seconds the workers spent recovering, summed. Valid after Drain().
+  double recover_seconds() const { return recover_seconds_; }
 
  private:
   struct Job {
@@ -66,6 +68,7 @@ class RecoveryPool {
   bool stopping_ = false;
   Status error_;
   uint64_t recoveries_ = 0;
+  double recover_seconds_ = 0;
   std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
       finished_;
   std::vector<std::thread> workers_;
