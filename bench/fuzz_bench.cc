@@ -25,6 +25,7 @@
 #include "fuzz/auth_cycle.h"
 #include "fuzz/leveldb_auth_engine.h"
 #include "fuzz/sqlite_auth_engine.h"
+#include "fuzz/sqlite_pool_alloc.h"
 #include "workloads/auth.h"
 
 namespace crashlab {
@@ -164,6 +165,12 @@ int Survey(uint64_t cycles) {
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
+  // As the SQLite crash fuzzers run (fuzz/sqlite_pool_alloc.h).
+  const crashlab::Status pool = crashlab::InstallSqlitePoolAllocator();
+  if (!pool.ok()) {
+    std::fprintf(stderr, "%s\n", pool.ToString().c_str());
+    return 3;
+  }
   double seconds = 5;
   std::string which = "all";
   uint64_t survey = 0;
