@@ -55,7 +55,7 @@ std::string SelfDir() {
 
 // Records the run into `dir` (exploring one state only: the trace is what
 // is wanted). False if crashlab did not leave a trace.
-bool Record(const Args& a, uint64_t n, const std::string& dir) {
+bool RecordRun(const Args& a, uint64_t n, const std::string& dir) {
   std::string cmd = fmt::format(
       "'{}/crashlab' run --engine sqlite --ops {} --seed {} --crash explore "
       "--max-states 1 --minimize-budget-s 0 --out '{}' --force",
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
     const std::string dir =
         fmt::format("{}/crashlab-bench-explore-{}-{}", a.work, getpid(), n);
     ScopedDir cleanup(dir);
-    if (!Record(a, n, dir)) {
+    if (!RecordRun(a, n, dir)) {
       std::fprintf(stderr, "explore bench: recording %llu ops failed\n",
                    static_cast<unsigned long long>(n));
       return 3;
