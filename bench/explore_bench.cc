@@ -41,6 +41,7 @@ struct Args {
 
 struct Outcome {
   uint64_t states = 0, images = 0, recoveries = 0, findings = 0;
+  char first_finding[160] = {};
   double seconds = 0, build_s = 0, recover_s = 0, check_s = 0;
   long peak_kb = 0;
   bool ok = false;
@@ -92,8 +93,8 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   config.progress = false;
   config.jobs = a.jobs;
   config.engine_factory = [&] { return MakeEngine("sqlite", a.settings, env); };
-  Explorer explorer(*trace, *base, AuthWorkload::MakeSchema(), ops, base_rows,
-                    config);
+  const Schema schema = AuthWorkload::MakeSchema();  // outlives the explorer
+  Explorer explorer(*trace, *base, schema, ops, base_rows, config);
   FindingSet findings;
   auto st = explorer.Run(&findings);
   if (!st.ok()) return o;
@@ -101,6 +102,15 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   o.images = st->unique_images;
   o.recoveries = st->recoveries;
   o.findings = findings.size();
+  const auto report = findings.ToReport(1, [](const std::string&,
+                                               const std::string&,
+                                               const std::string&) {
+    return std::string();
+  });
+  if (!report.empty()) {
+    std::snprintf(o.first_finding, sizeof(o.first_finding), "%s",
+                  report.front().summary.c_str());
+  }
   o.seconds = st->seconds;
   o.build_s = st->build_seconds;
   o.recover_s = st->recover_seconds;
@@ -195,7 +205,9 @@ int main(int argc, char** argv) {
                rate / first_rate, o.recoveries / o.seconds, o.peak_kb / 1024,
                100 * o.build_s / busy, 100 * o.recover_s / busy,
                100 * o.check_s / busy,
-               o.findings ? fmt::format("  ({} findings!)", o.findings) : "");
+               o.findings ? fmt::format("  ({} findings! {})", o.findings,
+                                        o.first_finding)
+                          : "");
     std::fflush(stdout);
   }
   return 0;
