@@ -102,11 +102,9 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   o.images = st->unique_images;
   o.recoveries = st->recoveries;
   o.findings = findings.size();
-  const auto report = findings.ToReport(1, [](const std::string&,
-                                               const std::string&,
-                                               const std::string&) {
-    return std::string();
-  });
+  const auto report =
+      findings.ToReport(1, [](const std::string&, const std::string&,
+                              const std::string&) { return std::string(); });
   if (!report.empty()) {
     std::snprintf(o.first_finding, sizeof(o.first_finding), "%s",
                   report.front().summary.c_str());
@@ -161,12 +159,14 @@ int main(int argc, char** argv) {
   }
   std::string settings;
   for (const auto& [k, v] : a.settings) settings += " " + k + "=" + v;
-  fmt::print("crashlab explore benchmark: sqlite{}, auth seed {}, prefix and "
-             "drop-unsynced, --jobs {}\n",
-             settings, a.seed, a.jobs);
+  fmt::print(
+      "crashlab explore benchmark: sqlite{}, auth seed {}, prefix and "
+      "drop-unsynced, --jobs {}\n",
+      settings, a.seed, a.jobs);
   fmt::print("{:>6} {:>8} {:>7} {:>8} {:>8} {:>9} {:>6} {:>8} {:>9}  {}\n",
              "ops", "states", "images", "recov.", "seconds", "states/s",
-             "ratio", "recov./s", "peak RSS", "time: images / recovery / checks");
+             "ratio", "recov./s", "peak RSS",
+             "time: images / recovery / checks");
   double first_rate = 0;
   for (uint64_t n : a.ops) {
     const std::string dir =
@@ -199,15 +199,15 @@ int main(int argc, char** argv) {
     const double rate = o.states / o.seconds;
     if (first_rate == 0) first_rate = rate;
     const double busy = o.build_s + o.recover_s + o.check_s;
-    fmt::print("{:>6} {:>8} {:>7} {:>8} {:>8.1f} {:>9.0f} {:>6.2f} {:>8.0f} "
-               "{:>6} MB  {:.0f}% / {:.0f}% / {:.0f}%{}\n",
-               n, o.states, o.images, o.recoveries, o.seconds, rate,
-               rate / first_rate, o.recoveries / o.seconds, o.peak_kb / 1024,
-               100 * o.build_s / busy, 100 * o.recover_s / busy,
-               100 * o.check_s / busy,
-               o.findings ? fmt::format("  ({} findings! {})", o.findings,
-                                        o.first_finding)
-                          : "");
+    fmt::print(
+        "{:>6} {:>8} {:>7} {:>8} {:>8.1f} {:>9.0f} {:>6.2f} {:>8.0f} "
+        "{:>6} MB  {:.0f}% / {:.0f}% / {:.0f}%{}\n",
+        n, o.states, o.images, o.recoveries, o.seconds, rate, rate / first_rate,
+        o.recoveries / o.seconds, o.peak_kb / 1024, 100 * o.build_s / busy,
+        100 * o.recover_s / busy, 100 * o.check_s / busy,
+        o.findings
+            ? fmt::format("  ({} findings! {})", o.findings, o.first_finding)
+            : "");
     std::fflush(stdout);
   }
   return 0;

@@ -119,14 +119,14 @@ FuzzerRun RunFuzzer(const std::string& dir, const std::string& fuzzer,
   FuzzerRun r;
   char tmpl[] = "/tmp/crashlab-bench-fuzz-XXXXXX";
   if (!mkdtemp(tmpl)) return r;
-  const std::string work = tmpl, corpus = work + "/corpus",
-                    log = work + "/log", bin = dir + "/" + fuzzer;
+  const std::string work = tmpl, corpus = work + "/corpus", log = work + "/log",
+                    bin = dir + "/" + fuzzer;
   const std::string copy = "mkdir -p '" + corpus + "' && cp -r '" + dir + "/" +
                            fuzzer + "_seed_corpus/.' '" + corpus +
                            "/' 2>/dev/null; true";
   (void)std::system(copy.c_str());
-  const std::string time_arg = "-max_total_time=" +
-                               std::to_string(static_cast<int>(seconds));
+  const std::string time_arg =
+      "-max_total_time=" + std::to_string(static_cast<int>(seconds));
   const pid_t pid = fork();
   if (pid == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -134,10 +134,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("crashlab scale benchmark: auth workload, seed %llu, the last "
-              "min(%llu, 2e6/ops) states checked per size\n",
-              static_cast<unsigned long long>(seed),
-              static_cast<unsigned long long>(states));
+  std::printf(
+      "crashlab scale benchmark: auth workload, seed %llu, the last "
+      "min(%llu, 2e6/ops) states checked per size\n",
+      static_cast<unsigned long long>(seed),
+      static_cast<unsigned long long>(states));
   std::printf("%10s %14s %8s %12s %14s %8s %9s %9s\n", "ops", "generated/s",
               "vs first", "states/s", "cells/s", "vs first", "index s",
               "peak RSS");

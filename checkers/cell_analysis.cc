@@ -35,15 +35,19 @@ void ForEachRowKey(const Rows& a, const Rows& b, Fn&& fn) {
   static const std::map<std::string, json> kNone;
   auto ta = a.begin(), tb = b.begin();
   while (ta != a.end() || tb != b.end()) {
-    const bool take_a = tb == b.end() || (ta != a.end() && ta->first <= tb->first);
-    const bool take_b = ta == a.end() || (tb != b.end() && tb->first <= ta->first);
+    const bool take_a =
+        tb == b.end() || (ta != a.end() && ta->first <= tb->first);
+    const bool take_b =
+        ta == a.end() || (tb != b.end() && tb->first <= ta->first);
     const std::string& table = take_a ? ta->first : tb->first;
     const auto& ka = take_a ? ta->second : kNone;
     const auto& kb = take_b ? tb->second : kNone;
     auto ia = ka.begin(), ib = kb.begin();
     while (ia != ka.end() || ib != kb.end()) {
-      const bool key_a = ib == kb.end() || (ia != ka.end() && ia->first <= ib->first);
-      const bool key_b = ia == ka.end() || (ib != kb.end() && ib->first <= ia->first);
+      const bool key_a =
+          ib == kb.end() || (ia != ka.end() && ia->first <= ib->first);
+      const bool key_b =
+          ia == ka.end() || (ib != kb.end() && ib->first <= ia->first);
       fn(table, key_a ? ia->first : ib->first);
       if (key_a) ++ia;
       if (key_b) ++ib;
@@ -101,20 +105,20 @@ CellAnalysis AnalyzeCells(const CheckInput& in) {
 
   // Cells nobody wrote must hold what the base held: this catches rows
   // that appeared from nowhere and base rows that vanished or changed.
-  ForEachRowKey(rows, in.base, [&](const std::string& table,
-                                   const std::string& key) {
-    const json* seen_row = RowIn(rows, table, key);
-    const json* base_row = RowIn(in.base, table, key);
-    for (const std::string& column : index.ColumnsOf(table)) {
-      const json& seen = ValueIn(seen_row, column);
-      const json& base = ValueIn(base_row, column);
-      if (seen == base) continue;
-      Cell c{table, key, column};
-      const int64_t at = index.Find(c);
-      if (at >= 0 && MatchCell(in, index.cells()[at]).has_writer) continue;
-      a.unexplained.push_back({std::move(c), json::array({base}), seen});
-    }
-  });
+  ForEachRowKey(
+      rows, in.base, [&](const std::string& table, const std::string& key) {
+        const json* seen_row = RowIn(rows, table, key);
+        const json* base_row = RowIn(in.base, table, key);
+        for (const std::string& column : index.ColumnsOf(table)) {
+          const json& seen = ValueIn(seen_row, column);
+          const json& base = ValueIn(base_row, column);
+          if (seen == base) continue;
+          Cell c{table, key, column};
+          const int64_t at = index.Find(c);
+          if (at >= 0 && MatchCell(in, index.cells()[at]).has_writer) continue;
+          a.unexplained.push_back({std::move(c), json::array({base}), seen});
+        }
+      });
 
   // Written cells: "before" evidence now; "after" only for the operations
   // an oracle will read it of (below).

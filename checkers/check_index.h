@@ -47,7 +47,9 @@ class CheckIndex {
   // Position of `cell` in cells(), or -1 when no operation writes it.
   int64_t Find(const Cell& cell) const;
   // Positions in cells() of the cells operation `op` writes, ascending.
-  const std::vector<uint32_t>& CellsOf(size_t op) const { return op_cells_[op]; }
+  const std::vector<uint32_t>& CellsOf(size_t op) const {
+    return op_cells_[op];
+  }
   // Auth: the operations whose args name `user`, in order (nullptr: none).
   const std::vector<uint32_t>* OpsOfUser(const std::string& user) const;
   // Cells of one row, sorted: existence, then the schema's columns by name

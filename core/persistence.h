@@ -130,7 +130,7 @@ class ImageBuilder {
   const Trace& trace_;
   const FsImage& base_;
   FsImage image_;
-  FsImage prefix_;                  // every record before prefix_position_
+  FsImage prefix_;  // every record before prefix_position_
   size_t prefix_position_ = 0;
   size_t position_ = 0;             // image_ holds this position...
   std::vector<uint32_t> dropped_;   // ...without these records...

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "core/files.h"
 #include "checkers/check_index.h"
+#include "core/files.h"
 #include "core/subprocess.h"
 #include "harness/observation_cache.h"
 #include "harness/progress.h"
@@ -77,8 +77,8 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     ObservationCache::Entry& e = cache.Use(image_of[i]);
     CheckInput in{schema_, ops_, status, base_rows_, *e.seen};
     in.index = &index;
-    const FindingContext where{ops_,        status, p.state,        image_of[i],
-                               0,           config_.run_dir, p.ordinal};
+    const FindingContext where{ops_, status,          p.state,  image_of[i],
+                               0,    config_.run_dir, p.ordinal};
     const std::vector<Finding> found = CheckState(in);
     const formats::HeaderCheck headers =
         formats::CheckHeaders(e.headers, *e.seen, found);

@@ -27,7 +27,7 @@ namespace crashlab {
 class ObservationCache {
  public:
   struct Entry {
-    std::shared_ptr<const Observation> seen;  // null until recovered
+    std::shared_ptr<const Observation> seen;   // null until recovered
     std::vector<formats::FileHeader> headers;  // scanned from the image
     uint64_t pins = 0;                         // states waiting for it
     uint64_t last_use = 0;

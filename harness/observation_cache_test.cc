@@ -73,9 +73,9 @@ TEST(TimelineTest, MoveStatusesEqualsStatusesAt) {
   std::vector<OpStatus> status = timeline.StatusesAt(0);
   size_t at = 0;
   for (int step = 0; step < 300; ++step) {
-    const size_t to = step % 50 == 49 ? rng.Uniform(t.records.size() + 1)
-                                      : std::min(at + rng.Uniform(4),
-                                                 t.records.size());
+    const size_t to = step % 50 == 49
+                          ? rng.Uniform(t.records.size() + 1)
+                          : std::min(at + rng.Uniform(4), t.records.size());
     timeline.MoveStatuses(at, to, &status);
     at = to;
     ASSERT_EQ(status, timeline.StatusesAt(at)) << "position " << at;

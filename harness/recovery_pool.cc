@@ -95,9 +95,9 @@ void RecoveryPool::Work() {
     const auto t0 = std::chrono::steady_clock::now();
     auto seen = std::make_shared<const Observation>(
         ToObservation((*engine)->Recover(job.dir, schema_)));
-    const double took = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     (void)RemoveTree(job.dir);
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -69,8 +69,7 @@ class RecoveryPool {
   Status error_;
   uint64_t recoveries_ = 0;
   double recover_seconds_ = 0;
-  std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
-      finished_;
+  std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>> finished_;
   std::vector<std::thread> workers_;
 };
 

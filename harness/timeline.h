@@ -34,7 +34,8 @@ class Timeline {
   std::vector<OpStatus> StatusesAt(size_t position) const;
   // Turns `status`, the statuses at `from`, into those at `to`: O(marks
   // between the two) going forward, StatusesAt(to) going back.
-  void MoveStatuses(size_t from, size_t to, std::vector<OpStatus>* status) const;
+  void MoveStatuses(size_t from, size_t to,
+                    std::vector<OpStatus>* status) const;
   // Trace position of an operation's acknowledgement, or kNever.
   size_t AckPosition(size_t op_index) const { return ops_[op_index].done; }
 

@@ -65,8 +65,8 @@ class AuthWorkload {
   // Keys in order, with the k-th found in O(log n) (libstdc++'s policy
   // tree with order statistics).
   using OrderedKeys =
-      __gnu_pbds::tree<std::string, __gnu_pbds::null_type, std::less<std::string>,
-                       __gnu_pbds::rb_tree_tag,
+      __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
+                       std::less<std::string>, __gnu_pbds::rb_tree_tag,
                        __gnu_pbds::tree_order_statistics_node_update>;
 
   LogicalOp Make(const std::string& f, nlohmann::json args,

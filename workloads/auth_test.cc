@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "core/hash.h"
-
 #include <map>
 #include <set>
+
+#include "core/hash.h"
 
 namespace crashlab {
 namespace {
@@ -105,7 +105,7 @@ std::string StreamDigest(uint64_t seed, int n) {
     }
     w.Complete(op, i % 97 != 13);
     if (i == n / 2) {
-      Rows rows = w.model();  // what an engine gives back after a crash:
+      Rows rows = w.model();     // what an engine gives back after a crash:
       rows["sessions"].clear();  // every session lost, one user gone
       if (!rows["users"].empty()) rows["users"].erase(rows["users"].begin());
       w.Rebase(rows);
