@@ -1,7 +1,6 @@
 #include "checkers/check_index.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace crashlab {
 
@@ -11,30 +10,33 @@ std::string AuthUserOf(const nlohmann::json& args) {
   return it != args.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-size_t CheckIndex::CellHash::operator()(const Cell& c) const {
-  const std::hash<std::string> h;
-  return h(c.table) ^ (h(c.key) * 31) ^ (h(c.column) * 1000003);
-}
-
 CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops)
     : ops_(&ops), op_cells_(ops.size()) {
-  std::map<Cell, std::vector<Writer>> writers;
+  // Every (cell, writer), sorted by cell; a stable sort keeps each cell's
+  // writers in operation order. One vector, not a map of every cell.
+  struct Entry {
+    const Cell* cell;
+    Writer writer;
+  };
+  std::vector<Entry> all;
   for (size_t i = 0; i < ops.size(); ++i) {
     for (const Effect& e : ops[i].effects) {
-      writers[e.cell].push_back({static_cast<uint32_t>(i), &e.value});
+      all.push_back({&e.cell, {static_cast<uint32_t>(i), &e.value}});
     }
     const std::string user = AuthUserOf(ops[i].args);
     if (!user.empty()) user_ops_[user].push_back(static_cast<uint32_t>(i));
   }
-  cells_.reserve(writers.size());
-  for (auto& [cell, ws] : writers) {
-    const auto at = static_cast<uint32_t>(cells_.size());
-    position_.emplace(cell, at);
-    for (const Writer& w : ws) {
-      auto& mine = op_cells_[w.op];
-      if (mine.empty() || mine.back() != at) mine.push_back(at);
+  std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+    return *a.cell < *b.cell;
+  });
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i == 0 || *all[i - 1].cell != *all[i].cell) {
+      cells_.push_back({*all[i].cell, {}});
     }
-    cells_.push_back({cell, std::move(ws)});
+    const auto at = static_cast<uint32_t>(cells_.size() - 1);
+    cells_.back().writers.push_back(all[i].writer);
+    auto& mine = op_cells_[all[i].writer.op];
+    if (mine.empty() || mine.back() != at) mine.push_back(at);
   }
   for (const TableSchema& t : schema.tables) {
     std::vector<std::string> cols = {""};
@@ -45,8 +47,12 @@ CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops)
 }
 
 int64_t CheckIndex::Find(const Cell& cell) const {
-  const auto it = position_.find(cell);
-  return it == position_.end() ? -1 : static_cast<int64_t>(it->second);
+  const auto it = std::lower_bound(
+      cells_.begin(), cells_.end(), cell,
+      [](const WrittenCell& w, const Cell& c) { return w.cell < c; });
+  return it != cells_.end() && it->cell == cell
+             ? static_cast<int64_t>(it - cells_.begin())
+             : -1;
 }
 
 const std::vector<uint32_t>* CheckIndex::OpsOfUser(

@@ -44,7 +44,8 @@ class CheckIndex {
   const std::vector<LogicalOp>& ops() const { return *ops_; }
   // Every written cell, in Cell order.
   const std::vector<WrittenCell>& cells() const { return cells_; }
-  // Position of `cell` in cells(), or -1 when no operation writes it.
+  // Position of `cell` in cells(), or -1 when no operation writes it
+  // (binary search).
   int64_t Find(const Cell& cell) const;
   // Positions in cells() of the cells operation `op` writes, ascending.
   const std::vector<uint32_t>& CellsOf(size_t op) const {
@@ -57,12 +58,8 @@ class CheckIndex {
   const std::vector<std::string>& ColumnsOf(const std::string& table) const;
 
  private:
-  struct CellHash {
-    size_t operator()(const Cell& c) const;
-  };
   const std::vector<LogicalOp>* ops_;
   std::vector<WrittenCell> cells_;
-  std::unordered_map<Cell, uint32_t, CellHash> position_;
   std::vector<std::vector<uint32_t>> op_cells_;
   std::unordered_map<std::string, std::vector<uint32_t>> user_ops_;
   std::map<std::string, std::vector<std::string>> columns_;
