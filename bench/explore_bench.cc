@@ -170,8 +170,9 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : a.settings) settings += " " + k + "=" + v;
   fmt::print(
       "crashlab explore benchmark: sqlite{}, auth seed {}, prefix and "
-      "drop-unsynced, --jobs {}\n",
-      settings, a.seed, a.jobs);
+      "drop-unsynced, --jobs {}{}\n",
+      settings, a.seed, a.jobs,
+      a.sample > 1 ? fmt::format(", every {}th state", a.sample) : "");
   fmt::print("{:>6} {:>8} {:>7} {:>8} {:>8} {:>9} {:>6} {:>8} {:>9}  {}\n",
              "ops", "states", "images", "recov.", "seconds", "states/s",
              "ratio", "recov./s", "peak RSS",
