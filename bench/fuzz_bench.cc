@@ -7,24 +7,41 @@
 // position with a drawn crash state, recover on a fresh engine, dump every
 // row, run the oracles. Choices come from a seeded Rng; one thread.
 //
+// With --fuzzers DIR (fuzz/build.sh's $OUT: clang, ASan + UBSan,
+// libFuzzer), each cycle's fuzzer (sqlite_wal_full_crash_fuzzer,
+// leveldb_crash_fuzzer) also runs for --fuzz-seconds on a copy of its seed
+// corpus, and its executions per second from libFuzzer's final stats
+// (stat::average_exec_per_sec, wall clock) and per CPU second (its CPU time
+// from wait4) print beside the cycles per second, with its peak RSS. The
+// LevelDB cycle uses the fuzzer's defaults (prefix, drop-unsynced, torn on
+// a safe-append device); SQLite's are all four models, no device flags.
+//
 //   crashlab-bench-fuzz [--seconds S] [--engine sqlite|leveldb|all]
+//                       [--fuzzers DIR] [--fuzz-seconds S]
 //   crashlab-bench-fuzz --survey N
 // --survey runs N cycles of every SQLite setting and LevelDB sync mode
 // under three persistence configurations and prints, per cell, how many
 // cycles had findings (by kind) and the first finding: which settings keep
 // their promises under which models.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "fuzz/auth_cycle.h"
 #include "fuzz/leveldb_auth_engine.h"
 #include "fuzz/sqlite_auth_engine.h"
+#include "fuzz/sqlite_pool_alloc.h"
 #include "workloads/auth.h"
 
 namespace crashlab {
@@ -89,7 +106,59 @@ AuthEngineFactory Leveldb(bool sync) {
   };
 }
 
-int Speed(double seconds, const std::string& which) {
+// One libFuzzer run of a sanitizer-built fuzzer, as a user starts it.
+struct FuzzerRun {
+  bool ok = false;
+  double exec_per_s = 0;  // libFuzzer's stat::average_exec_per_sec
+  double execs = 0, cpu_seconds = 0, peak_rss_mb = 0;
+  std::string problem;
+};
+
+FuzzerRun RunFuzzer(const std::string& dir, const std::string& fuzzer,
+                    double seconds) {
+  FuzzerRun r;
+  char tmpl[] = "/tmp/crashlab-bench-fuzz-XXXXXX";
+  if (!mkdtemp(tmpl)) return r;
+  const std::string work = tmpl, corpus = work + "/corpus", log = work + "/log",
+                    bin = dir + "/" + fuzzer;
+  const std::string copy = "mkdir -p '" + corpus + "' && cp -r '" + dir + "/" +
+                           fuzzer + "_seed_corpus/.' '" + corpus +
+                           "/' 2>/dev/null; true";
+  (void)std::system(copy.c_str());
+  const std::string time_arg =
+      "-max_total_time=" + std::to_string(static_cast<int>(seconds));
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(bin.c_str(), bin.c_str(), corpus.c_str(), time_arg.c_str(),
+          "-print_final_stats=1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                  ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string key;
+    double value = 0;
+    if (!(words >> key >> value)) continue;
+    if (key == "stat::average_exec_per_sec:") r.exec_per_s = value;
+    if (key == "stat::number_of_executed_units:") r.execs = value;
+    if (key == "stat::peak_rss_mb:") r.peak_rss_mb = value;
+  }
+  r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && r.execs > 0;
+  if (!r.ok) r.problem = "exited abnormally or found something; log: " + log;
+  if (r.ok) (void)std::system(("rm -rf '" + work + "'").c_str());
+  return r;
+}
+
+int Speed(double seconds, const std::string& which, const std::string& fuzzers,
+          double fuzz_seconds) {
   uint64_t process = 0;
   std::map<std::string, AuthEngineFactory> engines;
   if (which == "all" || which == "sqlite") {
@@ -101,8 +170,18 @@ int Speed(double seconds, const std::string& which) {
   if (which == "all" || which == "leveldb") {
     engines["leveldb sync=true"] = Leveldb(true);
   }
-  const SpaceConfig space = *ParseSpaceConfig("", "");
+  // The fuzzer each cycle runs as, and that fuzzer's default models.
+  const std::map<std::string, std::pair<std::string, SpaceConfig>> as_fuzzer = {
+      {"sqlite journal_mode=wal synchronous=full",
+       {"sqlite_wal_full_crash_fuzzer", *ParseSpaceConfig("", "")}},
+      {"leveldb sync=true",
+       {"leveldb_crash_fuzzer",
+        *ParseSpaceConfig("prefix,drop-unsynced,torn", "safe-append")}},
+  };
   for (const auto& [name, make] : engines) {
+    const auto f = as_fuzzer.find(name);
+    const SpaceConfig space =
+        f != as_fuzzer.end() ? f->second.second : *ParseSpaceConfig("", "");
     auto t = Run(make, space, seconds, 0);
     if (!t.ok()) {
       std::fprintf(stderr, "%s: %s\n", name.c_str(),
@@ -118,6 +197,20 @@ int Speed(double seconds, const std::string& which) {
         static_cast<unsigned long long>(t->cycles), t->cpu_seconds, t->seconds,
         static_cast<double>(t->ops) / t->cycles,
         static_cast<double>(t->acked) / t->cycles);
+    if (fuzzers.empty() || f == as_fuzzer.end()) continue;
+    const FuzzerRun fr = RunFuzzer(fuzzers, f->second.first, fuzz_seconds);
+    if (!fr.ok) {
+      std::printf("  %s: %s\n", f->second.first.c_str(), fr.problem.c_str());
+      continue;
+    }
+    std::printf(
+        "  %-44s %7.0f exec/s (libFuzzer, ASan+UBSan), %4.0f per CPU second "
+        "(%.0f executions, %.1f s CPU, peak RSS %.0f MB); cycles/s/core / "
+        "exec per CPU s = %.1fx\n",
+        f->second.first.c_str(), fr.exec_per_s, fr.execs / fr.cpu_seconds,
+        fr.execs, fr.cpu_seconds, fr.peak_rss_mb,
+        (t->cycles / t->cpu_seconds) / (fr.execs / fr.cpu_seconds));
+    std::fflush(stdout);
   }
   return 0;
 }
@@ -164,24 +257,36 @@ int Survey(uint64_t cycles) {
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
+  // As the SQLite crash fuzzers run (fuzz/sqlite_pool_alloc.h).
+  const crashlab::Status pool = crashlab::InstallSqlitePoolAllocator();
+  if (!pool.ok()) {
+    std::fprintf(stderr, "%s\n", pool.ToString().c_str());
+    return 3;
+  }
   double seconds = 5;
   std::string which = "all";
   uint64_t survey = 0;
+  std::string fuzzers;
+  double fuzz_seconds = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seconds")) {
       seconds = std::atof(argv[i + 1]);
     } else if (!std::strcmp(argv[i], "--engine")) {
       which = argv[i + 1];
+    } else if (!std::strcmp(argv[i], "--fuzzers")) {
+      fuzzers = argv[i + 1];
+    } else if (!std::strcmp(argv[i], "--fuzz-seconds")) {
+      fuzz_seconds = std::atof(argv[i + 1]);
     } else if (!std::strcmp(argv[i], "--survey")) {
       survey = std::strtoull(argv[i + 1], nullptr, 10);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--seconds S] [--engine sqlite|leveldb|all] "
-                   "[--survey N]\n",
+                   "[--fuzzers DIR] [--fuzz-seconds S] [--survey N]\n",
                    argv[0]);
       return 2;
     }
   }
   return survey > 0 ? crashlab::Survey(survey)
-                    : crashlab::Speed(seconds, which);
+                    : crashlab::Speed(seconds, which, fuzzers, fuzz_seconds);
 }

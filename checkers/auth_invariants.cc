@@ -1,10 +1,14 @@
 #include "checkers/auth_invariants.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "checkers/check_index.h"
 
 namespace crashlab {
 
@@ -12,12 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string UserOf(const json& args) {
-  return args.is_object() && args.contains("username") &&
-                 args["username"].is_string()
-             ? args["username"].get<std::string>()
-             : "";
-}
+std::string UserOf(const json& args) { return AuthUserOf(args); }
 
 Finding Violation(std::string summary, std::vector<uint64_t> ops,
                   std::vector<CellReport> cells = {}) {
@@ -29,32 +28,38 @@ Finding Violation(std::string summary, std::vector<uint64_t> ops,
   return f;
 }
 
-// Per user: the ids of the invoked operations on it, and whether the model
-// may have drifted (an in-flight op followed by another op).
-struct UserOps {
-  std::vector<size_t> ops;  // indexes into in.ops
-  bool drifted = false;
-};
-
-std::map<std::string, UserOps> OpsByUser(const CheckInput& in) {
-  std::map<std::string, UserOps> by_user;
-  std::map<std::string, bool> open_unknown;
-  for (size_t i = 0; i < in.ops.size(); ++i) {
-    if (in.status[i] == OpStatus::kNotInvoked) continue;
-    const std::string u = UserOf(in.ops[i].args);
-    if (u.empty()) continue;
-    UserOps& e = by_user[u];
-    if (open_unknown[u]) e.drifted = true;
-    if (in.status[i] == OpStatus::kInFlight) open_unknown[u] = true;
-    e.ops.push_back(i);
-  }
-  return by_user;
+bool Invoked(const CheckInput& in, size_t op) {
+  return in.status[op] != OpStatus::kNotInvoked;
 }
 
-std::vector<uint64_t> IdsOf(const CheckInput& in, const UserOps& u,
+// Users whose model may have drifted: an operation on them whose outcome
+// the client never learned (in flight) was followed by another invoked
+// operation on them. O(in-flight operations x their users' operations).
+std::set<std::string> DriftedUsers(const CheckInput& in) {
+  std::set<std::string> drifted;
+  for (size_t i = 0; i < in.ops.size(); ++i) {
+    if (in.status[i] != OpStatus::kInFlight) continue;
+    const std::string u = UserOf(in.ops[i].args);
+    const std::vector<uint32_t>* ops = in.index->OpsOfUser(u);
+    if (u.empty() || !ops || drifted.count(u)) continue;
+    for (auto it = std::upper_bound(ops->begin(), ops->end(), i);
+         it != ops->end(); ++it) {
+      if (Invoked(in, *it)) {
+        drifted.insert(u);
+        break;
+      }
+    }
+  }
+  return drifted;
+}
+
+std::vector<uint64_t> IdsOf(const CheckInput& in, const std::string& user,
                             std::initializer_list<const char*> fs) {
   std::vector<uint64_t> ids;
-  for (size_t i : u.ops) {
+  const std::vector<uint32_t>* ops = in.index->OpsOfUser(user);
+  if (!ops) return ids;
+  for (size_t i : *ops) {
+    if (!Invoked(in, i)) continue;
     for (const char* f : fs) {
       if (in.ops[i].f == f) ids.push_back(in.ops[i].id);
     }
@@ -65,18 +70,18 @@ std::vector<uint64_t> IdsOf(const CheckInput& in, const UserOps& u,
 // The id of the operation whose effect put `value` into `cell` (0: none).
 uint64_t WriterOf(const CheckInput& in, const Cell& cell, const json& value,
                   const char* f = nullptr) {
-  for (size_t i = 0; i < in.ops.size(); ++i) {
-    if (in.status[i] == OpStatus::kNotInvoked) continue;
-    if (f && in.ops[i].f != f) continue;
-    for (const Effect& e : in.ops[i].effects) {
-      if (e.cell == cell && e.value == value) return in.ops[i].id;
-    }
+  const int64_t at = in.index->Find(cell);
+  if (at < 0) return 0;
+  for (const CheckIndex::Writer& w : in.index->cells()[at].writers) {
+    if (!Invoked(in, w.op)) continue;
+    if (f && in.ops[w.op].f != f) continue;
+    if (*w.value == value) return in.ops[w.op].id;
   }
   return 0;
 }
 
 void CheckUser(const CheckInput& in, const std::string& u, const json& row,
-               const UserOps& ops, const std::map<std::string, int64_t>& sessions,
+               const std::map<std::string, int64_t>& sessions,
                std::vector<Finding>* out) {
   const json failed = row.value("failed", json());
   const json locked = row.value("locked", json());
@@ -88,12 +93,12 @@ void CheckUser(const CheckInput& in, const std::string& u, const json& row,
           fmt::format("users[{}] has {} failed logins but is not locked: the "
                       "lockout was lost",
                       u, n),
-          IdsOf(in, ops, {"failed_login"}),
+          IdsOf(in, u, {"failed_login"}),
           {{{"users", u, "locked"}, true, locked}}));
     } else if (is_locked && n < kAuthLockoutThreshold) {
       out->push_back(Violation(
           fmt::format("users[{}] is locked after only {} failed logins", u, n),
-          IdsOf(in, ops, {"failed_login"}),
+          IdsOf(in, u, {"failed_login"}),
           {{{"users", u, "failed"}, kAuthLockoutThreshold, failed}}));
     }
   }
@@ -105,7 +110,7 @@ void CheckUser(const CheckInput& in, const std::string& u, const json& row,
         fmt::format("users[{}].sessions says {} but {} session{} exist{}", u,
                     counter.get<int64_t>(), have, have == 1 ? "" : "s",
                     have == 1 ? "s" : ""),
-        IdsOf(in, ops, {"login", "logout"}),
+        IdsOf(in, u, {"login", "logout"}),
         {{{"users", u, "sessions"}, have, counter}}));
   }
 }
@@ -118,11 +123,14 @@ bool IsAuthSchema(const Schema& schema) {
          users->key == "username";
 }
 
-void CheckAuthState(const CheckInput& in, std::vector<Finding>* out) {
-  if (!IsAuthSchema(in.schema) ||
-      in.observed.outcome != Observation::Outcome::kOk) {
+void CheckAuthState(const CheckInput& given, std::vector<Finding>* out) {
+  if (!IsAuthSchema(given.schema) ||
+      given.observed.outcome != Observation::Outcome::kOk) {
     return;
   }
+  std::optional<CheckIndex> local;
+  CheckInput in = given;
+  if (!in.index) in.index = &local.emplace(in.schema, in.ops);
   const Rows& rows = in.observed.rows;
   static const std::map<std::string, json> kNone;
   const auto table = [&](const char* name) -> const std::map<std::string, json>& {
@@ -130,10 +138,9 @@ void CheckAuthState(const CheckInput& in, std::vector<Finding>* out) {
     return t == rows.end() ? kNone : t->second;
   };
   const auto& users = table("users");
-  const std::map<std::string, UserOps> by_user = OpsByUser(in);
+  const std::set<std::string> drifted_users = DriftedUsers(in);
   const auto drifted = [&](const std::string& u) {
-    auto it = by_user.find(u);
-    return it != by_user.end() && it->second.drifted;
+    return drifted_users.count(u) > 0;
   };
 
   std::map<std::string, int64_t> sessions;
@@ -149,12 +156,9 @@ void CheckAuthState(const CheckInput& in, std::vector<Finding>* out) {
           {{{"users", u, ""}, true, false}}));
     }
   }
-  static const UserOps kNoOps;
   for (const auto& [u, row] : users) {
     if (!row.is_object() || drifted(u)) continue;
-    auto it = by_user.find(u);
-    CheckUser(in, u, row, it == by_user.end() ? kNoOps : it->second, sessions,
-              out);
+    CheckUser(in, u, row, sessions, out);
   }
   for (const auto& [token, row] : table("reset_tokens")) {
     const std::string u = UserOf(row);

@@ -23,6 +23,8 @@
 
 namespace crashlab {
 
+// `after` is filled only where an oracle reads it: for operations that are
+// also partly absent (atomicity) and for failed ones (corruption).
 struct OpPresence {
   std::vector<CellReport> after;
   std::vector<CellReport> before;
@@ -35,6 +37,7 @@ struct CellAnalysis {
                                         // the candidates, as a list)
 };
 
+// `in.index` must be set (CheckState sees to it).
 CellAnalysis AnalyzeCells(const CheckInput& in);
 
 // The individual oracles, run by CheckState.

@@ -1,7 +1,10 @@
 #include "checkers/check.h"
 
+#include <optional>
+
 #include "checkers/auth_invariants.h"
 #include "checkers/cell_analysis.h"
+#include "checkers/check_index.h"
 
 namespace crashlab {
 
@@ -51,9 +54,12 @@ std::string Finding::Key() const {
   return key;
 }
 
-std::vector<Finding> CheckState(const CheckInput& in) {
+std::vector<Finding> CheckState(const CheckInput& given) {
   std::vector<Finding> out;
-  if (!CheckRecovery(in, &out)) return out;
+  if (!CheckRecovery(given, &out)) return out;
+  std::optional<CheckIndex> local;
+  CheckInput in = given;
+  if (!in.index) in.index = &local.emplace(in.schema, in.ops);
   const CellAnalysis a = AnalyzeCells(in);
   CheckDurability(in, a, &out);
   CheckAtomicity(in, a, &out);

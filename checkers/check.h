@@ -37,6 +37,8 @@
 
 namespace crashlab {
 
+class CheckIndex;  // checkers/check_index.h
+
 enum class FindingKind : uint8_t {
   kLostCommit,
   kAtomicity,
@@ -100,9 +102,13 @@ struct CheckInput {
   // window the engine promises (< 0: no window promised).
   const std::vector<double>* ack_age_s = nullptr;
   double loss_window_s = -1;
+  // The index of `ops` (check_index.h), made once by a caller that checks
+  // many states of one run; nullptr: CheckState makes one for this state.
+  const CheckIndex* index = nullptr;
 };
 
-// Runs every oracle on one crash state.
+// Runs every oracle on one crash state: O(cells the operations write + rows
+// recovered) given an index (building one costs O(effects log effects)).
 std::vector<Finding> CheckState(const CheckInput& in);
 
 }  // namespace crashlab

@@ -233,8 +233,25 @@ const FsImage& ImageBuilder::Build(const CrashState& state) {
                  dropped_.end()) &&
       std::equal(state.torn.begin(), old_torn_end, torn_.begin(), torn_.end());
   if (!extends) {
-    image_ = base_;
-    position_ = trace_.first_op;
+    // Everything before the first record the state drops or tears is the
+    // plain prefix.
+    size_t diverge = state.position;
+    if (!state.dropped.empty()) {
+      diverge = std::min<size_t>(diverge, state.dropped.front());
+    }
+    if (!state.torn.empty()) {
+      diverge = std::min<size_t>(diverge, state.torn.front().index);
+    }
+    diverge = std::max(diverge, trace_.first_op);
+    if (prefix_position_ < trace_.first_op || prefix_position_ > diverge) {
+      prefix_ = base_;
+      prefix_position_ = trace_.first_op;
+    }
+    for (; prefix_position_ < diverge; ++prefix_position_) {
+      if (!prefix_.Apply(trace_.records[prefix_position_])) ++inexact_;
+    }
+    image_ = prefix_;
+    position_ = diverge;
     dropped_.clear();
     torn_.clear();
   }

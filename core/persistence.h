@@ -14,7 +14,12 @@
 //
 // ImageBuilder turns a CrashState into an FsImage, reusing the previous
 // image when the new state extends it (prefix walks cost one Apply per
-// record, not a rebuild).
+// record, not a rebuild). When it does not (a sync made fewer records
+// unsynced), the image is rebuilt from a prefix image kept at the state's
+// first dropped or torn record, not from the base: for drop-unsynced walks
+// that costs the records since the oldest unsynced one, not the whole
+// trace (the prefix image only moves forward; a state before it restarts
+// it from the base).
 #ifndef CRASHLAB_CORE_PERSISTENCE_H_
 #define CRASHLAB_CORE_PERSISTENCE_H_
 
@@ -113,7 +118,7 @@ CrashState StateAt(const Trace& trace, Model model, size_t position);
 class ImageBuilder {
  public:
   ImageBuilder(const Trace& trace, const FsImage& base)
-      : trace_(trace), base_(base), image_(base) {}
+      : trace_(trace), base_(base), image_(base), prefix_(base) {}
 
   // The image of `state`. Valid until the next call.
   const FsImage& Build(const CrashState& state);
@@ -125,6 +130,8 @@ class ImageBuilder {
   const Trace& trace_;
   const FsImage& base_;
   FsImage image_;
+  FsImage prefix_;  // every record before prefix_position_
+  size_t prefix_position_ = 0;
   size_t position_ = 0;             // image_ holds this position...
   std::vector<uint32_t> dropped_;   // ...without these records...
   std::vector<Tear> torn_;          // ...and with these only in part

@@ -19,6 +19,11 @@ if(CRASHLAB_FUZZ)
     message(FATAL_ERROR "CRASHLAB_FUZZ=ON needs clang: "
                         "CC=clang CXX=clang++ cmake -DCRASHLAB_FUZZ=ON ...")
   endif()
+  # Coverage of the standard library and nlohmann::json is noise for the
+  # fuzzers and costs most of an execution (fuzz/coverage_ignorelist.txt).
+  # Applies to whatever coverage flags are in use, ours or $CXXFLAGS's.
+  add_compile_options(
+    -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/fuzz/coverage_ignorelist.txt)
   if(CRASHLAB_FUZZ_SANITIZE)
     add_compile_options(-fsanitize=address,undefined
                         -fsanitize=fuzzer-no-link

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "fuzz/sqlite_auth_engine.h"
+#include "fuzz/sqlite_pool_alloc.h"
 #include "workloads/auth.h"
 
 namespace crashlab {
@@ -62,6 +63,9 @@ std::string Env(const char* name, const char* fallback) {
 class State {
  public:
   State() {
+    // Before SQLite's first use (fuzz/sqlite_pool_alloc.h).
+    const Status pool = InstallSqlitePoolAllocator();
+    if (!pool.ok()) Die(pool.ToString());
     const std::string journal = Env("CRASHLAB_SQLITE_JOURNAL_MODE", kFixedJournal);
     const std::string sync = Env("CRASHLAB_SQLITE_SYNCHRONOUS", kFixedSync);
     const bool all = Env("CRASHLAB_SQLITE_ALL_SETTINGS", "0") == "1";

@@ -3,13 +3,20 @@
 // Method. The state space (core/crash_space.h: prefix, drop-unsynced,
 // reorder, torn, device flags) is enumerated first, so its size is known and
 // it can be split deterministically into shards (state i belongs to shard
-// i mod N). Then, in order, each state's image is built incrementally from
-// the base image and hashed; an image not seen before is materialized into
-// a scratch directory and handed to a RecoveryPool, where `jobs` engine
-// instances recover images in parallel. Recovery is assumed deterministic
-// for a given image, so states sharing an image share its recovery. Each
-// state is then checked against what clients had been told at its crash
-// position (Timeline) and its findings go to the FindingSet.
+// i mod N). Then, by crash position, each state's image is built
+// incrementally (one ImageBuilder per model) and hashed; an image not at
+// hand is materialized into a scratch directory and handed to a
+// RecoveryPool, where `jobs` engine instances recover images in parallel.
+// Recovery is assumed deterministic for a given image, so states sharing an
+// image share its recovery. Each state is then checked against what clients
+// had been told at its crash position (Timeline) and its findings go to the
+// FindingSet, which does not depend on the order states come in.
+//
+// Cost per state does not grow with the run: statuses move from one
+// position to the next, the checkers' index of the operations is built once,
+// and only the observations still needed are kept (ObservationCache; an
+// image met again after eviction is recovered again, so `recoveries` may
+// exceed `unique_images` by a little).
 //
 // Stops early on --max-states, --budget-s or an interrupt and says so: an
 // exploration cut short is `incomplete`, never a pass. Not thread-safe.
@@ -60,6 +67,12 @@ struct ExploreStats {
   bool complete = true;
   std::string stopped_because;
   double seconds = 0;
+  // Where the time went: building, hashing and writing out images (and
+  // scanning their headers); running the checkers; engine recoveries,
+  // summed over the jobs (so it may exceed `seconds` with --jobs > 1).
+  double build_seconds = 0;
+  double check_seconds = 0;
+  double recover_seconds = 0;
   formats::HeaderSummary headers;  // torn-header check over checked states
   std::vector<OutcomeRow> outcomes;  // checked states by files and outcome
 };
@@ -77,6 +90,13 @@ class Explorer {
   const Timeline& timeline() const { return timeline_; }
 
  private:
+  struct Planned {
+    CrashState state;
+    uint64_t ordinal;
+  };
+  // Observations kept beyond those awaited (each holds every recovered row).
+  static constexpr size_t kKeptObservations = 32;
+
   // The reason to stop now, or "" to go on.
   std::string StopReason(uint64_t produced, int64_t start_ms) const;
 

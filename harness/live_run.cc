@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -17,20 +18,21 @@ namespace crashlab {
 
 namespace {
 
-// Seconds between each operation's acknowledgement and `crash_ns`.
+// Seconds between each operation's acknowledgement and `crash_ns`. One
+// pass over the trace (it was one per operation: quadratic in a round).
 std::vector<double> AckAges(const Trace& trace,
                             const std::vector<LogicalOp>& ops,
                             uint64_t crash_ns) {
+  std::unordered_map<std::string, uint64_t> acked_ns;  // first "ok:ID" mark
+  for (size_t k = trace.first_op; k < trace.records.size(); ++k) {
+    const Record& r = trace.records[k];
+    if (r.op == Op::kMark) acked_ns.try_emplace(r.data, r.time_ns);
+  }
   std::vector<double> ages(ops.size(), -1);
   for (size_t i = 0; i < ops.size(); ++i) {
-    const std::string label = CompletionMark("ok", ops[i].id);
-    for (size_t k = trace.first_op; k < trace.records.size(); ++k) {
-      const Record& r = trace.records[k];
-      if (r.op == Op::kMark && r.data == label) {
-        ages[i] = (crash_ns > r.time_ns ? crash_ns - r.time_ns : 0) / 1e9;
-        break;
-      }
-    }
+    auto it = acked_ns.find(CompletionMark("ok", ops[i].id));
+    if (it == acked_ns.end()) continue;
+    ages[i] = (crash_ns > it->second ? crash_ns - it->second : 0) / 1e9;
   }
   return ages;
 }

@@ -1,5 +1,8 @@
 #include "harness/recovery_pool.h"
 
+#include <chrono>
+#include <utility>
+
 #include "core/files.h"
 
 namespace crashlab {
@@ -63,12 +66,10 @@ Status RecoveryPool::Drain() {
   return error_;
 }
 
-bool RecoveryPool::TryGet(const Hash128& image, Observation* out) {
+std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
+RecoveryPool::TakeFinished() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = results_.find(image);
-  if (it == results_.end()) return false;
-  *out = it->second;
-  return true;
+  return std::exchange(finished_, {});
 }
 
 void RecoveryPool::Work() {
@@ -91,12 +92,18 @@ void RecoveryPool::Work() {
       ++busy_;
     }
     cv_.notify_all();  // room for the producer
-    Observation seen = ToObservation((*engine)->Recover(job.dir, schema_));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto seen = std::make_shared<const Observation>(
+        ToObservation((*engine)->Recover(job.dir, schema_)));
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     (void)RemoveTree(job.dir);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      results_[job.image] = std::move(seen);
+      finished_.emplace_back(job.image, std::move(seen));
       ++recoveries_;
+      recover_seconds_ += took;
       --busy_;
     }
     cv_.notify_all();

@@ -2,8 +2,10 @@
 //
 // Each worker thread makes its own Engine (so each has its own driver or
 // server process, started from that thread and dying with it) and recovers
-// the images submitted to the pool, in any order; results are kept by image
-// hash. Submit() blocks while 2 x jobs images wait, so scratch space stays
+// the images submitted to the pool, in any order. Results wait, by image
+// hash, until the producer takes them (TakeFinished): the pool keeps no
+// observation once handed over, so its memory does not grow with the run.
+// Submit() blocks while 2 x jobs images wait, so scratch space stays
 // bounded. Every image directory is removed once recovered.
 //
 // Thread-safety: Submit/Drain/Results from one producer thread; workers are
@@ -41,14 +43,13 @@ class RecoveryPool {
   // Waits until everything submitted is recovered; returns the first error
   // a worker met (e.g. it could not build its engine).
   Status Drain();
-  // The observation of an already recovered image, if it is.
-  bool TryGet(const Hash128& image, Observation* out);
-  // Image hash -> what recovery observed. Valid after Drain().
-  const std::unordered_map<Hash128, Observation, Hash128Hasher>& results()
-      const {
-    return results_;
-  }
+  // Hands over every observation finished since the last call, with its
+  // image hash, in the order the workers finished them.
+  std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
+  TakeFinished();
   uint64_t recoveries() const { return recoveries_; }
+  // Seconds the workers spent recovering, summed. Valid after Drain().
+  double recover_seconds() const { return recover_seconds_; }
 
  private:
   struct Job {
@@ -67,7 +68,8 @@ class RecoveryPool {
   bool stopping_ = false;
   Status error_;
   uint64_t recoveries_ = 0;
-  std::unordered_map<Hash128, Observation, Hash128Hasher> results_;
+  double recover_seconds_ = 0;
+  std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>> finished_;
   std::vector<std::thread> workers_;
 };
 

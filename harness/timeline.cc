@@ -1,5 +1,7 @@
 #include "harness/timeline.h"
 
+#include <algorithm>
+
 namespace crashlab {
 
 std::string InvokeMark(uint64_t op_id) {
@@ -29,6 +31,7 @@ Timeline::Timeline(const Trace& trace, const std::vector<LogicalOp>& ops)
     auto it = index.find(id);
     if (it == index.end()) continue;
     Marks& m = ops_[it->second];
+    marks_.emplace_back(p, it->second);
     if (what == "invoke") {
       m.invoke = p;
     } else if (what == "ok" || what == "fail" || what == "info") {
@@ -40,17 +43,31 @@ Timeline::Timeline(const Trace& trace, const std::vector<LogicalOp>& ops)
   }
 }
 
+OpStatus Timeline::StatusOf(size_t op, size_t position) const {
+  const Marks& m = ops_[op];
+  if (m.done != kNever && m.done < position) return m.outcome;
+  if (m.invoke != kNever && m.invoke < position) return OpStatus::kInFlight;
+  return OpStatus::kNotInvoked;
+}
+
 std::vector<OpStatus> Timeline::StatusesAt(size_t position) const {
-  std::vector<OpStatus> out(ops_.size(), OpStatus::kNotInvoked);
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    const Marks& m = ops_[i];
-    if (m.done != kNever && m.done < position) {
-      out[i] = m.outcome;
-    } else if (m.invoke != kNever && m.invoke < position) {
-      out[i] = OpStatus::kInFlight;
-    }
-  }
+  std::vector<OpStatus> out(ops_.size());
+  for (size_t i = 0; i < ops_.size(); ++i) out[i] = StatusOf(i, position);
   return out;
+}
+
+void Timeline::MoveStatuses(size_t from, size_t to,
+                            std::vector<OpStatus>* status) const {
+  if (to < from || status->size() != ops_.size()) {
+    *status = StatusesAt(to);
+    return;
+  }
+  // A status changes only where one of the op's marks lies in [from, to).
+  auto it = std::lower_bound(marks_.begin(), marks_.end(),
+                             std::make_pair(from, size_t{0}));
+  for (; it != marks_.end() && it->first < to; ++it) {
+    (*status)[it->second] = StatusOf(it->second, to);
+  }
 }
 
 }  // namespace crashlab

@@ -32,6 +32,10 @@ class Timeline {
 
   // Status of every operation (parallel to ops) at crash position p.
   std::vector<OpStatus> StatusesAt(size_t position) const;
+  // Turns `status`, the statuses at `from`, into those at `to`: O(marks
+  // between the two) going forward, StatusesAt(to) going back.
+  void MoveStatuses(size_t from, size_t to,
+                    std::vector<OpStatus>* status) const;
   // Trace position of an operation's acknowledgement, or kNever.
   size_t AckPosition(size_t op_index) const { return ops_[op_index].done; }
 
@@ -41,7 +45,9 @@ class Timeline {
     size_t done = kNever;
     OpStatus outcome = OpStatus::kInFlight;  // once done
   };
+  OpStatus StatusOf(size_t op, size_t position) const;
   std::vector<Marks> ops_;
+  std::vector<std::pair<size_t, size_t>> marks_;  // (position, op), sorted
 };
 
 }  // namespace crashlab

@@ -1,6 +1,5 @@
 #include "workloads/auth.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "checkers/auth_invariants.h"
@@ -52,20 +51,57 @@ std::string AuthWorkload::Hex(int digits) {
   return s;
 }
 
-std::vector<std::string> AuthWorkload::KeysWhere(const std::string& table,
-                                                 const std::string& column,
-                                                 const json& value) const {
-  std::vector<std::string> keys;
-  auto t = model_.find(table);
-  if (t == model_.end()) return keys;
-  for (const auto& [key, row] : t->second) {
-    if (row.value(column, json()) == value) keys.push_back(key);
-  }
-  return keys;
+const std::string& AuthWorkload::PickOf(const OrderedKeys& keys) {
+  return *keys.find_by_order(rng_.Uniform(keys.size()));
 }
 
-std::vector<std::string> AuthWorkload::UnlockedUsers() const {
-  return KeysWhere("users", "locked", false);
+void AuthWorkload::Index(const std::string& table, const std::string& key,
+                         bool add) {
+  const auto t = model_.find(table);
+  if (t == model_.end()) return;
+  const auto r = t->second.find(key);
+  if (r == t->second.end()) return;
+  const json& row = r->second;
+  const auto set = [add, &key](OrderedKeys& keys) {
+    if (add) {
+      keys.insert(key);
+    } else {
+      keys.erase(key);
+    }
+  };
+  if (table == "users") {
+    set(users_);
+    if (row.value("locked", json()) == false) set(unlocked_);
+  } else if (table == "sessions") {
+    set(sessions_);
+  } else if (table == "reset_tokens") {
+    const json user = row.value("username", json());
+    if (!user.is_string()) return;
+    const std::string& u = user.get_ref<const std::string&>();
+    std::set<std::string>& tokens = tokens_[u];
+    if (add) {
+      tokens.insert(key);
+      token_users_.insert(u);
+    } else {
+      tokens.erase(key);
+      if (tokens.empty()) {
+        tokens_.erase(u);
+        token_users_.erase(u);
+      }
+    }
+  }
+}
+
+void AuthWorkload::Rebase(const Rows& rows) {
+  model_ = rows;
+  users_.clear();
+  unlocked_.clear();
+  sessions_.clear();
+  token_users_.clear();
+  tokens_.clear();
+  for (const auto& [table, by_key] : model_) {
+    for (const auto& [key, row] : by_key) Index(table, key, true);
+  }
 }
 
 LogicalOp AuthWorkload::Make(const std::string& f, json args,
@@ -82,22 +118,12 @@ LogicalOp AuthWorkload::Make(const std::string& f, json args,
 }
 
 LogicalOp AuthWorkload::Next(uint64_t process) {
-  const auto unlocked = UnlockedUsers();
-  const auto& sessions = model_["sessions"];
-  std::vector<std::string> with_tokens;
-  for (const auto& [token, row] : model_["reset_tokens"]) {
-    with_tokens.push_back(row["username"].get<std::string>());
-  }
-  std::sort(with_tokens.begin(), with_tokens.end());
-  with_tokens.erase(std::unique(with_tokens.begin(), with_tokens.end()),
-                    with_tokens.end());
-
   auto possible = [&](const std::string& f) {
     if (f == "signup") return true;
-    if (f == "login" || f == "failed_login") return !unlocked.empty();
-    if (f == "logout") return !sessions.empty();
-    if (f == "request_reset") return !model_["users"].empty();
-    if (f == "reset_password") return !with_tokens.empty();
+    if (f == "login" || f == "failed_login") return !unlocked_.empty();
+    if (f == "logout") return !sessions_.empty();
+    if (f == "request_reset") return !users_.empty();
+    if (f == "reset_password") return !token_users_.empty();
     return false;
   };
   int total = 0;
@@ -114,9 +140,6 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
   }
 
   const uint64_t id = next_id_;
-  auto pick_of = [&](const std::vector<std::string>& v) {
-    return v[rng_.Uniform(v.size())];
-  };
   if (f == "signup") {
     const std::string user = "user-" + std::to_string(id);
     const std::string hash = "pw-" + std::to_string(id) + "-" + Hex(12);
@@ -127,7 +150,7 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
                 process);
   }
   if (f == "login") {
-    const std::string user = pick_of(unlocked);
+    const std::string user = PickOf(unlocked_);
     const std::string sid = "s-" + std::to_string(id) + "-" + Hex(8);
     return Make(f, {{"username", user}, {"session", sid}},
                 {{MutationKind::kInsert, "sessions", sid, {{"username", user}}},
@@ -135,17 +158,16 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
                 process);
   }
   if (f == "logout") {
-    std::vector<std::string> sids;
-    for (const auto& [sid, row] : sessions) sids.push_back(sid);
-    const std::string sid = pick_of(sids);
-    const std::string user = sessions.at(sid)["username"].get<std::string>();
+    const std::string sid = PickOf(sessions_);
+    const std::string user =
+        model_["sessions"].at(sid)["username"].get<std::string>();
     return Make(f, {{"username", user}, {"session", sid}},
                 {{MutationKind::kDelete, "sessions", sid, json::object()},
                  {MutationKind::kIncrement, "users", user, {{"sessions", -1}}}},
                 process);
   }
   if (f == "failed_login") {
-    const std::string user = pick_of(unlocked);
+    const std::string user = PickOf(unlocked_);
     const std::string aid = "a-" + std::to_string(id) + "-" + Hex(8);
     std::vector<Mutation> m = {
         {MutationKind::kInsert, "attempts", aid, {{"username", user}}},
@@ -158,9 +180,7 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
                 std::move(m), process);
   }
   if (f == "request_reset") {
-    std::vector<std::string> users;
-    for (const auto& [u, row] : model_["users"]) users.push_back(u);
-    const std::string user = pick_of(users);
+    const std::string user = PickOf(users_);
     const std::string token = "t-" + std::to_string(id) + "-" + Hex(12);
     return Make(f, {{"username", user}, {"token", token}},
                 {{MutationKind::kInsert, "reset_tokens", token,
@@ -168,11 +188,11 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
                 process);
   }
   // reset_password
-  const std::string user = pick_of(with_tokens);
+  const std::string user = PickOf(token_users_);
   const std::string hash = "pw-" + std::to_string(id) + "-" + Hex(12);
   std::vector<Mutation> m = {
       {MutationKind::kUpdate, "users", user, {{"pwhash", hash}}}};
-  for (const auto& token : KeysWhere("reset_tokens", "username", user)) {
+  for (const auto& token : tokens_.at(user)) {
     m.push_back({MutationKind::kDelete, "reset_tokens", token, json::object()});
   }
   return Make(f, {{"username", user}, {"pwhash", hash}}, std::move(m),
@@ -181,7 +201,11 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
 
 void AuthWorkload::Complete(const LogicalOp& op, bool applied) {
   if (!applied) return;
-  for (const Mutation& m : op.mutations) ApplyMutation(schema_, m, &model_);
+  for (const Mutation& m : op.mutations) {
+    Index(m.table, m.key, false);
+    ApplyMutation(schema_, m, &model_);
+    Index(m.table, m.key, true);
+  }
 }
 
 }  // namespace crashlab

@@ -18,12 +18,26 @@
 // of the data (Rows) and only issues operations that make sense in it (no
 // login to a locked account, no logout of a closed session); each op's
 // effects are computed against that model. Complete() moves the model on.
-// Not thread-safe.
+//
+// Cost: Next() and Complete() cost O(rows touched x log rows), never a scan
+// or a copy of the model: the candidates an operation picks from (unlocked
+// users, sessions, users holding reset tokens, a user's tokens) are kept in
+// order-statistic indexes that Complete() updates row by row, and effects
+// are computed on a copy of the touched rows only. The k-th candidate is the
+// k-th in key order, as a scan of the model would list it, so a seed gives
+// the same operations as it always did. Rebase() rebuilds the indexes
+// (O(rows log rows), once per crash). Not thread-safe.
 #ifndef CRASHLAB_WORKLOADS_AUTH_H_
 #define CRASHLAB_WORKLOADS_AUTH_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
+
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
 
 #include "core/data_model.h"
 #include "core/rng.h"
@@ -46,23 +60,35 @@ class AuthWorkload : public Workload {
   // Tells the model whether `op` took effect (ok) or not (fail).
   void Complete(const LogicalOp& op, bool applied) override;
   // Replaces the model with what an engine actually holds (after a crash).
-  void Rebase(const Rows& rows) override { model_ = rows; }
+  void Rebase(const Rows& rows) override;
   const Rows& model() const { return model_; }
 
  private:
+  // Keys in order, with the k-th found in O(log n) (libstdc++'s policy
+  // tree with order statistics).
+  using OrderedKeys =
+      __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
+                       std::less<std::string>, __gnu_pbds::rb_tree_tag,
+                       __gnu_pbds::tree_order_statistics_node_update>;
+
   LogicalOp Make(const std::string& f, nlohmann::json args,
                  std::vector<Mutation> mutations, uint64_t process);
   std::string Hex(int digits);
-  // Keys of `table` rows whose `column` equals `value`.
-  std::vector<std::string> KeysWhere(const std::string& table,
-                                     const std::string& column,
-                                     const nlohmann::json& value) const;
-  std::vector<std::string> UnlockedUsers() const;
+  // A uniformly drawn key of `keys` (not empty).
+  const std::string& PickOf(const OrderedKeys& keys);
+  // Adds (add = true) or removes the index entries of row `key` of `table`
+  // as the model holds it now (nothing if it holds no such row).
+  void Index(const std::string& table, const std::string& key, bool add);
 
   Schema schema_;
   Rng rng_;
   Rows model_;
   uint64_t next_id_ = 1;
+  OrderedKeys users_;        // every user
+  OrderedKeys unlocked_;     // users whose `locked` is false
+  OrderedKeys sessions_;     // every session id
+  OrderedKeys token_users_;  // users with at least one reset token
+  std::map<std::string, std::set<std::string>> tokens_;  // user -> tokens
 };
 
 }  // namespace crashlab

@@ -1,0 +1,224 @@
+// explore_bench: does exploring a longer run cost the same per crash state?
+//
+// For each size N: `crashlab run` records N auth operations on SQLite
+// (wal/full by default) through faultfs, then, in a child process of its
+// own (so the peak RSS printed is that exploration's alone), the explorer
+// checks every prefix and drop-unsynced state of the trace with --jobs J.
+// Prints states/s (and its ratio to the first size's), recoveries/s, peak
+// RSS, and where the time went: building images (apply, hash, write out),
+// engine recoveries (summed over jobs) and checking, as shares of their sum.
+//
+// --sample N checks only every N-th state of the space (shard 1/N, as
+// `crashlab run --shard 1/N` does): the per-state costs of a long run,
+// sampled over all its crash positions, in 1/N of the time. Fewer states
+// then share an image, so more of them need a recovery.
+//
+//   crashlab-bench-explore [--ops 300,1500,10000] [--jobs 2] [--seed 7]
+//                          [--sample N] [--set k=v ...] [--work DIR]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/files.h"
+#include "core/history.h"
+#include "harness/explorer.h"
+#include "workloads/auth.h"
+
+namespace crashlab {
+namespace {
+
+struct Args {
+  std::vector<uint64_t> ops = {300, 1500, 10000};
+  int jobs = 2;
+  int sample = 1;
+  uint64_t seed = 7;
+  Settings settings = {{"journal_mode", "wal"}, {"synchronous", "full"}};
+  std::string work = "/tmp";
+};
+
+struct Outcome {
+  uint64_t states = 0, images = 0, recoveries = 0, findings = 0;
+  char first_finding[160] = {};
+  double seconds = 0, build_s = 0, recover_s = 0, check_s = 0;
+  long peak_kb = 0;
+  bool ok = false;
+};
+
+std::string SelfDir() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  const std::string self(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  return self.substr(0, self.rfind('/'));
+}
+
+// Records the run into `dir` (exploring one state only: the trace is what
+// is wanted). False if crashlab did not leave a trace.
+bool RecordRun(const Args& a, uint64_t n, const std::string& dir) {
+  std::string cmd = fmt::format(
+      "'{}/crashlab' run --engine sqlite --ops {} --seed {} --crash explore "
+      "--max-states 1 --minimize-budget-s 0 --out '{}' --force",
+      SelfDir(), n, a.seed, dir);
+  for (const auto& [k, v] : a.settings) cmd += " --set " + k + "=" + v;
+  cmd += " >/dev/null 2>&1";
+  (void)std::system(cmd.c_str());
+  return PathExists(JoinPath(dir, "trace.bin"));
+}
+
+// In the child: explores the recorded run.
+Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
+  Outcome o;
+  auto trace = ReadTrace(JoinPath(dir, "trace.bin"));
+  if (!trace.ok()) return o;
+  auto base = FsImage::FromBase(*trace, JoinPath(dir, "base"));
+  if (!base.ok()) return o;
+  // The same seed gives the same operations; every one was acknowledged
+  // in the recording (checked below by the explorer: no findings).
+  AuthWorkload workload(a.seed);
+  Rows base_rows = workload.model();
+  std::vector<LogicalOp> ops;
+  for (uint64_t i = 0; i < n; ++i) {
+    ops.push_back(workload.Next());
+    workload.Complete(ops.back(), true);
+  }
+  const std::string scratch =
+      "/dev/shm/crashlab-bench-explore-" + std::to_string(getpid());
+  ScopedDir cleanup(scratch);
+  if (!MakeDirs(scratch).ok()) return o;
+  const EngineEnv env{SelfDir(), 30000, JoinPath(dir, "logs")};
+  ExploreConfig config;
+  config.scratch_dir = scratch;
+  config.progress = false;
+  config.jobs = a.jobs;
+  config.shard_count = a.sample;
+  config.engine_factory = [&] { return MakeEngine("sqlite", a.settings, env); };
+  const Schema schema = AuthWorkload::MakeSchema();  // outlives the explorer
+  Explorer explorer(*trace, *base, schema, ops, base_rows, config);
+  FindingSet findings;
+  auto st = explorer.Run(&findings);
+  if (!st.ok()) return o;
+  o.states = st->states_checked;
+  o.images = st->unique_images;
+  o.recoveries = st->recoveries;
+  o.findings = findings.size();
+  const auto report =
+      findings.ToReport(1, [](const std::string&, const std::string&,
+                              const std::string&) { return std::string(); });
+  if (!report.empty()) {
+    std::snprintf(o.first_finding, sizeof(o.first_finding), "%s",
+                  report.front().summary.c_str());
+  }
+  o.seconds = st->seconds;
+  o.build_s = st->build_seconds;
+  o.recover_s = st->recover_seconds;
+  o.check_s = st->check_seconds;
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  o.peak_kb = ru.ru_maxrss;
+  o.ok = true;
+  return o;
+}
+
+bool ParseArgs(int argc, char** argv, Args* a) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--ops") {
+      a->ops.clear();
+      std::stringstream in(value);
+      std::string item;
+      while (std::getline(in, item, ',')) a->ops.push_back(std::stoull(item));
+    } else if (flag == "--sample") {
+      a->sample = std::atoi(value.c_str());
+    } else if (flag == "--jobs") {
+      a->jobs = std::atoi(value.c_str());
+    } else if (flag == "--seed") {
+      a->seed = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (flag == "--set" && value.find('=') != std::string::npos) {
+      a->settings[value.substr(0, value.find('='))] =
+          value.substr(value.find('=') + 1);
+    } else if (flag == "--work") {
+      a->work = value;
+    } else {
+      return false;
+    }
+  }
+  return argc % 2 == 1 && !a->ops.empty() && a->jobs > 0 && a->sample > 0;
+}
+
+}  // namespace
+}  // namespace crashlab
+
+int main(int argc, char** argv) {
+  using namespace crashlab;
+  Args a;
+  if (!ParseArgs(argc, argv, &a)) {
+    std::fprintf(stderr,
+                 "usage: %s [--ops 300,1500,10000] [--jobs J] [--seed S] "
+                 "[--sample N] [--set k=v ...] [--work DIR]\n",
+                 argv[0]);
+    return 2;
+  }
+  std::string settings;
+  for (const auto& [k, v] : a.settings) settings += " " + k + "=" + v;
+  fmt::print(
+      "crashlab explore benchmark: sqlite{}, auth seed {}, prefix and "
+      "drop-unsynced, --jobs {}{}\n",
+      settings, a.seed, a.jobs,
+      a.sample > 1 ? fmt::format(", every {}th state", a.sample) : "");
+  fmt::print("{:>6} {:>8} {:>7} {:>8} {:>8} {:>9} {:>6} {:>8} {:>9}  {}\n",
+             "ops", "states", "images", "recov.", "seconds", "states/s",
+             "ratio", "recov./s", "peak RSS",
+             "time: images / recovery / checks");
+  double first_rate = 0;
+  for (uint64_t n : a.ops) {
+    const std::string dir =
+        fmt::format("{}/crashlab-bench-explore-{}-{}", a.work, getpid(), n);
+    ScopedDir cleanup(dir);
+    if (!RecordRun(a, n, dir)) {
+      std::fprintf(stderr, "explore bench: recording %llu ops failed\n",
+                   static_cast<unsigned long long>(n));
+      return 3;
+    }
+    int fds[2];
+    if (pipe(fds) != 0) return 3;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      const Outcome o = Explore(a, n, dir);
+      _exit(write(fds[1], &o, sizeof(o)) == sizeof(o) ? 0 : 3);
+    }
+    close(fds[1]);
+    Outcome o;
+    const bool got = read(fds[0], &o, sizeof(o)) == sizeof(o);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!got || !o.ok) {
+      std::fprintf(stderr, "explore bench: exploring %llu ops failed\n",
+                   static_cast<unsigned long long>(n));
+      return 3;
+    }
+    const double rate = o.states / o.seconds;
+    if (first_rate == 0) first_rate = rate;
+    const double busy = o.build_s + o.recover_s + o.check_s;
+    fmt::print(
+        "{:>6} {:>8} {:>7} {:>8} {:>8.1f} {:>9.0f} {:>6.2f} {:>8.0f} "
+        "{:>6} MB  {:.0f}% / {:.0f}% / {:.0f}%{}\n",
+        n, o.states, o.images, o.recoveries, o.seconds, rate, rate / first_rate,
+        o.recoveries / o.seconds, o.peak_kb / 1024, 100 * o.build_s / busy,
+        100 * o.recover_s / busy, 100 * o.check_s / busy,
+        o.findings
+            ? fmt::format("  ({} findings! {})", o.findings, o.first_finding)
+            : "");
+    std::fflush(stdout);
+  }
+  return 0;
+}

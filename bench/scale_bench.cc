@@ -1,0 +1,182 @@
+// scale_bench: does the auth workload, and the checking of a crash state,
+// cost the same per operation at a thousand operations as at a million?
+//
+// For each size N (each in its own child process, so the peak RSS printed
+// is that size's alone):
+//   generate  N operations with AuthWorkload::Next + Complete (acknowledged),
+//             timed: operations generated per second;
+//   check     the crash states at the last S operations, as the explorer
+//             checks them (CheckState with one CheckIndex for the run): op k
+//             in flight, every earlier op acknowledged, the rows recovered
+//             being the model after the first k ops. Prints states checked
+//             per second and, since a state holds O(N) rows and cells,
+//             cells checked per second (rows x columns + cells written).
+// Rates are per CPU second (one thread), so other work on the machine does
+// not skew them; "vs first" divides a rate by the one at the smallest size:
+// 1.00 is flat.
+//
+//   crashlab-bench-scale [--sizes 1000,10000,100000,1000000] [--states S]
+//                        [--seed N]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "checkers/check.h"
+#include "checkers/check_index.h"
+#include "workloads/auth.h"
+
+namespace crashlab {
+namespace {
+
+// CPU seconds of this (single-threaded) process: rates per core, not
+// skewed by other work on the machine.
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct SizeResult {
+  double gen_per_s = 0, states_per_s = 0, cells_per_s = 0, index_s = 0;
+  long peak_kb = 0;
+  size_t findings = 0;
+};
+
+SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed) {
+  SizeResult r;
+  AuthWorkload w(seed);
+  const Rows base = w.model();
+  std::vector<LogicalOp> ops;
+  ops.reserve(n);
+  const uint64_t first_checked = n > states ? n - states : 0;
+  Rows before_tail;
+  double t0 = Now();
+  for (uint64_t i = 0; i < n; ++i) {
+    if (i == first_checked) {
+      // Not timed: the recovered rows of the first checked state.
+      const double pause = Now();
+      before_tail = w.model();
+      t0 += Now() - pause;
+    }
+    ops.push_back(w.Next());
+    w.Complete(ops.back(), true);
+  }
+  r.gen_per_s = n / (Now() - t0);
+
+  t0 = Now();
+  const CheckIndex index(w.schema(), ops);
+  r.index_s = Now() - t0;
+  std::vector<OpStatus> status(n, OpStatus::kNotInvoked);
+  for (uint64_t i = 0; i < first_checked; ++i) status[i] = OpStatus::kAcked;
+  Observation seen;
+  seen.rows = std::move(before_tail);
+  size_t row_cells = 0;
+  for (const auto& [table, rows] : seen.rows) row_cells += rows.size() * 5;
+  double cells = 0;
+  t0 = Now();
+  for (uint64_t k = first_checked; k < n; ++k) {
+    status[k] = OpStatus::kInFlight;
+    CheckInput in{w.schema(), ops, status, base, seen};
+    in.index = &index;
+    r.findings += CheckState(in).size();
+    cells += row_cells + index.cells().size();
+    // The next state: op k acknowledged and applied.
+    status[k] = OpStatus::kAcked;
+    for (const Mutation& m : ops[k].mutations) {
+      ApplyMutation(w.schema(), m, &seen.rows);
+    }
+  }
+  const double check_s = Now() - t0;
+  r.states_per_s = (n - first_checked) / check_s;
+  r.cells_per_s = cells / check_s;
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  r.peak_kb = ru.ru_maxrss;
+  return r;
+}
+
+std::vector<uint64_t> ParseSizes(const std::string& list) {
+  std::vector<uint64_t> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoull(item));
+  return out;
+}
+
+}  // namespace
+}  // namespace crashlab
+
+int main(int argc, char** argv) {
+  using namespace crashlab;
+  std::vector<uint64_t> sizes = {1000, 10000, 100000, 1000000};
+  uint64_t states = 200, seed = 7;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--sizes")) {
+      sizes = ParseSizes(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--states")) {
+      states = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (!std::strcmp(argv[i], "--seed")) {
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--sizes 1000,10000,...] [--states S] "
+                   "[--seed N]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  std::printf(
+      "crashlab scale benchmark: auth workload, seed %llu, the last "
+      "min(%llu, 2e6/ops) states checked per size\n",
+      static_cast<unsigned long long>(seed),
+      static_cast<unsigned long long>(states));
+  std::printf("%10s %14s %8s %12s %14s %8s %9s %9s\n", "ops", "generated/s",
+              "vs first", "states/s", "cells/s", "vs first", "index s",
+              "peak RSS");
+  double first_gen = 0, first_cells = 0;
+  for (uint64_t n : sizes) {
+    int fds[2];
+    if (pipe(fds) != 0) return 3;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      // A state of N ops checks O(N) cells: fewer of them at large sizes.
+      const uint64_t k = std::min<uint64_t>(
+          states, std::max<uint64_t>(3, 2000000 / std::max<uint64_t>(n, 1)));
+      const SizeResult r = Measure(n, k, seed);
+      if (write(fds[1], &r, sizeof(r)) != sizeof(r)) _exit(3);
+      _exit(0);
+    }
+    close(fds[1]);
+    SizeResult r;
+    const bool got = read(fds[0], &r, sizeof(r)) == sizeof(r);
+    close(fds[0]);
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    if (!got || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+      std::fprintf(stderr, "scale bench: size %llu failed\n",
+                   static_cast<unsigned long long>(n));
+      return 3;
+    }
+    if (first_gen == 0) {
+      first_gen = r.gen_per_s;
+      first_cells = r.cells_per_s;
+    }
+    std::printf("%10llu %14.0f %8.2f %12.1f %14.0f %8.2f %9.2f %6ld MB%s\n",
+                static_cast<unsigned long long>(n), r.gen_per_s,
+                r.gen_per_s / first_gen, r.states_per_s, r.cells_per_s,
+                r.cells_per_s / first_cells, r.index_s, r.peak_kb / 1024,
+                r.findings ? "  (findings!)" : "");
+    std::fflush(stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,74 @@
+// CheckIndex: what the oracles need to know about a run's operations,
+// derived once per run instead of once per crash state.
+//
+// CheckState compares every crash state of a run with the same operations;
+// only their status at the crash and the recovered rows change from state
+// to state. The index holds what depends on the operations alone: every
+// cell some operation writes, in Cell order, with its writers in operation
+// order; each operation's cells; each auth user's operations. With it a
+// state costs O(cells written + rows recovered) of lookups, with no
+// allocation per written cell, instead of rebuilding maps of every effect
+// and rescanning every operation for each session and token.
+//
+// The index points into `ops` (values, names): `ops` must outlive it and
+// must not change. Immutable after construction, so one index may serve
+// states checked on several threads.
+#ifndef CRASHLAB_CHECKERS_CHECK_INDEX_H_
+#define CRASHLAB_CHECKERS_CHECK_INDEX_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data_model.h"
+
+namespace crashlab {
+
+class CheckIndex {
+ public:
+  struct Writer {
+    uint32_t op;                  // index into ops
+    const nlohmann::json* value;  // the value its effect leaves in the cell
+  };
+  struct WrittenCell {
+    Cell cell;
+    std::vector<Writer> writers;  // in operation order
+  };
+
+  CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops);
+
+  const std::vector<LogicalOp>& ops() const { return *ops_; }
+  // Every written cell, in Cell order.
+  const std::vector<WrittenCell>& cells() const { return cells_; }
+  // Position of `cell` in cells(), or -1 when no operation writes it
+  // (binary search).
+  int64_t Find(const Cell& cell) const;
+  // Positions in cells() of the cells operation `op` writes, ascending.
+  const std::vector<uint32_t>& CellsOf(size_t op) const {
+    return op_cells_[op];
+  }
+  // Auth: the operations whose args name `user`, in order (nullptr: none).
+  const std::vector<uint32_t>* OpsOfUser(const std::string& user) const;
+  // Cells of one row, sorted: existence, then the schema's columns by name
+  // (only existence for a table the schema does not know).
+  const std::vector<std::string>& ColumnsOf(const std::string& table) const;
+
+ private:
+  const std::vector<LogicalOp>* ops_;
+  std::vector<WrittenCell> cells_;
+  std::vector<std::vector<uint32_t>> op_cells_;
+  std::unordered_map<std::string, std::vector<uint32_t>> user_ops_;
+  std::map<std::string, std::vector<std::string>> columns_;
+  std::vector<std::string> existence_only_ = {""};
+};
+
+// The username an auth operation's args name, or "".
+std::string AuthUserOf(const nlohmann::json& args);
+
+}  // namespace crashlab
+
+#endif  // CRASHLAB_CHECKERS_CHECK_INDEX_H_

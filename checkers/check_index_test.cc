@@ -1,0 +1,99 @@
+#include "checkers/check_index.h"
+
+#include <gtest/gtest.h>
+
+#include "checkers/check.h"
+#include "core/rng.h"
+#include "workloads/auth.h"
+
+namespace crashlab {
+namespace {
+
+std::string Describe(const std::vector<Finding>& findings) {
+  std::string out;
+  for (const Finding& f : findings) {
+    out += f.Key() + " " + f.summary + "\n";
+    for (const CellReport& c : f.cells) {
+      out += "  " + c.cell.ToString() + " " + c.expected.dump() + " " +
+             c.observed.dump() + "\n";
+    }
+  }
+  return out;
+}
+
+// One index for a run, shared by every state (the explorer's way), gives
+// exactly the findings of an index made for each state, on states that
+// lose, add, change and half-apply rows.
+TEST(CheckIndexTest, OneIndexForTheRunFindsWhatAFreshOneFinds) {
+  AuthWorkload w(5);
+  const Rows base = w.model();
+  Rng rng(9);
+  std::vector<LogicalOp> ops;
+  std::vector<Rows> after;
+  for (int i = 0; i < 150; ++i) {
+    ops.push_back(w.Next());
+    w.Complete(ops.back(), true);
+    after.push_back(w.model());
+  }
+  const CheckIndex index(w.schema(), ops);
+  size_t findings = 0;
+  for (size_t k = 0; k <= ops.size(); ++k) {
+    std::vector<OpStatus> status(ops.size(), OpStatus::kNotInvoked);
+    for (size_t i = 0; i < k; ++i) {
+      status[i] = rng.Uniform(20) == 0 ? OpStatus::kInFlight : OpStatus::kAcked;
+    }
+    if (k < ops.size()) status[k] = OpStatus::kInFlight;
+    Observation seen;
+    seen.rows = k == 0 ? base : after[k - 1];
+    switch (rng.Uniform(5)) {
+      case 0:
+        if (k > 4) seen.rows = after[k - 4];  // lost the last three
+        break;
+      case 1:
+        seen.rows["users"]["ghost"] = {{"username", "ghost"}, {"failed", 9}};
+        break;
+      case 2:
+        if (!seen.rows["sessions"].empty()) {
+          seen.rows["sessions"].erase(seen.rows["sessions"].begin());
+        }
+        break;
+      default:
+        break;
+    }
+    CheckInput fresh{w.schema(), ops, status, base, seen};
+    CheckInput shared = fresh;
+    shared.index = &index;
+    const std::vector<Finding> want = CheckState(fresh);
+    findings += want.size();
+    ASSERT_EQ(Describe(CheckState(shared)), Describe(want)) << "state " << k;
+  }
+  EXPECT_GT(findings, 20u) << "the states should break something";
+}
+
+TEST(CheckIndexTest, CellsAreSortedWithWritersInOrder) {
+  AuthWorkload w(3);
+  std::vector<LogicalOp> ops;
+  for (int i = 0; i < 60; ++i) {
+    ops.push_back(w.Next());
+    w.Complete(ops.back(), true);
+  }
+  const CheckIndex index(w.schema(), ops);
+  ASSERT_FALSE(index.cells().empty());
+  for (size_t i = 1; i < index.cells().size(); ++i) {
+    EXPECT_LT(index.cells()[i - 1].cell, index.cells()[i].cell);
+  }
+  for (size_t op = 0; op < ops.size(); ++op) {
+    EXPECT_EQ(index.CellsOf(op).size(), ops[op].effects.size());
+    for (const Effect& e : ops[op].effects) {
+      const int64_t at = index.Find(e.cell);
+      ASSERT_GE(at, 0) << e.cell.ToString();
+      bool found = false;
+      for (const auto& w2 : index.cells()[at].writers) found |= w2.op == op;
+      EXPECT_TRUE(found);
+    }
+  }
+  EXPECT_EQ(index.Find({"users", "nobody", ""}), -1);
+}
+
+}  // namespace
+}  // namespace crashlab
