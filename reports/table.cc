@@ -44,7 +44,13 @@ bool Live(const MatrixCell& c) { return c.crash == "process" || c.crash == "powe
 // came back from (a crash it never restarted after shows nothing about
 // what survived: the Recovery row reports it).
 uint64_t Units(const Report& r) {
-  if (r.crash.mode == "explore") return r.summary.states_checked;
+  if (r.crash.mode == "explore") {
+    uint64_t refused = 0;
+    for (const ReportFinding& f : r.findings) {
+      if (f.kind == FindingKind::kRecoveryFailure) refused += f.states_affected;
+    }
+    return r.summary.states_checked - std::min(refused, r.summary.states_checked);
+  }
   uint64_t recovered = 0;
   for (const RoundReport& round : r.rounds) recovered += round.recovered;
   return recovered;
@@ -73,9 +79,13 @@ Tally Sum(const std::vector<const MatrixCell*>& cells,
     if (!Plain(*c) || !use(*c)) continue;
     const Report& r = *c->report;
     t.units += Units(r);
-    if (r.crash.mode != "explore") t.unrecovered += r.rounds.size() - Units(r);
+    t.unrecovered += r.crash.mode == "explore"
+                         ? r.summary.states_checked - Units(r)
+                         : r.rounds.size() - Units(r);
     t.acked += r.summary.ops_acknowledged;
-    t.cut_short |= r.summary.verdict == "incomplete" || !r.summary.reason.empty();
+    // Cut short: a budget or an interrupt (an engine that stopped recovering
+    // is the Recovery row's business, not a budget).
+    t.cut_short |= r.summary.verdict == "incomplete";
     AddFindings(*c, kind, &t);
   }
   return t;
@@ -91,7 +101,7 @@ TableCell Verdicted(const Tally& t, const std::string& unit,
     cell.text = t.unrecovered == 0
                     ? "not tested"
                     : fmt::format("not decided: the engine did not start again "
-                                  "after {} crashes (see recovery)",
+                                  "after {} crashes or crash states (see recovery)",
                                   t.unrecovered);
     return cell;
   }

@@ -60,15 +60,16 @@ TEST(TableTest, VerdictsComeFromTheCellsEvidenceOnly) {
 
 // Regression: skyd 0.8.0, which never restarts after a kill, read "holds:
 // 1 crashes checked" for process-crash durability (nothing was checked),
-// and 2,428 refused crash states read as "6 crash states" (the number of
-// distinct refusals).
+// 2,428 refused crash states read as "6 crash states" (the number of
+// distinct refusals), and refused explore states counted as checked for
+// power-cut durability.
 TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   Report live = SampleReport("skytable", {{"skyd", "0.8.0"}}, "process", 0);
   for (RoundReport& round : live.rounds) round.recovered = false;
   Report explore = SampleReport("skytable", {{"skyd", "0.8.0"}}, "explore", 0);
   ReportFinding refused = LostFinding("F1", 1, 0, "prefix");
   refused.kind = FindingKind::kRecoveryFailure;
-  refused.states_affected = 2428;
+  refused.states_affected = 428;
   explore.findings = {refused};
   explore.summary.by_kind["recovery_failure"] = 1;
   MatrixReport m;
@@ -81,9 +82,12 @@ TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   EXPECT_NE(process.text.find("not decided: the engine did not start again after 3 crashes"),
             std::string::npos)
       << process.text;
+  // The 2,428 refused crash states show nothing about what survived either.
+  const TableCell& power = At(t, Property::kPowerCut, col);
+  EXPECT_EQ(power.counts["crash states"], 500 - 428) << power.text;
   const TableCell& recovery = At(t, Property::kRecovery, col);
   EXPECT_EQ(recovery.verdict, Verdict::kViolated);
-  EXPECT_NE(recovery.text.find("2428 crash states"), std::string::npos) << recovery.text;
+  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos) << recovery.text;
 }
 
 TEST(TableTest, EveryAckPromiseIsBrokenByAnyLoss) {
