@@ -30,7 +30,7 @@
 
 #include "core/files.h"
 #include "core/history.h"
-#include "harness/explorer.h"
+#include "harness/explore/explorer.h"
 #include "workloads/auth.h"
 
 namespace crashlab {

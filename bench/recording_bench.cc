@@ -50,7 +50,7 @@
 
 #include "core/files.h"
 #include "core/subprocess.h"
-#include "harness/faultfs_mount.h"
+#include "faultfs/client/faultfs_mount.h"
 
 namespace po = boost::program_options;
 using namespace crashlab;

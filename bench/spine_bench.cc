@@ -29,13 +29,13 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "core/files.h"
 #include "core/crash_space.h"
+#include "core/files.h"
 #include "core/persistence.h"
 #include "core/subprocess.h"
-#include "harness/explorer.h"
-#include "harness/faultfs_mount.h"
-#include "harness/workload_runner.h"
+#include "faultfs/client/faultfs_mount.h"
+#include "harness/explore/explorer.h"
+#include "harness/record/workload_runner.h"
 #include "workloads/auth.h"
 
 namespace po = boost::program_options;

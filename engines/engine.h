@@ -107,7 +107,7 @@ struct TxnResult {
 // a time. Each client is used from one thread; several clients of one
 // session run concurrently (that is the point).
 //
-// Crashes: a live crash run (harness/txn_live_run.h) kills the session's
+// Crashes: a live crash run (harness/live/txn_live_run.h) kills the session's
 // process group and every client's process_group() at the same instant,
 // opens new clients after the engine recovered, and expects a client whose
 // engine died mid-transaction to answer kInfo (or kFail when the

@@ -70,7 +70,7 @@ TEST_F(IntegrationRunLeveldb, SyncEveryNLosesOnlySinceTheLastSyncedWrite) {
   }
 }
 
-// Live modes (harness/live_run.cc): a power cut loses unsynced writes, a
+// Live modes (harness/live/live_run.cc): a power cut loses unsynced writes, a
 // process kill loses nothing (the doc's promise for sync=false).
 TEST_F(IntegrationRunLeveldb, SyncFalsePowerCutLosesCommits) {
   ASSERT_EQ(Run("power", "leveldb",

@@ -12,7 +12,7 @@
 
 #include "core/files.h"
 #include "core/trace.h"
-#include "harness/faultfs_mount.h"
+#include "faultfs/client/faultfs_mount.h"
 #include "tests/test_util.h"
 
 namespace crashlab {

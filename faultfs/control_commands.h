@@ -1,6 +1,6 @@
 // ControlCommands: what the control socket's requests do. The protocol
 // (JSON lines, one reply per request) is the contract in
-// harness/control_client.h; raw LazyFS FIFO lines ("lazyfs::...") are
+// faultfs/client/control_client.h; raw LazyFS FIFO lines ("lazyfs::...") are
 // accepted as requests too.
 //
 // Commands that append to the trace (mark, crash, clear-cache,

@@ -11,13 +11,14 @@
 #include "core/hash.h"
 #include "core/history.h"
 #include "core/subprocess.h"
-#include "harness/explorer.h"
-#include "harness/faultfs_mount.h"
-#include "harness/live_run.h"
-#include "harness/minimize.h"
+#include "faultfs/client/faultfs_mount.h"
+#include "harness/explore/explorer.h"
+#include "harness/explore/minimize.h"
+#include "harness/live/live_run.h"
+#include "harness/record/recording.h"
+#include "harness/record/workload_runner.h"
 #include "harness/run_report.h"
 #include "harness/txn_run.h"
-#include "harness/workload_runner.h"
 #include "reports/report.h"
 #include "workloads/auth.h"
 #include "workloads/ddl.h"
@@ -25,12 +26,6 @@
 namespace crashlab {
 
 namespace {
-
-// What a crashlab run writes into OUT; --force removes only these.
-constexpr const char* kOutputs[] = {"report.json", "report.json.tmp",
-                                    "history.jsonl", "trace.bin", "base",
-                                    "logs", ".work", ".scratch", "replay",
-                                    "rounds", "states"};
 
 class RunContext {
  public:
@@ -68,29 +63,6 @@ int Fail(const Status& s) {
 }
 
 }  // namespace
-
-Status PrepareOutDir(const std::string& out, bool force) {
-  if (PathExists(out) && !IsEmptyDir(out)) {
-    bool ours = PathExists(JoinPath(out, "report.json")) ||
-                PathExists(JoinPath(out, "trace.bin"));
-    if (!force || !ours) {
-      return Status::InvalidArgument(
-          out + " exists and is not empty; choose a new --out directory" +
-          (ours ? " or pass --force to replace the previous run"
-                : " (--force only replaces a previous crashlab run)"));
-    }
-    ForceUnmount(JoinPath(out, ".work/mnt"));
-    for (const char* name : kOutputs) {
-      CRASHLAB_RETURN_IF_ERROR(RemoveTree(JoinPath(out, name)));
-    }
-  }
-  Status made = MakeDirs(out);
-  if (!made.ok() || ::access(out.c_str(), W_OK) != 0) {
-    return Status::InvalidArgument("cannot write the output directory " + out +
-                                   ": choose a writable --out");
-  }
-  return Status::Ok();
-}
 
 Status RunContext::Prepare() {
   if (o_.workload != "auth" && o_.workload != "ddl") {
@@ -157,13 +129,8 @@ Result<std::unique_ptr<Workload>> RunContext::MakeWorkload() {
 Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
                                               Workload& workload) {
   const std::string data = Out(".work/data"), mnt = Out(".work/mnt");
-  CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(mnt));
-  Status init = engine_->Init(data, schema);
-  if (!init.ok()) {
-    return Status::Infrastructure("the engine could not create its data "
-                                  "directory: " + init.message());
-  }
+  CRASHLAB_RETURN_IF_ERROR(InitDataDir(*engine_, data, schema));
   CRASHLAB_RETURN_IF_ERROR(CopyTree(data, Out("base")));
   CRASHLAB_ASSIGN_OR_RETURN(auto history,
                             HistoryWriter::Create(Out("history.jsonl")));
@@ -176,27 +143,18 @@ Result<RunOutcome> RunContext::RecordWorkload(const Schema& schema,
   mo.allow_other = engine_->runs_as_other_user();
   mo.backing_fsync = o_.backing_fsync;
   CRASHLAB_ASSIGN_OR_RETURN(auto mount, FaultfsMount::Start(mo));
-  auto session = engine_->Open(mnt, schema);
-  if (!session.ok()) {
-    return Status::Infrastructure("the engine did not start on the uncrashed "
-                                  "run: " + session.status().message());
-  }
   RunOutcome rec;
   WorkloadRunner runner(
       workload, *history,
       [&](const std::string& label) { return mount->Mark(label); },
       o_.interrupted);
   runner.set_rate(o_.rate);
-  auto stats = runner.Run(**session, o_.ops, &rec.ops);
-  Status closed = (*session)->Close();
-  session->reset();
+  auto stats = RunToCleanStop(*engine_, mnt, schema, [&](Session& s) {
+    return runner.Run(s, o_.ops, &rec.ops);
+  });
   Status stopped = mount->Stop();
   if (!stats.ok()) return stats.status();
   if (!stopped.ok()) return stopped;
-  if (!closed.ok() && stats->stopped_because.empty()) {
-    return Status::Infrastructure("the engine did not stop cleanly: " +
-                                  closed.message());
-  }
   rec.stats = *stats;
   return rec;
 }

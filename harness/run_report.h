@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "engines/engine.h"
-#include "harness/finding_set.h"
-#include "harness/run.h"
-#include "harness/workload_runner.h"
+#include "harness/record/finding_set.h"
+#include "harness/record/workload_runner.h"
+#include "harness/run_options.h"
 #include "reports/report.h"
 
 namespace crashlab {

@@ -11,10 +11,11 @@
 #include "core/files.h"
 #include "core/history.h"
 #include "core/subprocess.h"
-#include "harness/faultfs_mount.h"
-#include "harness/finding_set.h"
+#include "faultfs/client/faultfs_mount.h"
+#include "harness/live/txn_live_run.h"
+#include "harness/record/finding_set.h"
+#include "harness/record/recording.h"
 #include "harness/run_report.h"
-#include "harness/txn_live_run.h"
 #include "reports/report.h"
 #include "workloads/txn_runner.h"
 
@@ -52,35 +53,18 @@ Result<TxnRunStats> RecordWithoutCrashes(const RunOptions& o, Engine& engine,
                                          HistoryWriter* writer,
                                          History* history) {
   const std::string data = JoinPath(o.out, ".work/data");
-  CRASHLAB_RETURN_IF_ERROR(MakeDirs(data));
   const Schema schema;  // the transactional tables are the clients' own
-  Status init = engine.Init(data, schema);
-  if (!init.ok()) {
-    return Status::Infrastructure(
-        "the engine could not create its data directory: " + init.message());
-  }
-  auto session = engine.Open(data, schema);
-  if (!session.ok()) {
-    return Status::Infrastructure("the engine did not start: " +
-                                  session.status().message());
-  }
+  CRASHLAB_RETURN_IF_ERROR(InitDataDir(engine, data, schema));
   TxnGenerator gen(workload, o.seed);
   TxnRunOptions ro;
   ro.clients = o.clients;
   ro.txns = o.txns;
   ro.interrupted = o.interrupted;
-  Session& s = **session;
-  TxnRunner runner(
-      gen, [&s, workload] { return s.OpenTxnClient(workload); }, writer, ro);
-  auto stats = runner.Run(history);
-  Status closed = (*session)->Close();
-  session->reset();
-  if (!stats.ok()) return stats.status();
-  if (!closed.ok() && stats->stopped_because.empty()) {
-    return Status::Infrastructure("the engine did not stop cleanly: " +
-                                  closed.message());
-  }
-  return stats;
+  return RunToCleanStop(engine, data, schema, [&](Session& s) {
+    TxnRunner runner(
+        gen, [&s, workload] { return s.OpenTxnClient(workload); }, writer, ro);
+    return runner.Run(history);
+  });
 }
 
 std::string ScratchDir(const RunOptions& o) {

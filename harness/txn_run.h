@@ -20,7 +20,7 @@
 
 #include <string>
 
-#include "harness/run.h"
+#include "harness/run_options.h"
 
 namespace crashlab {
 

@@ -1,7 +1,7 @@
 // Claims: what someone says an engine does, decided by the cells of one
 // matrix run.
 //
-// A matrix file may carry `claims` (harness/matrix_spec.h). Each is a
+// A matrix file may carry `claims` (harness/cli/matrix_spec.h). Each is a
 // statement with the observations that would support it and those that
 // would refute it, and the numbers worth printing beside the verdict:
 //

@@ -123,7 +123,7 @@ struct Report {
     uint64_t exhaustive_points = 0, sampled_points = 0;
   };
   // Explore: checked states grouped by the files whose writes they dropped
-  // or tore, and how the engine took them (harness/outcome_tally.h).
+  // or tore, and how the engine took them (harness/explore/outcome_tally.h).
   struct OutcomeReport {
     std::string files;
     uint64_t states = 0, recovered = 0, with_findings = 0, refused = 0;

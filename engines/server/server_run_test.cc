@@ -17,7 +17,7 @@
 #include "engines/engine_def.h"
 #include "engines/postgres/postgres_engine.h"
 #include "engines/server/server_test_util.h"
-#include "harness/faultfs_mount.h"
+#include "faultfs/client/faultfs_mount.h"
 #include "tests/test_util.h"
 
 namespace crashlab {
