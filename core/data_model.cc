@@ -199,23 +199,29 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
 }
 
 Result<Rows> RowsFromDump(const json& tables, const Schema& schema) {
+  return RowsFromDump(json(tables), schema);
+}
+
+Result<Rows> RowsFromDump(json&& tables, const Schema& schema) {
   if (!tables.is_object()) {
     return Status::BadInput("dump: \"tables\" is not an object");
   }
   Rows rows;
-  for (const auto& [name, list] : tables.items()) {
+  for (auto& [name, list] : tables.get_ref<json::object_t&>()) {
     const TableSchema* ts = schema.Find(name);
     const std::string key = ts ? ts->key : "key";
     auto& table = rows[name];
     if (!list.is_array()) {
       return Status::BadInput("dump: table " + name + " is not a list");
     }
-    for (const auto& row : list) {
-      if (!row.is_object() || !row.contains(key) || !row[key].is_string()) {
+    for (auto& row : list.get_ref<json::array_t&>()) {
+      const auto k = row.is_object() ? row.find(key) : row.end();
+      if (k == row.end() || !k->is_string()) {
         return Status::BadInput("dump: a row of " + name +
                                 " has no text key column '" + key + "'");
       }
-      table[row[key].get<std::string>()] = row;
+      std::string at = k->get<std::string>();
+      table[std::move(at)] = std::move(row);
     }
   }
   return rows;
