@@ -1,5 +1,9 @@
 #include "core/data_model.h"
 
+#include <algorithm>
+#include <optional>
+#include <tuple>
+
 namespace crashlab {
 
 using nlohmann::json;
@@ -159,41 +163,108 @@ bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows) {
   return false;
 }
 
+namespace {
+
+// One row some of an op's mutations name: as it stood before them and as
+// they leave it (nullopt: no such row), and the columns they touch ("" for
+// the row's existence).
+struct TouchedRow {
+  const std::string* table;
+  const std::string* key;
+  const json* before = nullptr;
+  std::optional<json> after;
+  std::vector<std::string> columns;
+};
+
+// ApplyMutation on one row.
+void ApplyToRow(const TableSchema* ts, const Mutation& m,
+                std::optional<json>* row) {
+  switch (m.kind) {
+    case MutationKind::kInsert:
+      if (*row) return;
+      *row = m.values;
+      if (ts) (**row)[ts->key] = m.key;
+      return;
+    case MutationKind::kUpdate:
+      if (!*row) return;
+      for (const auto& [col, v] : m.values.items()) (**row)[col] = v;
+      return;
+    case MutationKind::kIncrement:
+      if (!*row) return;
+      for (const auto& [col, delta] : m.values.items()) {
+        const json& cur = (**row)[col];
+        const int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
+        (**row)[col] = base + delta.get<int64_t>();
+      }
+      return;
+    case MutationKind::kDelete:
+      row->reset();
+      return;
+  }
+}
+
+// CellValue of one row (null `row`: no such row).
+json RowCellValue(const json* row, const std::string& column) {
+  if (column.empty()) return row != nullptr;
+  if (!row) return nullptr;
+  const auto it = row->find(column);
+  return it == row->end() ? json() : *it;
+}
+
+}  // namespace
+
 std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
                               const std::vector<Mutation>& mutations) {
-  // Mutations only ever touch their own row, so the rows they name, copied
-  // out of `before`, stand for the whole database: O(rows touched), not a
-  // copy of `before`.
-  Rows touched_before;
+  // Mutations only ever touch their own row, so each row they name, taken
+  // from `before` and moved on row by row, stands for the whole database:
+  // O(rows touched), not a copy of `before` (nor of the touched rows into
+  // maps of their own: this runs for every generated operation).
+  std::vector<TouchedRow> rows;
   for (const Mutation& m : mutations) {
-    const auto t = before.find(m.table);
-    if (t == before.end()) continue;
-    const auto r = t->second.find(m.key);
-    if (r != t->second.end()) touched_before[m.table][m.key] = r->second;
-  }
-  Rows after = touched_before;
-  std::map<Cell, bool> touched;
-  for (const Mutation& m : mutations) {
-    ApplyMutation(schema, m, &after);
-    touched[{m.table, m.key, ""}] = true;
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const TouchedRow& r) {
+      return *r.key == m.key && *r.table == m.table;
+    });
+    if (row == rows.end()) {
+      TouchedRow r{&m.table, &m.key};
+      const auto t = before.find(m.table);
+      if (t != before.end()) {
+        const auto it = t->second.find(m.key);
+        if (it != t->second.end()) r.before = &it->second;
+      }
+      if (r.before) r.after = *r.before;
+      rows.push_back(std::move(r));
+      row = rows.end() - 1;
+    }
     const TableSchema* ts = schema.Find(m.table);
+    ApplyToRow(ts, m, &row->after);
+    row->columns.emplace_back();
     if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {
       if (ts) {
-        for (const Column& c : ts->columns) touched[{m.table, m.key, c.name}] = true;
+        for (const Column& c : ts->columns) row->columns.push_back(c.name);
       }
     } else {
-      for (const auto& [col, v] : m.values.items()) {
-        touched[{m.table, m.key, col}] = true;
-      }
+      for (const auto& [col, v] : m.values.items()) row->columns.push_back(col);
     }
   }
+  // Effects in cell order, each touched cell once.
+  std::sort(rows.begin(), rows.end(),
+            [](const TouchedRow& a, const TouchedRow& b) {
+              return std::tie(*a.table, *a.key) < std::tie(*b.table, *b.key);
+            });
   std::vector<Effect> effects;
-  for (const auto& [cell, unused] : touched) {
-    json now = CellValue(after, schema, cell);
-    // A cell the transaction did not change (update of a missing row) is
-    // not an effect: nothing can be observed of it.
-    if (now == CellValue(touched_before, schema, cell)) continue;
-    effects.push_back({cell, std::move(now)});
+  for (TouchedRow& r : rows) {
+    std::sort(r.columns.begin(), r.columns.end());
+    r.columns.erase(std::unique(r.columns.begin(), r.columns.end()),
+                    r.columns.end());
+    const json* after = r.after ? &*r.after : nullptr;
+    for (std::string& column : r.columns) {
+      json now = RowCellValue(after, column);
+      // A cell the transaction did not change (update of a missing row) is
+      // not an effect: nothing can be observed of it.
+      if (now == RowCellValue(r.before, column)) continue;
+      effects.push_back(
+          {{*r.table, *r.key, std::move(column)}, std::move(now)});
+    }
   }
   return effects;
 }
