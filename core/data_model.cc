@@ -1,7 +1,6 @@
 #include "core/data_model.h"
 
 #include <algorithm>
-#include <optional>
 #include <tuple>
 
 namespace crashlab {
@@ -166,49 +165,83 @@ bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows) {
 namespace {
 
 // One row some of an op's mutations name: as it stood before them and as
-// they leave it (nullopt: no such row), and the columns they touch ("" for
-// the row's existence).
+// they leave it, and the columns they touch ("" for the row's existence).
+// The row after is `base` (the row before, or an insert's values) with the
+// columns in `set` changed: no row is copied.
 struct TouchedRow {
   const std::string* table;
   const std::string* key;
-  const json* before = nullptr;
-  std::optional<json> after;
+  const json* before = nullptr;  // null: no such row
+  bool exists = false;           // after the mutations so far
+  const json* base = nullptr;
+  std::vector<std::pair<const std::string*, json>> set;
   std::vector<std::string> columns;
+
+  // The value of `column` after the mutations so far (null if none).
+  const json* After(const std::string& column) const {
+    for (const auto& [c, v] : set) {
+      if (*c == column) return &v;
+    }
+    if (!base) return nullptr;
+    const auto it = base->find(column);
+    return it == base->end() ? nullptr : &*it;
+  }
+  void Set(const std::string& column, json v) {
+    for (auto& [c, old] : set) {
+      if (*c == column) {
+        old = std::move(v);
+        return;
+      }
+    }
+    set.emplace_back(&column, std::move(v));
+  }
 };
 
 // ApplyMutation on one row.
-void ApplyToRow(const TableSchema* ts, const Mutation& m,
-                std::optional<json>* row) {
+void ApplyToRow(const TableSchema* ts, const Mutation& m, TouchedRow* row) {
   switch (m.kind) {
     case MutationKind::kInsert:
-      if (*row) return;
-      *row = m.values;
-      if (ts) (**row)[ts->key] = m.key;
+      if (row->exists) return;
+      row->exists = true;
+      row->base = &m.values;
+      row->set.clear();
+      if (ts) row->Set(ts->key, m.key);
       return;
     case MutationKind::kUpdate:
-      if (!*row) return;
-      for (const auto& [col, v] : m.values.items()) (**row)[col] = v;
+      if (!row->exists) return;
+      for (const auto& [col, v] : m.values.items()) row->Set(col, v);
       return;
     case MutationKind::kIncrement:
-      if (!*row) return;
+      if (!row->exists) return;
       for (const auto& [col, delta] : m.values.items()) {
-        const json& cur = (**row)[col];
-        const int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
-        (**row)[col] = base + delta.get<int64_t>();
+        const json* cur = row->After(col);
+        const int64_t base =
+            cur && cur->is_number_integer() ? cur->get<int64_t>() : 0;
+        row->Set(col, base + delta.get<int64_t>());
       }
       return;
     case MutationKind::kDelete:
-      row->reset();
+      row->exists = false;
+      row->base = nullptr;
+      row->set.clear();
       return;
   }
 }
 
-// CellValue of one row (null `row`: no such row).
-json RowCellValue(const json* row, const std::string& column) {
-  if (column.empty()) return row != nullptr;
-  if (!row) return nullptr;
-  const auto it = row->find(column);
-  return it == row->end() ? json() : *it;
+// CellValue of the row before.
+json BeforeValue(const TouchedRow& r, const std::string& column) {
+  if (column.empty()) return r.before != nullptr;
+  if (!r.before) return nullptr;
+  const auto it = r.before->find(column);
+  return it == r.before->end() ? json() : *it;
+}
+
+// CellValue of the row after.
+json AfterValue(const TouchedRow& r, const std::string& column) {
+  if (column.empty()) return r.exists;
+  if (!r.exists) return nullptr;
+  const json* v = r.After(column);
+  return v ? *v : json();
 }
 
 }  // namespace
@@ -231,12 +264,13 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
         const auto it = t->second.find(m.key);
         if (it != t->second.end()) r.before = &it->second;
       }
-      if (r.before) r.after = *r.before;
+      r.exists = r.before != nullptr;
+      r.base = r.before;
       rows.push_back(std::move(r));
       row = rows.end() - 1;
     }
     const TableSchema* ts = schema.Find(m.table);
-    ApplyToRow(ts, m, &row->after);
+    ApplyToRow(ts, m, &*row);
     row->columns.emplace_back();
     if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {
       if (ts) {
@@ -256,12 +290,11 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
     std::sort(r.columns.begin(), r.columns.end());
     r.columns.erase(std::unique(r.columns.begin(), r.columns.end()),
                     r.columns.end());
-    const json* after = r.after ? &*r.after : nullptr;
     for (std::string& column : r.columns) {
-      json now = RowCellValue(after, column);
+      json now = AfterValue(r, column);
       // A cell the transaction did not change (update of a missing row) is
       // not an effect: nothing can be observed of it.
-      if (now == RowCellValue(r.before, column)) continue;
+      if (now == BeforeValue(r, column)) continue;
       effects.push_back(
           {{*r.table, *r.key, std::move(column)}, std::move(now)});
     }
