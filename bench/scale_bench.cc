@@ -5,12 +5,14 @@
 // is that size's alone):
 //   generate  N operations with AuthWorkload::Next + Complete (acknowledged),
 //             timed: operations generated per second;
-//   check     the crash states at the last S operations, as the explorer
-//             checks them (CheckState with one CheckIndex for the run): op k
-//             in flight, every earlier op acknowledged, the rows recovered
-//             being the model after the first k ops. Prints states checked
-//             per second and, since a state holds O(N) rows and cells,
-//             cells checked per second (rows x columns + cells written).
+//   check     the crash states at the last S operations (op k in flight,
+//             every earlier op acknowledged, the rows recovered being the
+//             model after the first k ops), twice, side by side:
+//             CheckState with one CheckIndex for the run (every written
+//             cell and row each state: states/s and, since a state holds
+//             O(N) rows and cells, cells checked per second), and one
+//             StateChecker as the explorer checks them (only what changed
+//             since the previous state: incremental states/s).
 // Rates are per CPU second (one thread), so other work on the machine does
 // not skew them; "vs first" divides a rate by the one at the smallest size:
 // 1.00 is flat.
@@ -26,12 +28,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "checkers/check.h"
 #include "checkers/check_index.h"
+#include "checkers/state_checker.h"
 #include "workloads/auth.h"
 
 namespace crashlab {
@@ -47,6 +51,7 @@ double Now() {
 
 struct SizeResult {
   double gen_per_s = 0, states_per_s = 0, cells_per_s = 0, index_s = 0;
+  double incremental_per_s = 0;
   long peak_kb = 0;
   size_t findings = 0;
 };
@@ -77,27 +82,39 @@ SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed) {
   r.index_s = Now() - t0;
   std::vector<OpStatus> status(n, OpStatus::kNotInvoked);
   for (uint64_t i = 0; i < first_checked; ++i) status[i] = OpStatus::kAcked;
-  Observation seen;
-  seen.rows = std::move(before_tail);
+  auto seen = std::make_shared<Observation>();
+  seen->rows = std::move(before_tail);
   size_t row_cells = 0;
-  for (const auto& [table, rows] : seen.rows) row_cells += rows.size() * 5;
-  double cells = 0;
-  t0 = Now();
+  for (const auto& [table, rows] : seen->rows) row_cells += rows.size() * 5;
+  // The same states twice: by CheckState (every written cell and row each
+  // time) and by one StateChecker (what changed since the previous state),
+  // as the explorer checks them. Each state is a new observation, as a
+  // recovery gives one; making it (a copy of the rows) is not timed, nor is
+  // the checker's first state (a full analysis, once per run).
+  StateChecker checker(w.schema(), ops, base, index);
+  double cells = 0, check_s = 0, incremental_s = 0;
   for (uint64_t k = first_checked; k < n; ++k) {
     status[k] = OpStatus::kInFlight;
-    CheckInput in{w.schema(), ops, status, base, seen};
+    CheckInput in{w.schema(), ops, status, base, *seen};
     in.index = &index;
+    t0 = Now();
     r.findings += CheckState(in).size();
+    check_s += Now() - t0;
     cells += row_cells + index.cells().size();
+    t0 = Now();
+    r.findings += checker.Check(in, seen).size();
+    if (k > first_checked) incremental_s += Now() - t0;
     // The next state: op k acknowledged and applied.
     status[k] = OpStatus::kAcked;
+    auto next = std::make_shared<Observation>(*seen);
     for (const Mutation& m : ops[k].mutations) {
-      ApplyMutation(w.schema(), m, &seen.rows);
+      ApplyMutation(w.schema(), m, &next->rows);
     }
+    seen = std::move(next);
   }
-  const double check_s = Now() - t0;
   r.states_per_s = (n - first_checked) / check_s;
   r.cells_per_s = cells / check_s;
+  r.incremental_per_s = (n - first_checked - 1) / incremental_s;
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   r.peak_kb = ru.ru_maxrss;
@@ -139,10 +156,10 @@ int main(int argc, char** argv) {
       "min(%llu, 2e6/ops) states checked per size\n",
       static_cast<unsigned long long>(seed),
       static_cast<unsigned long long>(states));
-  std::printf("%10s %14s %8s %12s %14s %8s %9s %9s\n", "ops", "generated/s",
-              "vs first", "states/s", "cells/s", "vs first", "index s",
-              "peak RSS");
-  double first_gen = 0, first_cells = 0;
+  std::printf("%10s %14s %8s %12s %14s %8s %14s %8s %9s %9s\n", "ops",
+              "generated/s", "vs first", "states/s", "cells/s", "vs first",
+              "incremental/s", "vs first", "index s", "peak RSS");
+  double first_gen = 0, first_cells = 0, first_incremental = 0;
   for (uint64_t n : sizes) {
     int fds[2];
     if (pipe(fds) != 0) return 3;
@@ -151,7 +168,7 @@ int main(int argc, char** argv) {
       close(fds[0]);
       // A state of N ops checks O(N) cells: fewer of them at large sizes.
       const uint64_t k = std::min<uint64_t>(
-          states, std::max<uint64_t>(3, 2000000 / std::max<uint64_t>(n, 1)));
+          states, std::max<uint64_t>(10, 2000000 / std::max<uint64_t>(n, 1)));
       const SizeResult r = Measure(n, k, seed);
       if (write(fds[1], &r, sizeof(r)) != sizeof(r)) _exit(3);
       _exit(0);
@@ -170,11 +187,14 @@ int main(int argc, char** argv) {
     if (first_gen == 0) {
       first_gen = r.gen_per_s;
       first_cells = r.cells_per_s;
+      first_incremental = r.incremental_per_s;
     }
-    std::printf("%10llu %14.0f %8.2f %12.1f %14.0f %8.2f %9.2f %6ld MB%s\n",
-                static_cast<unsigned long long>(n), r.gen_per_s,
-                r.gen_per_s / first_gen, r.states_per_s, r.cells_per_s,
-                r.cells_per_s / first_cells, r.index_s, r.peak_kb / 1024,
+    std::printf(
+        "%10llu %14.0f %8.2f %12.1f %14.0f %8.2f %14.1f %8.2f %9.2f %6ld MB%s\n",
+        static_cast<unsigned long long>(n), r.gen_per_s, r.gen_per_s / first_gen,
+        r.states_per_s, r.cells_per_s, r.cells_per_s / first_cells,
+        r.incremental_per_s, r.incremental_per_s / first_incremental, r.index_s,
+        r.peak_kb / 1024,
                 r.findings ? "  (findings!)" : "");
     std::fflush(stdout);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "checkers/check_index.h"
 
@@ -12,6 +13,8 @@ using nlohmann::json;
 namespace {
 
 const json kTrue = true, kFalse = false, kNull = nullptr;
+
+}  // namespace
 
 const json* RowIn(const Rows& rows, const std::string& table,
                   const std::string& key) {
@@ -28,44 +31,6 @@ const json& ValueIn(const json* row, const std::string& column) {
   const auto it = row->find(column);
   return it == row->end() ? kNull : *it;
 }
-
-// Calls fn(table, key) for every row key of `a` or `b`, in order, once.
-template <typename Fn>
-void ForEachRowKey(const Rows& a, const Rows& b, Fn&& fn) {
-  static const std::map<std::string, json> kNone;
-  auto ta = a.begin(), tb = b.begin();
-  while (ta != a.end() || tb != b.end()) {
-    const bool take_a =
-        tb == b.end() || (ta != a.end() && ta->first <= tb->first);
-    const bool take_b =
-        ta == a.end() || (tb != b.end() && tb->first <= ta->first);
-    const std::string& table = take_a ? ta->first : tb->first;
-    const auto& ka = take_a ? ta->second : kNone;
-    const auto& kb = take_b ? tb->second : kNone;
-    auto ia = ka.begin(), ib = kb.begin();
-    while (ia != ka.end() || ib != kb.end()) {
-      const bool key_a =
-          ib == kb.end() || (ia != ka.end() && ia->first <= ib->first);
-      const bool key_b =
-          ia == ka.end() || (ib != kb.end() && ib->first <= ia->first);
-      fn(table, key_a ? ia->first : ib->first);
-      if (key_a) ++ia;
-      if (key_b) ++ib;
-    }
-    if (take_a) ++ta;
-    if (take_b) ++tb;
-  }
-}
-
-// How the recovered value of one written cell matches its writers.
-struct Match {
-  const json* seen = nullptr;
-  bool base_match = false;
-  bool any = false;      // some invoked writer's value is there
-  size_t lo = SIZE_MAX;  // first and last such writer
-  size_t hi = 0;
-  bool has_writer = false;  // some writer was invoked at all
-};
 
 Match MatchCell(const CheckInput& in, const CheckIndex::WrittenCell& wc) {
   Match m;
@@ -87,77 +52,114 @@ Match MatchCell(const CheckInput& in, const CheckIndex::WrittenCell& wc) {
   return m;
 }
 
-enum class Seen : uint8_t { kAfter, kBefore, kAmbiguous };
-
 Seen Classify(const Match& m, size_t op) {
   if (m.any && !m.base_match && m.lo == op && m.hi == op) return Seen::kAfter;
   if (!m.any || m.hi < op) return Seen::kBefore;
   return Seen::kAmbiguous;
 }
 
-}  // namespace
+std::optional<CellReport> UnwrittenCell(const CheckInput& in,
+                                        const std::string& table,
+                                        const std::string& key,
+                                        const std::string& column) {
+  const json& seen = ValueIn(RowIn(in.observed.rows, table, key), column);
+  const json& base = ValueIn(RowIn(in.base, table, key), column);
+  if (seen == base) return std::nullopt;
+  Cell cell{table, key, column};
+  const int64_t at = in.index->Find(cell);
+  if (at >= 0 && MatchCell(in, in.index->cells()[at]).has_writer) {
+    return std::nullopt;
+  }
+  return CellReport{std::move(cell), json::array({base}), seen};
+}
+
+std::optional<CellReport> ApplyWrittenCell(const CheckInput& in, uint32_t at,
+                                           int sign, CellAnalysis* a) {
+  const CheckIndex::WrittenCell& wc = in.index->cells()[at];
+  const Match m = MatchCell(in, wc);
+  if (!m.has_writer) return std::nullopt;
+  if (!m.any && !m.base_match) {
+    json candidates = json::array();
+    for (const CheckIndex::Writer& w : wc.writers) {
+      if (in.status[w.op] != OpStatus::kNotInvoked) {
+        candidates.push_back(*w.value);
+      }
+    }
+    return CellReport{wc.cell, std::move(candidates), *m.seen};
+  }
+  const auto by_cell = [](const CellReport& r, const Cell& c) {
+    return r.cell < c;
+  };
+  for (const CheckIndex::Writer& w : wc.writers) {
+    if (in.status[w.op] == OpStatus::kNotInvoked) continue;
+    OpPresence& p = a->ops[w.op];
+    switch (Classify(m, w.op)) {
+      case Seen::kBefore: {
+        // Kept in cell order: an op's evidence lists its cells in order.
+        auto it = std::lower_bound(p.before.begin(), p.before.end(), wc.cell,
+                                   by_cell);
+        if (sign > 0) {
+          while (it != p.before.end() && it->cell == wc.cell) ++it;
+          p.before.insert(it, {wc.cell, *w.value, *m.seen});
+        } else if (it != p.before.end() && it->cell == wc.cell) {
+          p.before.erase(it);
+        }
+        break;
+      }
+      case Seen::kAmbiguous:
+        p.ambiguous += sign;
+        break;
+      case Seen::kAfter:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<CellReport> AfterEvidence(const CheckInput& in, size_t op) {
+  const CheckIndex& index = *in.index;
+  std::vector<CellReport> out;
+  for (uint32_t at : index.CellsOf(op)) {
+    const CheckIndex::WrittenCell& wc = index.cells()[at];
+    const Match m = MatchCell(in, wc);
+    if (!m.any && !m.base_match) continue;  // unexplained: no evidence
+    for (const CheckIndex::Writer& w : wc.writers) {
+      if (w.op == op && Classify(m, op) == Seen::kAfter) {
+        out.push_back({wc.cell, *w.value, *m.seen});
+      }
+    }
+  }
+  return out;
+}
+
+bool NeedsAfter(const CheckInput& in, const CellAnalysis& a, size_t op) {
+  return in.status[op] != OpStatus::kNotInvoked &&
+         (!a.ops[op].before.empty() || in.status[op] == OpStatus::kFailed);
+}
 
 CellAnalysis AnalyzeCells(const CheckInput& in) {
   const CheckIndex& index = *in.index;
   CellAnalysis a;
   a.ops.resize(in.ops.size());
-  const Rows& rows = in.observed.rows;
 
   // Cells nobody wrote must hold what the base held: this catches rows
   // that appeared from nowhere and base rows that vanished or changed.
-  ForEachRowKey(
-      rows, in.base, [&](const std::string& table, const std::string& key) {
-        const json* seen_row = RowIn(rows, table, key);
-        const json* base_row = RowIn(in.base, table, key);
-        for (const std::string& column : index.ColumnsOf(table)) {
-          const json& seen = ValueIn(seen_row, column);
-          const json& base = ValueIn(base_row, column);
-          if (seen == base) continue;
-          Cell c{table, key, column};
-          const int64_t at = index.Find(c);
-          if (at >= 0 && MatchCell(in, index.cells()[at]).has_writer) continue;
-          a.unexplained.push_back({std::move(c), json::array({base}), seen});
-        }
-      });
-
+  ForEachRowKey(in.observed.rows, in.base,
+                [&](const std::string& table, const std::string& key,
+                    const json*, const json*) {
+                  for (const std::string& column : index.ColumnsOf(table)) {
+                    auto r = UnwrittenCell(in, table, key, column);
+                    if (r) a.unexplained.push_back(std::move(*r));
+                  }
+                });
   // Written cells: "before" evidence now; "after" only for the operations
-  // an oracle will read it of (below).
-  for (const CheckIndex::WrittenCell& wc : index.cells()) {
-    const Match m = MatchCell(in, wc);
-    if (!m.has_writer) continue;
-    if (!m.any && !m.base_match) {
-      json candidates = json::array();
-      for (const CheckIndex::Writer& w : wc.writers) {
-        if (in.status[w.op] != OpStatus::kNotInvoked) {
-          candidates.push_back(*w.value);
-        }
-      }
-      a.unexplained.push_back({wc.cell, std::move(candidates), *m.seen});
-      continue;
-    }
-    for (const CheckIndex::Writer& w : wc.writers) {
-      if (in.status[w.op] == OpStatus::kNotInvoked) continue;
-      const Seen s = Classify(m, w.op);
-      if (s == Seen::kBefore) {
-        a.ops[w.op].before.push_back({wc.cell, *w.value, *m.seen});
-      } else if (s == Seen::kAmbiguous) {
-        ++a.ops[w.op].ambiguous;
-      }
-    }
+  // an oracle will read it of.
+  for (uint32_t at = 0; at < index.cells().size(); ++at) {
+    auto r = ApplyWrittenCell(in, at, +1, &a);
+    if (r) a.unexplained.push_back(std::move(*r));
   }
   for (size_t i = 0; i < in.ops.size(); ++i) {
-    if (in.status[i] == OpStatus::kNotInvoked) continue;
-    if (a.ops[i].before.empty() && in.status[i] != OpStatus::kFailed) continue;
-    for (uint32_t at : index.CellsOf(i)) {
-      const CheckIndex::WrittenCell& wc = index.cells()[at];
-      const Match m = MatchCell(in, wc);
-      if (!m.any && !m.base_match) continue;  // unexplained: no evidence
-      for (const CheckIndex::Writer& w : wc.writers) {
-        if (w.op == i && Classify(m, i) == Seen::kAfter) {
-          a.ops[i].after.push_back({wc.cell, *w.value, *m.seen});
-        }
-      }
-    }
+    if (NeedsAfter(in, a, i)) a.ops[i].after = AfterEvidence(in, i);
   }
   return a;
 }

@@ -17,9 +17,14 @@
 #ifndef CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
 #define CRASHLAB_CHECKERS_CELL_ANALYSIS_H_
 
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "checkers/check.h"
+#include "checkers/check_index.h"
 
 namespace crashlab {
 
@@ -39,6 +44,80 @@ struct CellAnalysis {
 
 // `in.index` must be set (CheckState sees to it).
 CellAnalysis AnalyzeCells(const CheckInput& in);
+
+// The pieces AnalyzeCells is made of, one cell at a time, so that a state
+// can be analyzed as the previous one plus what changed (StateChecker,
+// state_checker.h). Each needs `in.index`.
+//
+// A cell no invoked operation wrote must hold the base's value: its
+// unexplained report if it does not (O(log cells written)).
+std::optional<CellReport> UnwrittenCell(const CheckInput& in,
+                                        const std::string& table,
+                                        const std::string& key,
+                                        const std::string& column);
+// What written cell `at` (a position in the index) tells of its invoked
+// writers, added to (sign = +1) or taken back from (-1) `a`: "before"
+// evidence (kept in cell order) and ambiguous counts. Returns the cell's
+// unexplained report instead when it holds a value no invoked writer
+// wrote and the base did not hold. O(the cell's writers).
+std::optional<CellReport> ApplyWrittenCell(const CheckInput& in, uint32_t at,
+                                           int sign, CellAnalysis* a);
+// Whether the oracles read operation `op`'s "after" evidence (it is also
+// partly absent, or it failed).
+bool NeedsAfter(const CheckInput& in, const CellAnalysis& a, size_t op);
+// The cells that prove operation `op`'s write is there: O(its cells).
+std::vector<CellReport> AfterEvidence(const CheckInput& in, size_t op);
+
+// Lookups without copies: the row `key` of `table` (nullptr: absent), and
+// what `row` holds in `column` (existence as a bool; null when absent).
+const nlohmann::json* RowIn(const Rows& rows, const std::string& table,
+                            const std::string& key);
+const nlohmann::json& ValueIn(const nlohmann::json* row,
+                              const std::string& column);
+
+// Calls fn(table, key, row in a, row in b) for every row key of `a` or `b`,
+// in order, once (a row absent from one side is nullptr there).
+template <typename Fn>
+void ForEachRowKey(const Rows& a, const Rows& b, Fn&& fn) {
+  static const std::map<std::string, nlohmann::json> kNone;
+  auto ta = a.begin(), tb = b.begin();
+  while (ta != a.end() || tb != b.end()) {
+    const bool take_a =
+        tb == b.end() || (ta != a.end() && ta->first <= tb->first);
+    const bool take_b =
+        ta == a.end() || (tb != b.end() && tb->first <= ta->first);
+    const std::string& table = take_a ? ta->first : tb->first;
+    const auto& ka = take_a ? ta->second : kNone;
+    const auto& kb = take_b ? tb->second : kNone;
+    auto ia = ka.begin(), ib = kb.begin();
+    while (ia != ka.end() || ib != kb.end()) {
+      const bool key_a =
+          ib == kb.end() || (ia != ka.end() && ia->first <= ib->first);
+      const bool key_b =
+          ia == ka.end() || (ib != kb.end() && ib->first <= ia->first);
+      fn(table, key_a ? ia->first : ib->first, key_a ? &ia->second : nullptr,
+         key_b ? &ib->second : nullptr);
+      if (key_a) ++ia;
+      if (key_b) ++ib;
+    }
+    if (take_a) ++ta;
+    if (take_b) ++tb;
+  }
+}
+
+// How the recovered value of one written cell matches its writers.
+struct Match {
+  const nlohmann::json* seen = nullptr;
+  bool base_match = false;
+  bool any = false;      // some invoked writer's value is there
+  size_t lo = SIZE_MAX;  // first and last such writer
+  size_t hi = 0;
+  bool has_writer = false;  // some writer was invoked at all
+};
+Match MatchCell(const CheckInput& in, const CheckIndex::WrittenCell& wc);
+// What a cell's match says of writer `op`.
+enum class Seen : uint8_t { kAfter, kBefore, kAmbiguous };
+Seen Classify(const Match& m, size_t op);
 
 // The individual oracles, run by CheckState.
 void CheckDurability(const CheckInput& in, const CellAnalysis& a,

@@ -1,5 +1,8 @@
 #include "core/data_model.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace crashlab {
 
 using nlohmann::json;
@@ -159,63 +162,170 @@ bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows) {
   return false;
 }
 
-std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
-                              const std::vector<Mutation>& mutations) {
-  // Mutations only ever touch their own row, so the rows they name, copied
-  // out of `before`, stand for the whole database: O(rows touched), not a
-  // copy of `before`.
-  Rows touched_before;
-  for (const Mutation& m : mutations) {
-    const auto t = before.find(m.table);
-    if (t == before.end()) continue;
-    const auto r = t->second.find(m.key);
-    if (r != t->second.end()) touched_before[m.table][m.key] = r->second;
+namespace {
+
+// One row some of an op's mutations name: as it stood before them and as
+// they leave it, and the columns they touch ("" for the row's existence).
+// The row after is `base` (the row before, or an insert's values) with the
+// columns in `set` changed: no row is copied.
+struct TouchedRow {
+  const std::string* table;
+  const std::string* key;
+  const json* before = nullptr;  // null: no such row
+  bool exists = false;           // after the mutations so far
+  const json* base = nullptr;
+  std::vector<std::pair<const std::string*, json>> set;
+  std::vector<std::string> columns;
+
+  // The value of `column` after the mutations so far (null if none).
+  const json* After(const std::string& column) const {
+    for (const auto& [c, v] : set) {
+      if (*c == column) return &v;
+    }
+    if (!base) return nullptr;
+    const auto it = base->find(column);
+    return it == base->end() ? nullptr : &*it;
   }
-  Rows after = touched_before;
-  std::map<Cell, bool> touched;
-  for (const Mutation& m : mutations) {
-    ApplyMutation(schema, m, &after);
-    touched[{m.table, m.key, ""}] = true;
-    const TableSchema* ts = schema.Find(m.table);
-    if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {
-      if (ts) {
-        for (const Column& c : ts->columns) touched[{m.table, m.key, c.name}] = true;
-      }
-    } else {
-      for (const auto& [col, v] : m.values.items()) {
-        touched[{m.table, m.key, col}] = true;
+  void Set(const std::string& column, json v) {
+    for (auto& [c, old] : set) {
+      if (*c == column) {
+        old = std::move(v);
+        return;
       }
     }
+    set.emplace_back(&column, std::move(v));
   }
+};
+
+// ApplyMutation on one row.
+void ApplyToRow(const TableSchema* ts, const Mutation& m, TouchedRow* row) {
+  switch (m.kind) {
+    case MutationKind::kInsert:
+      if (row->exists) return;
+      row->exists = true;
+      row->base = &m.values;
+      row->set.clear();
+      if (ts) row->Set(ts->key, m.key);
+      return;
+    case MutationKind::kUpdate:
+      if (!row->exists) return;
+      for (const auto& [col, v] : m.values.items()) row->Set(col, v);
+      return;
+    case MutationKind::kIncrement:
+      if (!row->exists) return;
+      for (const auto& [col, delta] : m.values.items()) {
+        const json* cur = row->After(col);
+        const int64_t base =
+            cur && cur->is_number_integer() ? cur->get<int64_t>() : 0;
+        row->Set(col, base + delta.get<int64_t>());
+      }
+      return;
+    case MutationKind::kDelete:
+      row->exists = false;
+      row->base = nullptr;
+      row->set.clear();
+      return;
+  }
+}
+
+// CellValue of the row before.
+json BeforeValue(const TouchedRow& r, const std::string& column) {
+  if (column.empty()) return r.before != nullptr;
+  if (!r.before) return nullptr;
+  const auto it = r.before->find(column);
+  return it == r.before->end() ? json() : *it;
+}
+
+// CellValue of the row after.
+json AfterValue(const TouchedRow& r, const std::string& column) {
+  if (column.empty()) return r.exists;
+  if (!r.exists) return nullptr;
+  const json* v = r.After(column);
+  return v ? *v : json();
+}
+
+}  // namespace
+
+std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
+                              const std::vector<Mutation>& mutations) {
+  // Mutations only ever touch their own row, so each row they name, taken
+  // from `before` and moved on row by row, stands for the whole database:
+  // O(rows touched), not a copy of `before` (nor of the touched rows into
+  // maps of their own: this runs for every generated operation).
+  std::vector<TouchedRow> rows;
+  for (const Mutation& m : mutations) {
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const TouchedRow& r) {
+      return *r.key == m.key && *r.table == m.table;
+    });
+    if (row == rows.end()) {
+      TouchedRow r{&m.table, &m.key};
+      const auto t = before.find(m.table);
+      if (t != before.end()) {
+        const auto it = t->second.find(m.key);
+        if (it != t->second.end()) r.before = &it->second;
+      }
+      r.exists = r.before != nullptr;
+      r.base = r.before;
+      rows.push_back(std::move(r));
+      row = rows.end() - 1;
+    }
+    const TableSchema* ts = schema.Find(m.table);
+    ApplyToRow(ts, m, &*row);
+    row->columns.emplace_back();
+    if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {
+      if (ts) {
+        for (const Column& c : ts->columns) row->columns.push_back(c.name);
+      }
+    } else {
+      for (const auto& [col, v] : m.values.items()) row->columns.push_back(col);
+    }
+  }
+  // Effects in cell order, each touched cell once.
+  std::sort(rows.begin(), rows.end(),
+            [](const TouchedRow& a, const TouchedRow& b) {
+              return std::tie(*a.table, *a.key) < std::tie(*b.table, *b.key);
+            });
   std::vector<Effect> effects;
-  for (const auto& [cell, unused] : touched) {
-    json now = CellValue(after, schema, cell);
-    // A cell the transaction did not change (update of a missing row) is
-    // not an effect: nothing can be observed of it.
-    if (now == CellValue(touched_before, schema, cell)) continue;
-    effects.push_back({cell, std::move(now)});
+  for (TouchedRow& r : rows) {
+    std::sort(r.columns.begin(), r.columns.end());
+    r.columns.erase(std::unique(r.columns.begin(), r.columns.end()),
+                    r.columns.end());
+    for (std::string& column : r.columns) {
+      json now = AfterValue(r, column);
+      // A cell the transaction did not change (update of a missing row) is
+      // not an effect: nothing can be observed of it.
+      if (now == BeforeValue(r, column)) continue;
+      effects.push_back(
+          {{*r.table, *r.key, std::move(column)}, std::move(now)});
+    }
   }
   return effects;
 }
 
 Result<Rows> RowsFromDump(const json& tables, const Schema& schema) {
+  return RowsFromDump(json(tables), schema);
+}
+
+Result<Rows> RowsFromDump(json&& tables, const Schema& schema) {
   if (!tables.is_object()) {
     return Status::BadInput("dump: \"tables\" is not an object");
   }
   Rows rows;
-  for (const auto& [name, list] : tables.items()) {
+  for (auto& [name, list] : tables.get_ref<json::object_t&>()) {
     const TableSchema* ts = schema.Find(name);
     const std::string key = ts ? ts->key : "key";
     auto& table = rows[name];
     if (!list.is_array()) {
       return Status::BadInput("dump: table " + name + " is not a list");
     }
-    for (const auto& row : list) {
-      if (!row.is_object() || !row.contains(key) || !row[key].is_string()) {
+    for (auto& row : list.get_ref<json::array_t&>()) {
+      const auto k = row.is_object() ? row.find(key) : row.end();
+      if (k == row.end() || !k->is_string()) {
         return Status::BadInput("dump: a row of " + name +
                                 " has no text key column '" + key + "'");
       }
-      table[row[key].get<std::string>()] = row;
+      std::string at = k->get<std::string>();
+      table[std::move(at)] = std::move(row);
     }
   }
   return rows;

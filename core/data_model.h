@@ -124,7 +124,9 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
 
 // Parses a dump reply {"tables": {"users": [row, ...], ...}} into Rows,
 // using each table's key column. Unknown tables are kept.
+// The rvalue form moves every row out of `tables` instead of copying it.
 Result<Rows> RowsFromDump(const nlohmann::json& tables, const Schema& schema);
+Result<Rows> RowsFromDump(nlohmann::json&& tables, const Schema& schema);
 
 }  // namespace crashlab
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 namespace crashlab {
 namespace {
 
@@ -59,6 +62,78 @@ TEST(DataModelTest, MutationsOfMissingRowsChangeNothing) {
                                  {{"hash", "h"}}}, &rows));
   EXPECT_TRUE(EffectsOf(s, rows, {{MutationKind::kIncrement, "users", "x",
                                    {{"n", 1}}}}).empty());
+}
+
+// EffectsOf moves each touched row on by itself; what it reports must be
+// what applying the mutations to a copy of the whole database changes.
+std::vector<Effect> EffectsByWholeCopy(const Schema& s, const Rows& before,
+                                       const std::vector<Mutation>& ms) {
+  Rows after = before;
+  for (const Mutation& m : ms) ApplyMutation(s, m, &after);
+  std::vector<Effect> out;
+  for (const TableSchema& t : s.tables) {
+    std::set<std::string> keys;
+    const Rows* both[] = {&before, &after};
+    for (const Rows* rows : both) {
+      const auto it = rows->find(t.name);
+      if (it == rows->end()) continue;
+      for (const auto& [key, row] : it->second) keys.insert(key);
+    }
+    for (const std::string& key : keys) {
+      std::vector<std::string> columns = {""};
+      for (const Column& c : t.columns) columns.push_back(c.name);
+      std::sort(columns.begin(), columns.end());
+      for (const std::string& c : columns) {
+        const Cell cell{t.name, key, c};
+        json now = CellValue(after, s, cell);
+        if (now != CellValue(before, s, cell)) out.push_back({cell, now});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Effect& a, const Effect& b) { return a.cell < b.cell; });
+  return out;
+}
+
+TEST(DataModelTest, EffectsOfSeveralMutationsOfOneRowMatchTheWholeDatabase) {
+  const Schema s = TwoTables();
+  Rows rows;
+  ASSERT_TRUE(ApplyMutation(s,
+                            {MutationKind::kInsert,
+                             "users",
+                             "al",
+                             {{"hash", "h"}, {"n", 4}, {"locked", false}}},
+                            &rows));
+  ASSERT_TRUE(ApplyMutation(
+      s, {MutationKind::kInsert, "sessions", "s1", {{"user", "al"}}}, &rows));
+  using K = MutationKind;
+  const std::vector<std::vector<Mutation>> cases = {
+      {{K::kInsert,
+        "users",
+        "bo",
+        {{"hash", "b"}, {"n", 0}, {"locked", false}}},
+       {K::kUpdate, "users", "bo", {{"hash", "b2"}}},
+       {K::kIncrement, "users", "bo", {{"n", 2}}}},
+      {{K::kDelete, "sessions", "s1", json::object()},
+       {K::kInsert, "sessions", "s1", {{"user", "bo"}}}},
+      {{K::kUpdate, "users", "x", {{"hash", "h"}}},
+       {K::kInsert, "sessions", "s2", {{"user", "al"}}},
+       {K::kIncrement, "users", "al", {{"n", 1}}},
+       {K::kUpdate, "users", "al", {{"locked", true}}}},
+      {{K::kIncrement, "users", "al", {{"n", 1}}},
+       {K::kIncrement, "users", "al", {{"n", -1}}}},
+      {{K::kDelete, "users", "al", json::object()},
+       {K::kUpdate, "users", "al", {{"hash", "gone"}}}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto got = EffectsOf(s, rows, cases[i]);
+    const auto want = EffectsByWholeCopy(s, rows, cases[i]);
+    ASSERT_EQ(got.size(), want.size()) << "case " << i;
+    for (size_t j = 0; j < got.size(); ++j) {
+      EXPECT_EQ(got[j].cell, want[j].cell) << "case " << i;
+      EXPECT_EQ(got[j].value, want[j].value) << "case " << i;
+    }
+  }
 }
 
 TEST(DataModelTest, CheckMutationNamesWhatIsWrong) {

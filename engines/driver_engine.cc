@@ -26,6 +26,13 @@ std::string RecoveryMessage(const DriverError& e) {
   return e.ToString();
 }
 
+// The "tables" of a dump reply, moved out of it (a dump holds every row;
+// null when absent).
+json TakeTables(json& reply) {
+  const auto it = reply.find("tables");
+  return it == reply.end() ? json() : std::move(*it);
+}
+
 }  // namespace
 
 // --- DriverSession ---------------------------------------------------------
@@ -49,7 +56,7 @@ Result<Rows> DriverSession::Dump() {
   if (!reply["ok"].get<bool>()) {
     return Status::Engine("dump: " + DriverClient::ErrorOf(reply).ToString());
   }
-  return RowsFromDump(reply.value("tables", json()), schema_);
+  return RowsFromDump(TakeTables(reply), schema_);
 }
 
 Status DriverSession::Close() {
@@ -251,7 +258,7 @@ Recovery DriverEngine::RecoverOnce(const std::string& dir, const Schema& schema,
     r.stage = Recovery::Stage::kDumpFailed;
     r.message = RecoveryMessage(DriverClient::ErrorOf(*dump));
   } else {
-    auto rows = RowsFromDump(dump->value("tables", json()), schema);
+    auto rows = RowsFromDump(TakeTables(*dump), schema);
     if (!rows.ok()) {
       r.stage = Recovery::Stage::kDumpFailed;
       r.message = "driver's dump is malformed: " + rows.status().message();

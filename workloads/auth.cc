@@ -187,9 +187,16 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
 void AuthWorkload::Complete(const LogicalOp& op, bool applied) {
   if (!applied) return;
   for (const Mutation& m : op.mutations) {
-    Index(m.table, m.key, false);
+    // The indexes hold row existence, users.locked and reset_tokens.username
+    // only: an increment, or an update setting neither column, leaves them
+    // as they are (most ops: every login, logout and failed login).
+    const bool reindex =
+        m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete ||
+        (m.kind == MutationKind::kUpdate &&
+         (m.values.contains("locked") || m.values.contains("username")));
+    if (reindex) Index(m.table, m.key, false);
     ApplyMutation(schema_, m, &model_);
-    Index(m.table, m.key, true);
+    if (reindex) Index(m.table, m.key, true);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "checkers/check_index.h"
+#include "checkers/state_checker.h"
 #include "core/files.h"
 #include "core/subprocess.h"
 #include "harness/explore/observation_cache.h"
@@ -62,6 +63,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   ObservationCache cache(kKeptObservations);
   Progress progress(stats.crash_states, config_.progress);
   const CheckIndex index(schema_, ops_);
+  StateChecker checker(schema_, ops_, base_rows_, index);
   OutcomeTally outcomes(trace_);
   std::vector<OpStatus> status = timeline_.StatusesAt(0);
   size_t status_at = 0;
@@ -80,7 +82,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     in.index = &index;
     const FindingContext where{ops_, status,          p.state,  image_of[i],
                                0,    config_.run_dir, p.ordinal};
-    const std::vector<Finding> found = CheckState(in);
+    const std::vector<Finding> found = checker.Check(in, e.seen);
     outcomes.Add(p.state, *e.seen, found);
     const formats::HeaderCheck headers =
         formats::CheckHeaders(e.headers, *e.seen, found);

@@ -14,6 +14,8 @@
 //
 // Cost per state does not grow with the run: statuses move from one
 // position to the next, the checkers' index of the operations is built once,
+// each state is checked as the previous one plus what changed
+// (checkers/state_checker.h),
 // and only the observations still needed are kept (ObservationCache; an
 // image met again after eviction is recovered again, so `recoveries` may
 // exceed `unique_images` by a little).

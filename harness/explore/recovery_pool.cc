@@ -7,12 +7,12 @@
 
 namespace crashlab {
 
-Observation ToObservation(const Recovery& r) {
+Observation ToObservation(Recovery r) {
   using Outcome = Observation::Outcome;
   Observation o;
-  o.message = r.message;
-  o.rows = r.rows;
-  o.engine_check = r.engine_check;
+  o.message = std::move(r.message);
+  o.rows = std::move(r.rows);
+  o.engine_check = std::move(r.engine_check);
   switch (r.stage) {
     case Recovery::Stage::kOk:
       o.outcome = Outcome::kOk;

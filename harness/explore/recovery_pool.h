@@ -73,8 +73,9 @@ class RecoveryPool {
   std::vector<std::thread> workers_;
 };
 
-// Converts an engine's recovery result to what checkers understand.
-Observation ToObservation(const Recovery& r);
+// Converts an engine's recovery result to what checkers understand (moving
+// the rows: a recovery holds every row of the state).
+Observation ToObservation(Recovery r);
 
 }  // namespace crashlab
 
