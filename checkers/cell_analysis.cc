@@ -142,24 +142,33 @@ CellAnalysis AnalyzeCells(const CheckInput& in) {
         a.ops[w.op].before.push_back({wc.cell, *w.value, *m.seen});
       } else if (s == Seen::kAmbiguous) {
         ++a.ops[w.op].ambiguous;
+      } else {
+        ++a.ops[w.op].present;
       }
     }
   }
   for (size_t i = 0; i < in.ops.size(); ++i) {
     if (in.status[i] == OpStatus::kNotInvoked) continue;
     if (a.ops[i].before.empty() && in.status[i] != OpStatus::kFailed) continue;
-    for (uint32_t at : index.CellsOf(i)) {
-      const CheckIndex::WrittenCell& wc = index.cells()[at];
-      const Match m = MatchCell(in, wc);
-      if (!m.any && !m.base_match) continue;  // unexplained: no evidence
-      for (const CheckIndex::Writer& w : wc.writers) {
-        if (w.op == i && Classify(m, i) == Seen::kAfter) {
-          a.ops[i].after.push_back({wc.cell, *w.value, *m.seen});
-        }
+    a.ops[i].after = AfterEvidence(in, i);
+  }
+  return a;
+}
+
+std::vector<CellReport> AfterEvidence(const CheckInput& in, size_t op) {
+  const CheckIndex& index = *in.index;
+  std::vector<CellReport> out;
+  for (uint32_t at : index.CellsOf(op)) {
+    const CheckIndex::WrittenCell& wc = index.cells()[at];
+    const Match m = MatchCell(in, wc);
+    if (!m.any && !m.base_match) continue;  // unexplained: no evidence
+    for (const CheckIndex::Writer& w : wc.writers) {
+      if (w.op == op && Classify(m, op) == Seen::kAfter) {
+        out.push_back({wc.cell, *w.value, *m.seen});
       }
     }
   }
-  return a;
+  return out;
 }
 
 std::string OpLabel(const LogicalOp& op) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "checkers/check_index.h"
+#include "harness/ack_order.h"
 #include "core/files.h"
 #include "core/subprocess.h"
 #include "harness/observation_cache.h"
@@ -62,6 +63,11 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   ObservationCache cache(kKeptObservations);
   Progress progress(stats.crash_states, config_.progress);
   const CheckIndex index(schema_, ops_);
+  stats.loss.window_s = config_.loss_window_s;
+  stats.loss.window_ops = config_.promise.window_ops;
+  const AckOrder order = config_.order_checks
+                             ? MakeAckOrder(trace_, ops_, timeline_)
+                             : AckOrder{};
   OutcomeTally outcomes(trace_);
   std::vector<OpStatus> status = timeline_.StatusesAt(0);
   size_t status_at = 0;
@@ -78,9 +84,19 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     ObservationCache::Entry& e = cache.Use(image_of[i]);
     CheckInput in{schema_, ops_, status, base_rows_, *e.seen};
     in.index = &index;
+    if (config_.order_checks) {
+      in.order = &order;
+      in.promise = config_.promise;
+      in.crash_ns = CrashTimeNs(trace_, p.state.position);
+    }
     const FindingContext where{ops_, status,          p.state,  image_of[i],
-                               0,    config_.run_dir, p.ordinal};
-    const std::vector<Finding> found = CheckState(in);
+                               0,    config_.run_dir, p.ordinal,
+                               config_.causes};
+    LossStats loss;
+    const std::vector<Finding> found = CheckState(in, &loss);
+    if (in.order && e.seen->outcome == Observation::Outcome::kOk) {
+      stats.loss.Add(loss);
+    }
     outcomes.Add(p.state, *e.seen, found);
     const formats::HeaderCheck headers =
         formats::CheckHeaders(e.headers, *e.seen, found);

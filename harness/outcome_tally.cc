@@ -7,7 +7,11 @@
 
 namespace crashlab {
 
-OutcomeTally::OutcomeTally(const Trace& trace) : trace_(trace) {
+OutcomeTally::OutcomeTally(const Trace& trace)
+    : trace_(trace), names_(LastNames(trace)) {}
+
+std::map<FileId, std::string> OutcomeTally::LastNames(const Trace& trace) {
+  std::map<FileId, std::string> names;
   for (const Record& r : trace.records) {
     switch (r.op) {
       case Op::kBaseEntry:
@@ -15,15 +19,16 @@ OutcomeTally::OutcomeTally(const Trace& trace) : trace_(trace) {
       case Op::kMkdir:
       case Op::kSymlink:
       case Op::kLink:
-        names_[r.file] = r.name;
+        names[r.file] = r.name;
         break;
       case Op::kRename:
-        names_[r.file] = r.new_name;
+        names[r.file] = r.new_name;
         break;
       default:
         break;
     }
   }
+  return names;
 }
 
 std::string OutcomeTally::GroupName(const std::string& name) {

@@ -41,6 +41,9 @@ class OutcomeTally {
   // "000012.log" -> "N.log", "mdl_t3-<uuid>" -> "mdl_tN-UUID": the name a
   // file's group goes by.
   static std::string GroupName(const std::string& name);
+  // The last name each file of `trace` had (base entries, creates, links,
+  // renames).
+  static std::map<FileId, std::string> LastNames(const Trace& trace);
 
  private:
   std::string FilesOf(const CrashState& state) const;

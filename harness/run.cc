@@ -11,7 +11,9 @@
 #include "core/hash.h"
 #include "core/history.h"
 #include "core/subprocess.h"
+#include "harness/ack_order.h"
 #include "harness/explorer.h"
+#include "harness/finding_cause.h"
 #include "harness/faultfs_mount.h"
 #include "harness/live_run.h"
 #include "harness/minimize.h"
@@ -46,6 +48,7 @@ class RunContext {
                           const Schema& schema,
                           const std::vector<LogicalOp>& ops,
                           const Timeline& timeline, const Rows& base_rows,
+                          const AckOrder* order, const CauseNamer& causes,
                           FindingSet* findings);
   Result<RunOutcome> RecordWorkload(const Schema& schema, Workload& wl);
   // The workload the user named, for this engine (ddl: its schema changes).
@@ -241,6 +244,13 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.scratch_dir = scratch_;
   config.interrupted = o_.interrupted;
   config.run_dir = o_.out;
+  const DurabilityClaim claim = engine_->Claim();
+  config.promise = claim.order;
+  config.loss_window_s = claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
+  config.order_checks = o_.order_checks;
+  const Timeline timeline(trace, out.ops);
+  const CauseNamer causes(trace, out.ops, timeline);
+  config.causes = &causes;
   Explorer explorer(trace, base, schema, out.ops, base_rows, config);
   CRASHLAB_ASSIGN_OR_RETURN(ExploreStats stats, explorer.Run(findings));
   for (const auto& [name, m] : stats.models) {
@@ -249,11 +259,15 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   }
   out.total_states = stats.total_states;
   out.headers = stats.headers;
+  out.loss = stats.loss;
   out.outcomes = stats.outcomes;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
-    CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
-                                              explorer.timeline(), base_rows,
-                                              findings));
+    const AckOrder order = o_.order_checks
+                               ? MakeAckOrder(trace, out.ops, timeline)
+                               : AckOrder{};
+    CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(
+        trace, base, schema, out.ops, timeline, base_rows,
+        o_.order_checks ? &order : nullptr, causes, findings));
   }
   out.trace_records = trace.records.size();
   out.crash_states = stats.crash_states;
@@ -274,11 +288,14 @@ Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
                                     const std::vector<LogicalOp>& ops,
                                     const Timeline& timeline,
                                     const Rows& base_rows,
+                                    const AckOrder* order,
+                                    const CauseNamer& causes,
                                     FindingSet* findings) {
   CRASHLAB_ASSIGN_OR_RETURN(auto engine,
                             MakeEngine(o_.engine, o_.settings, env_));
   Minimizer minimizer(trace, base, *engine, schema, ops, timeline, base_rows,
                       scratch_);
+  minimizer.set_order(order, engine->Claim().order);
   const int64_t deadline =
       MonotonicMs() + static_cast<int64_t>(o_.minimize_budget_s * 1000);
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("states")));
@@ -293,7 +310,8 @@ Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
     CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(
         Out("states/" + r.minimal.Id() + ".json"),
         CrashStateToJson(r.minimal).dump(1)));
-    findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete);
+    findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete,
+                         &causes);
   }
   return Status::Ok();
 }
@@ -313,7 +331,11 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   lo.backing_fsync = o_.backing_fsync;
   lo.seed = o_.seed;
   const DurabilityClaim claim = engine_->Claim();
-  if (claim.kind == DurabilityClaim::Kind::kWindow) lo.loss_window_s = claim.window_s;
+  if (claim.kind == DurabilityClaim::Kind::kWindow && claim.window_s > 0) {
+    lo.loss_window_s = claim.window_s;
+  }
+  lo.promise = claim.order;
+  lo.order_checks = o_.order_checks;
   lo.out = o_.out;
   lo.scratch = scratch_;
   lo.bin_dir = o_.bin_dir;
@@ -327,6 +349,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   out.headers = result.headers;
   out.complete = result.complete;
   out.stopped_because = result.stopped_because;
+  out.loss = result.loss;
   out.crash_states = out.rounds.size();
   for (const RoundReport& r : out.rounds) {
     out.trace_records += r.crash_position;

@@ -281,7 +281,7 @@ DurabilityClaim PostgresClaim(const Settings& s) {
             "turning off fsync, though smaller\""};
   }
   if (s.at("synchronous_commit") == "off") {
-    return {Kind::kWindow, 0.6,
+    DurabilityClaim claim{Kind::kWindow, 0.6,
             "PostgreSQL docs, Asynchronous Commit (wal-async-commit): \"a "
             "background process (the WAL writer) flushes unwritten WAL "
             "records to disk every wal_writer_delay milliseconds. The actual "
@@ -292,7 +292,11 @@ DurabilityClaim PostgresClaim(const Settings& s) {
             "And: \"an operating system or database crash might result in "
             "some recent allegedly-committed transactions being lost, but "
             "the database state will be just the same as if those "
-            "transactions had been aborted cleanly\""};
+            "transactions had been aborted cleanly\". Recent ones, as if "
+            "aborted: what survives is a prefix of the commit order (checked "
+            "as prefix, global, with the 0.6 s window)."};
+    claim.order.prefix = PrefixScope::kGlobal;
+    return claim;
   }
   return {Kind::kEveryAck, 0,
           "PostgreSQL docs, synchronous_commit (runtime-config-wal): \"The "

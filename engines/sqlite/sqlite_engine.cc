@@ -50,21 +50,33 @@ DurabilityClaim SqliteClaim(const Settings& s) {
             "SQLite, PRAGMA synchronous: with synchronous OFF, SQLite "
             "continues without syncing as soon as it has handed data off to "
             "the operating system; the database might become corrupted if "
-            "the operating system crashes or the computer loses power"};
+            "the operating system crashes or the computer loses power. No "
+            "promise about which commits survive, in any order"};
   }
   if (sync == "normal" && wal) {
-    return {Kind::kNone, 0,
-            "SQLite, PRAGMA synchronous: WAL mode is always consistent with "
-            "synchronous=NORMAL, but a transaction committed in WAL mode with "
-            "synchronous=NORMAL might roll back following a power loss or "
-            "system crash (it is durable across application crashes)"};
+    DurabilityClaim claim{
+        Kind::kNone, 0,
+        "SQLite, PRAGMA synchronous: WAL mode is always consistent with "
+        "synchronous=NORMAL, but a transaction committed in WAL mode with "
+        "synchronous=NORMAL might roll back following a power loss or "
+        "system crash (it is durable across application crashes). Order: "
+        "the file format (fileformat2.html, WAL) accepts a WAL frame only "
+        "if its checksum matches \"the checksum computed consecutively on "
+        "the first 24 bytes of the WAL header and the first 8 bytes and the "
+        "content of all frames up to and including the current frame\", and "
+        "commits when a frame with a commit marker is written: what a crash "
+        "rolls back is the WAL's tail, so what survives is a prefix of the "
+        "commit order (checked as prefix, global)"};
+    claim.order.prefix = PrefixScope::kGlobal;
+    return claim;
   }
   if (sync == "normal") {
     return {Kind::kNone, 0,
             "SQLite, PRAGMA synchronous: with NORMAL, SQLite syncs at the "
             "most critical moments but less often than in FULL mode; there "
             "is a very small chance that a power failure at the wrong time "
-            "could corrupt the database with a rollback journal"};
+            "could corrupt the database with a rollback journal. No promise "
+            "about the order of what a crash loses"};
   }
   if (sync == "extra") {
     return {Kind::kEveryAck, 0,
