@@ -8,13 +8,16 @@ set -eu
 cd "$(dirname "$0")/.."
 ci/install-deps.sh
 ci/build.sh
-SHARED_BIN=$(cd .. && pwd)/shared/engines/bin
-if [ -z "${SKYD:-}" ] && [ -x "$SHARED_BIN/skyd-0.8.0" ]; then
-  SKYD=$SHARED_BIN/skyd-0.8.0
-fi
-if [ -z "${SKYD_REPAIR:-}" ] && [ -x "$SHARED_BIN/skyd-0.8.0-repair" ]; then
-  SKYD_REPAIR=$SHARED_BIN/skyd-0.8.0-repair
-fi
+# ../shared/engines/bin beside this checkout; /work/shared/engines/bin when
+# the checkout is elsewhere (a clean clone in a scratch directory).
+for SHARED_BIN in "$(cd .. && pwd)/shared/engines/bin" /work/shared/engines/bin; do
+  if [ -z "${SKYD:-}" ] && [ -x "$SHARED_BIN/skyd-0.8.0" ]; then
+    SKYD=$SHARED_BIN/skyd-0.8.0
+  fi
+  if [ -z "${SKYD_REPAIR:-}" ] && [ -x "$SHARED_BIN/skyd-0.8.0-repair" ]; then
+    SKYD_REPAIR=$SHARED_BIN/skyd-0.8.0-repair
+  fi
+done
 export SKYD="${SKYD:-}" SKYD_REPAIR="${SKYD_REPAIR:-}"
 echo "test: SKYD=${SKYD:-<unset: Skytable live tests skip>} SKYD_REPAIR=${SKYD_REPAIR:-<unset>}"
 BUILD_DIR=${BUILD_DIR:-build}

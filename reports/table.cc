@@ -32,6 +32,7 @@ struct Tally {
   uint64_t acked = 0;     // operations acknowledged
   uint64_t found = 0;     // findings of the kinds asked for
   bool cut_short = false;
+  uint64_t unrecovered = 0;  // live crashes the engine did not come back from
   std::set<std::pair<std::string, int>> rounds_hit;  // (cell, round)
   std::vector<std::string> refs;
 };
@@ -39,8 +40,20 @@ struct Tally {
 bool Plain(const MatrixCell& c) { return c.report && c.report->faults_plan.empty(); }
 bool Live(const MatrixCell& c) { return c.crash == "process" || c.crash == "power"; }
 
+// What a cell checked: explored states, or the live crashes the engine
+// came back from (a crash it never restarted after shows nothing about
+// what survived: the Recovery row reports it).
 uint64_t Units(const Report& r) {
-  return r.crash.mode == "explore" ? r.summary.states_checked : r.rounds.size();
+  if (r.crash.mode == "explore") {
+    uint64_t refused = 0;
+    for (const ReportFinding& f : r.findings) {
+      if (f.kind == FindingKind::kRecoveryFailure) refused += f.states_affected;
+    }
+    return r.summary.states_checked - std::min(refused, r.summary.states_checked);
+  }
+  uint64_t recovered = 0;
+  for (const RoundReport& round : r.rounds) recovered += round.recovered;
+  return recovered;
 }
 
 void AddFindings(const MatrixCell& c, FindingKind kind, Tally* t,
@@ -66,8 +79,13 @@ Tally Sum(const std::vector<const MatrixCell*>& cells,
     if (!Plain(*c) || !use(*c)) continue;
     const Report& r = *c->report;
     t.units += Units(r);
+    t.unrecovered += r.crash.mode == "explore"
+                         ? r.summary.states_checked - Units(r)
+                         : r.rounds.size() - Units(r);
     t.acked += r.summary.ops_acknowledged;
-    t.cut_short |= r.summary.verdict == "incomplete" || !r.summary.reason.empty();
+    // Cut short: a budget or an interrupt (an engine that stopped recovering
+    // is the Recovery row's business, not a budget).
+    t.cut_short |= r.summary.verdict == "incomplete";
     AddFindings(*c, kind, &t);
   }
   return t;
@@ -80,7 +98,11 @@ TableCell Verdicted(const Tally& t, const std::string& unit,
                  {"violations", t.found}, {"cut_short", t.cut_short}};
   cell.findings = t.refs;
   if (t.units == 0) {
-    cell.text = "not tested";
+    cell.text = t.unrecovered == 0
+                    ? "not tested"
+                    : fmt::format("not decided: the engine did not start again "
+                                  "after {} crashes or crash states (see recovery)",
+                                  t.unrecovered);
     return cell;
   }
   const std::string suffix = t.cut_short ? ", cut short by a budget" : "";
@@ -122,9 +144,19 @@ TableCell Atomicity(const std::vector<const MatrixCell*>& cells) {
 TableCell Recovery(const std::vector<const MatrixCell*>& cells) {
   Tally t = Sum(cells, [](const MatrixCell&) { return true; },
                 FindingKind::kRecoveryFailure);
+  // States, not findings: one refusal in skyd's words may cover thousands.
+  uint64_t states = 0;
+  for (const MatrixCell* c : cells) {
+    if (!Plain(*c)) continue;
+    for (const ReportFinding& f : c->report->findings) {
+      if (f.kind == FindingKind::kRecoveryFailure) states += f.states_affected;
+    }
+  }
+  t.units += t.unrecovered;  // a refused restart is a checked recovery
+  t.unrecovered = 0;
   return Verdicted(t, "crash states",
                    fmt::format("{} crash states the engine could not start on",
-                               t.found));
+                               states));
 }
 
 TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {

@@ -12,6 +12,7 @@ namespace {
 
 using testing::SampleCell;
 using testing::SampleMatrix;
+using testing::LostFinding;
 using testing::SampleReport;
 
 const TableCell& At(const Table& t, Property p, const std::string& column) {
@@ -55,6 +56,38 @@ TEST(TableTest, VerdictsComeFromTheCellsEvidenceOnly) {
     EXPECT_EQ(row.cells[2].verdict, Verdict::kNotTested) << PropertyId(row.property);
     EXPECT_EQ(row.cells[2].text.substr(0, 10), "not tested");
   }
+}
+
+// Regression: skyd 0.8.0, which never restarts after a kill, read "holds:
+// 1 crashes checked" for process-crash durability (nothing was checked),
+// 2,428 refused crash states read as "6 crash states" (the number of
+// distinct refusals), and refused explore states counted as checked for
+// power-cut durability.
+TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
+  Report live = SampleReport("skytable", {{"skyd", "0.8.0"}}, "process", 0);
+  for (RoundReport& round : live.rounds) round.recovered = false;
+  Report explore = SampleReport("skytable", {{"skyd", "0.8.0"}}, "explore", 0);
+  ReportFinding refused = LostFinding("F1", 1, 0, "prefix");
+  refused.kind = FindingKind::kRecoveryFailure;
+  refused.states_affected = 428;
+  explore.findings = {refused};
+  explore.summary.by_kind["recovery_failure"] = 1;
+  MatrixReport m;
+  m.cells = {SampleCell(0, live), SampleCell(1, explore)};
+  m.cells[1].name += "-explore";
+  const Table t = BuildTable(m);
+  const std::string col = "skytable skyd=0.8.0";
+  const TableCell& process = At(t, Property::kProcessCrash, col);
+  EXPECT_EQ(process.verdict, Verdict::kNotTested);
+  EXPECT_NE(process.text.find("not decided: the engine did not start again after 3 crashes"),
+            std::string::npos)
+      << process.text;
+  // The 2,428 refused crash states show nothing about what survived either.
+  const TableCell& power = At(t, Property::kPowerCut, col);
+  EXPECT_EQ(power.counts["crash states"], 500 - 428) << power.text;
+  const TableCell& recovery = At(t, Property::kRecovery, col);
+  EXPECT_EQ(recovery.verdict, Verdict::kViolated);
+  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos) << recovery.text;
 }
 
 TEST(TableTest, EveryAckPromiseIsBrokenByAnyLoss) {

@@ -14,11 +14,7 @@ using nlohmann::json;
 namespace {
 
 // Relative weights of each operation when it is possible at all.
-struct Choice {
-  const char* f;
-  int weight;
-};
-constexpr Choice kChoices[] = {
+constexpr WeightedChoice kChoices[] = {
     {"signup", 15},        {"login", 30},         {"logout", 15},
     {"failed_login", 20},  {"request_reset", 10}, {"reset_password", 10},
 };
@@ -126,18 +122,7 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     if (f == "reset_password") return !token_users_.empty();
     return false;
   };
-  int total = 0;
-  for (const auto& c : kChoices) total += possible(c.f) ? c.weight : 0;
-  int pick = static_cast<int>(rng_.Uniform(total));
-  std::string f;
-  for (const auto& c : kChoices) {
-    if (!possible(c.f)) continue;
-    if (pick < c.weight) {
-      f = c.f;
-      break;
-    }
-    pick -= c.weight;
-  }
+  const std::string f = PickWeighted(kChoices, possible, rng_);
 
   const uint64_t id = next_id_;
   if (f == "signup") {

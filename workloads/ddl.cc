@@ -9,11 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Choice {
-  const char* f;
-  int weight;
-};
-constexpr Choice kChoices[] = {
+constexpr WeightedChoice kChoices[] = {
     {"create_namespace", 5}, {"create_table", 25}, {"add_columns", 20},
     {"drop_column", 10},     {"drop_table", 8},    {"migration", 15},
     {"drop_namespace", 3},   {"create_user", 7},   {"drop_user", 5},
@@ -197,22 +193,10 @@ LogicalOp DdlWorkload::Next(uint64_t process) {
   const std::vector<std::string> namespaces = Namespaces();
   const std::vector<TableRef> tables = Tables();
   const std::vector<std::string> possible = Possible(tables, namespaces);
-  int total = 0;
-  for (const Choice& c : kChoices) {
-    for (const std::string& p : possible) total += p == c.f ? c.weight : 0;
-  }
-  std::string f;
-  int pick = static_cast<int>(rng_.Uniform(total));
-  for (const Choice& c : kChoices) {
-    if (std::find(possible.begin(), possible.end(), c.f) == possible.end()) {
-      continue;
-    }
-    if (pick < c.weight) {
-      f = c.f;
-      break;
-    }
-    pick -= c.weight;
-  }
+  auto can = [&](const char* f) {
+    return std::find(possible.begin(), possible.end(), f) != possible.end();
+  };
+  const std::string f = PickWeighted(kChoices, can, rng_);
   auto any_table = [&] { return tables[rng_.Uniform(tables.size())]; };
   SchemaChange c;
   if (f == "create_namespace") {

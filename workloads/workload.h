@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/data_model.h"
+#include "core/rng.h"
 
 namespace crashlab {
 
@@ -31,6 +32,30 @@ class Workload {
   // Replaces the model with what an engine actually holds (after a crash).
   virtual void Rebase(const Rows& rows) = 0;
 };
+
+// An operation name and its relative weight when it is possible at all.
+struct WeightedChoice {
+  const char* f;
+  int weight;
+};
+
+// One of `choices` for which `possible(f)` holds, drawn with probability
+// proportional to its weight from one draw of `rng`; nullptr when none is
+// possible. The draw depends only on the weights of the possible choices,
+// so a workload's operations stay the same for a seed.
+template <typename Choices, typename Possible>
+const char* PickWeighted(const Choices& choices, Possible&& possible, Rng& rng) {
+  int total = 0;
+  for (const WeightedChoice& c : choices) total += possible(c.f) ? c.weight : 0;
+  if (total == 0) return nullptr;
+  int pick = static_cast<int>(rng.Uniform(static_cast<uint64_t>(total)));
+  for (const WeightedChoice& c : choices) {
+    if (!possible(c.f)) continue;
+    if (pick < c.weight) return c.f;
+    pick -= c.weight;
+  }
+  return nullptr;
+}
 
 }  // namespace crashlab
 

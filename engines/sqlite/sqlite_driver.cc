@@ -24,6 +24,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -131,6 +132,8 @@ class SqliteBackend final : public DriverBackend {
   int Run(const Mutation& m);
   // The op's schema changes in one transaction (the ddl workload).
   DriverReply ApplySchemaChanges(const ApplyRequest& req);
+  DriverReply InTransaction(const ApplyRequest& req, size_t n,
+                            const std::function<int(size_t)>& step);
   bool RollBack();
   int ReadTable(const TableSchema& t, json* rows);
   int CloseDb();
@@ -301,45 +304,13 @@ bool SqliteBackend::RollBack() {
   return ok;
 }
 
-DriverReply SqliteBackend::ApplySchemaChanges(const ApplyRequest& req) {
-  std::vector<std::string> statements;
-  for (const SchemaChange& c : req.schema_changes) {
-    auto sql = SchemaChangeSql(c, kSqliteDialect);
-    if (!sql.ok()) {
-      return DriverReply::ApplyError("protocol", sql.status().message(), true);
-    }
-    statements.insert(statements.end(), sql->begin(), sql->end());
-  }
-  // DDL invalidates cached statements; SQLite re-prepares them, but one
-  // on a dropped table would fail: start the cache afresh.
-  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
-  stmts_.clear();
+// One transaction: BEGIN IMMEDIATE, `step(i)` for i < n until one fails,
+// COMMIT; the reply says whether a failure is definite (see the header).
+DriverReply SqliteBackend::InTransaction(const ApplyRequest& req, size_t n,
+                                         const std::function<int(size_t)>& step) {
   int rc = Exec("BEGIN IMMEDIATE");
-  for (size_t i = 0; rc == SQLITE_OK && i < statements.size(); ++i) {
-    rc = Exec(statements[i]);
-  }
-  if (rc != SQLITE_OK) {
-    const bool definite = RollBack();
-    return DriverReply::ApplyError(KindOf(rc), error_, definite);
-  }
-  rc = Exec("COMMIT");
-  if (rc != SQLITE_OK) {
-    const bool busy = (rc & 0xff) == SQLITE_BUSY;
-    const bool rolled_back = RollBack();
-    return DriverReply::ApplyError(KindOf(rc), error_, busy && rolled_back);
-  }
-  return DriverReply::Ok();
-}
-
-DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
-  if (!req.schema_changes.empty()) return ApplySchemaChanges(req);
-  for (const auto& m : req.mutations) {
-    const std::string bad = CheckMutation(schema_, m);
-    if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
-  }
-  int rc = Exec("BEGIN IMMEDIATE");
-  for (size_t i = 0; rc == SQLITE_OK && i < req.mutations.size(); ++i) {
-    rc = Run(req.mutations[i]);
+  for (size_t i = 0; rc == SQLITE_OK && i < n; ++i) {
+    rc = step(i);
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
   }
   if (rc != SQLITE_OK) {
@@ -354,6 +325,33 @@ DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
     return DriverReply::ApplyError(KindOf(rc), error_, busy && rolled_back);
   }
   return DriverReply::Ok();
+}
+
+DriverReply SqliteBackend::ApplySchemaChanges(const ApplyRequest& req) {
+  std::vector<std::string> statements;
+  for (const SchemaChange& c : req.schema_changes) {
+    auto sql = SchemaChangeSql(c, kSqliteDialect);
+    if (!sql.ok()) {
+      return DriverReply::ApplyError("protocol", sql.status().message(), true);
+    }
+    statements.insert(statements.end(), sql->begin(), sql->end());
+  }
+  // DDL invalidates cached statements; SQLite re-prepares them, but one
+  // on a dropped table would fail: start the cache afresh.
+  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  stmts_.clear();
+  return InTransaction(req, statements.size(),
+                       [&](size_t i) { return Exec(statements[i]); });
+}
+
+DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
+  if (!req.schema_changes.empty()) return ApplySchemaChanges(req);
+  for (const auto& m : req.mutations) {
+    const std::string bad = CheckMutation(schema_, m);
+    if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
+  }
+  return InTransaction(req, req.mutations.size(),
+                       [&](size_t i) { return Run(req.mutations[i]); });
 }
 
 int SqliteBackend::ReadTable(const TableSchema& t, json* rows) {
