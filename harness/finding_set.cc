@@ -57,11 +57,24 @@ std::vector<const FindingSet::Entry*> FindingSet::Ordered(size_t limit) const {
   return order;
 }
 
+std::vector<const FindingSet::Entry*> FindingSet::Detailed(size_t limit) const {
+  const std::vector<const Entry*> all = Ordered(0);
+  std::set<std::pair<FindingKind, std::string>> shown_class;
+  std::vector<const Entry*> detailed;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto cls = std::make_pair(all[i]->finding.kind, ShapeOf(*all[i]));
+    if (shown_class.insert(cls).second || limit == 0 || i < limit) {
+      detailed.push_back(all[i]);
+    }
+  }
+  return detailed;
+}
+
 std::vector<std::pair<std::string, CrashState>> FindingSet::Representatives(
     size_t limit) const {
   std::vector<std::pair<std::string, CrashState>> out;
-  for (const Entry* e : Ordered(limit)) {
-    out.emplace_back(e->finding.Key(), e->state);
+  for (const Entry* e : Detailed(limit)) {
+    if (!e->minimized) out.emplace_back(e->finding.Key(), e->state);
   }
   return out;
 }
@@ -105,17 +118,8 @@ StateRef MakeStateRef(const CrashState& s, const std::string& hash,
 std::vector<ReportFinding> FindingSet::ToReport(
     size_t limit, const ReplayCommandFn& replay,
     std::vector<FindingClass>* classes) const {
-  // Detailed: the first `limit`, and the first member of every class.
   const std::vector<const Entry*> all = Ordered(0);
-  std::set<std::pair<FindingKind, std::string>> shown_class;
-  std::vector<const Entry*> detailed;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const auto cls = std::make_pair(all[i]->finding.kind, ShapeOf(*all[i]));
-    if ((limit == 0 || i < limit) || shown_class.insert(cls).second) {
-      detailed.push_back(all[i]);
-      shown_class.insert(cls);
-    }
-  }
+  const std::vector<const Entry*> detailed = Detailed(limit);
   std::vector<ReportFinding> out;
   std::map<const Entry*, std::string> id_of;
   for (const Entry* e : detailed) {

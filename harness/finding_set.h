@@ -59,8 +59,10 @@ class FindingSet {
       size_t limit, const ReplayCommandFn& replay,
       std::vector<FindingClass>* classes = nullptr) const;
 
-  // (fingerprint, simplest state) of the first `limit` findings, in report
-  // order: what minimization works on.
+  // (fingerprint, simplest state) of the findings the report details (the
+  // first `limit` and each class's first member), in report order, not yet
+  // minimized: what minimization works on. A minimized state can change a
+  // finding's class, so callers repeat until this is empty or time is up.
   std::vector<std::pair<std::string, CrashState>> Representatives(
       size_t limit) const;
   // Records the minimized state of finding `fingerprint` and, when
@@ -88,6 +90,9 @@ class FindingSet {
     Cause cause;
   };
   std::vector<const Entry*> Ordered(size_t limit) const;
+  // What ToReport details: the first `limit` (0 = all) in report order, and
+  // the first member of every class (kind, cause shape).
+  std::vector<const Entry*> Detailed(size_t limit) const;
   // The entry's cause shape ("unknown" without one: history findings).
   static std::string ShapeOf(const Entry& e);
   std::unordered_map<std::string, Entry> entries_;

@@ -299,19 +299,25 @@ Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
   const int64_t deadline =
       MonotonicMs() + static_cast<int64_t>(o_.minimize_budget_s * 1000);
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("states")));
-  for (const auto& [key, state] : findings->Representatives(o_.max_findings)) {
-    if (MonotonicMs() >= deadline) break;
-    CRASHLAB_ASSIGN_OR_RETURN(
-        MinimizeResult r,
-        minimizer.Minimize(state, key, o_.minimize_tests, deadline));
-    Hasher h;
-    h.Update(key);
-    r.minimal.detail = h.Digest().ToHex().substr(0, 12);
-    CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(
-        Out("states/" + r.minimal.Id() + ".json"),
-        CrashStateToJson(r.minimal).dump(1)));
-    findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete,
-                         &causes);
+  // Minimizing can move a finding into a class whose first member is not
+  // minimized yet: repeat until every detailed finding is (or time is up).
+  for (auto reps = findings->Representatives(o_.max_findings);
+       !reps.empty() && MonotonicMs() < deadline;
+       reps = findings->Representatives(o_.max_findings)) {
+    for (const auto& [key, state] : reps) {
+      if (MonotonicMs() >= deadline) break;
+      CRASHLAB_ASSIGN_OR_RETURN(
+          MinimizeResult r,
+          minimizer.Minimize(state, key, o_.minimize_tests, deadline));
+      Hasher h;
+      h.Update(key);
+      r.minimal.detail = h.Digest().ToHex().substr(0, 12);
+      CRASHLAB_RETURN_IF_ERROR(
+          WriteStringToFile(Out("states/" + r.minimal.Id() + ".json"),
+                            CrashStateToJson(r.minimal).dump(1)));
+      findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete,
+                           &causes);
+    }
   }
   return Status::Ok();
 }
