@@ -120,21 +120,20 @@ Cause CauseNamer::Of(const Finding& f, const CrashState& state) const {
                               : "came from a crash that lost nothing written "
                                 "(a clean prefix)"};
   }
-  const size_t invoke = window->second.first;
+  // Records made before the acknowledgement, the operation's own or an
+  // earlier one's (which its write depended on, as a log's later frames
+  // depend on its earlier ones), are one cause: "acknowledged after a
+  // write no fsync covered".
   const size_t answer = std::min(window->second.second, state.position);
-  if (auto in = LostIn(state, invoke, answer); !in.empty()) {
-    return {join("ack-window", in),
-            "was acknowledged after " + Phrase(in) + " that no fsync covered"};
+  if (auto before = LostIn(state, 0, answer); !before.empty()) {
+    return {join("before-ack", before), "was acknowledged after " +
+                                            Phrase(before) +
+                                            " that no fsync covered"};
   }
   if (auto after = LostIn(state, answer, state.position); !after.empty()) {
     return {join("after-ack", after),
             "was acknowledged before the engine made " + Phrase(after) +
                 ", which was lost"};
-  }
-  if (auto before = LostIn(state, 0, invoke); !before.empty()) {
-    return {join("before", before), "was lost with " + Phrase(before) +
-                                        ", made before it was invoked, that no "
-                                        "fsync covered"};
   }
   if (kind == "process") {
     return {"none:process", "was only in the engine's memory when its process "

@@ -4,18 +4,17 @@
 // records its crash state lost (dropped or torn), placed relative to the
 // finding's first operation (for an order or barrier violation, the lost
 // one):
-//   ack-window   some lost records were written between the operation's
-//                invoke and its acknowledgement: it was acknowledged after
-//                a write no fsync covered;
+//   before-ack   some lost records were written before the operation was
+//                acknowledged (by it, or earlier: a log's later records
+//                are worthless without its earlier ones): it was
+//                acknowledged after a write no fsync covered;
 //   after-ack    none, but some lost records came after the
 //                acknowledgement: the engine wrote it only after saying it
 //                was done;
-//   before       only records written before the operation was invoked
-//                were lost (an older log's unsynced tail);
 //   none         nothing was lost (a clean prefix, a process crash): the
 //                operation had not reached any file.
 // followed by the lost records' kinds and files, e.g.
-// "ack-window:write auth.db-wal". Findings without operations (corruption
+// "before-ack:write auth.db-wal". Findings without operations (corruption
 // of a cell nobody wrote, recovery failures, torn headers) are shaped by
 // everything their state lost ("lost:torn write N.log").
 //

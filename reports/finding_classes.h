@@ -6,8 +6,8 @@
 // of records (write, create, rename, torn write, ...) the crash dropped or
 // tore, in which files (named as harness/outcome_tally.h groups them:
 // "N.log", "auth.db-wal"), and where those records lay relative to the
-// lost operation's acknowledgement (inside its invoke..ack window, after
-// its acknowledgement, before it, or nothing lost at all). The harness
+// lost operation's acknowledgement (before it, after it, or nothing lost
+// at all). The harness
 // works the shape out from the minimal crash state when minimization ran,
 // else the representative one (harness/finding_cause.h).
 //
@@ -40,7 +40,7 @@ struct ClassMember {
 struct FindingClass {
   std::string id;  // "C1", "C2", ... largest first
   FindingKind kind = FindingKind::kLostCommit;
-  std::string shape;  // stable: "ack-window:write auth.db-wal"
+  std::string shape;  // stable: "before-ack:write auth.db-wal"
   std::string cause;  // what each member shows, after "each": "was
                       // acknowledged after a write to auth.db-wal that no
                       // fsync covered"

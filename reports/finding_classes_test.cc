@@ -25,7 +25,7 @@ ClassInput Lost(uint64_t op, const std::string& shape, bool detailed) {
 TEST(FindingClassesTest, OneCauseIsOneClassWithEveryMember) {
   std::vector<ClassInput> in;
   for (uint64_t op = 1; op <= 300; ++op) {
-    in.push_back(Lost(op, "ack-window:write auth.db-wal", op <= 100));
+    in.push_back(Lost(op, "before-ack:write auth.db-wal", op <= 100));
   }
   in.push_back(Lost(301, "after-ack:write auth.db", true));
   const std::vector<FindingClass> classes = GroupIntoClasses(in);
@@ -48,8 +48,8 @@ TEST(FindingClassesTest, OneCauseIsOneClassWithEveryMember) {
 }
 
 TEST(FindingClassesTest, KindsNeverShareAClass) {
-  std::vector<ClassInput> in = {Lost(1, "before:write N.log", true),
-                                Lost(2, "before:write N.log", true)};
+  std::vector<ClassInput> in = {Lost(1, "before-ack:write N.log", true),
+                                Lost(2, "before-ack:write N.log", true)};
   in[1].kind = FindingKind::kOrderViolation;
   EXPECT_EQ(GroupIntoClasses(in).size(), 2u);
 }

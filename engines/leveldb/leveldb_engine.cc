@@ -32,6 +32,14 @@ std::vector<SettingSpec> LeveldbSettings() {
        {},  // true, false or every:N; checked by ValidateSync
        "WriteOptions::sync of each op's WriteBatch: true, false (LevelDB's "
        "default), or every:N (every N-th write synced, the others not)"},
+      {"write_buffer_size",
+       "4194304",
+       {},  // bytes, 65536 to 1073741824; checked by BufferSize
+       "Options::write_buffer_size in bytes (LevelDB's default 4 MB): when "
+       "the memtable passes it, LevelDB switches to a new log file and "
+       "compacts the old memtable into a table. 65536 (the least LevelDB "
+       "takes) rotates the log every ~64 KB, so a run of a few hundred ops "
+       "crosses several rotations"},
   };
 }
 
@@ -49,6 +57,17 @@ Result<uint64_t> SyncEvery(const std::string& v) {
   return Status::InvalidArgument(
       "engine leveldb: sync=" + v +
       " is not allowed; allowed values: true, false, every:N (N >= 1)");
+}
+
+Status CheckBufferSize(const std::string& v) {
+  if (!v.empty() && v.size() <= 10 &&
+      v.find_first_not_of("0123456789") == std::string::npos) {
+    const uint64_t n = std::stoull(v);
+    if (n >= (64u << 10) && n <= (1u << 30)) return Status::Ok();
+  }
+  return Status::InvalidArgument(
+      "engine leveldb: write_buffer_size=" + v +
+      " is not allowed; allowed: bytes, 65536 to 1073741824");
 }
 
 EngineInfo LeveldbInfo(const EngineEnv& env) {
@@ -110,6 +129,7 @@ EngineDef LeveldbEngineDef() {
       LeveldbInfo, kLeveldbDriver,
       [](const Settings& s) -> Result<DurabilityClaim> {
         CRASHLAB_ASSIGN_OR_RETURN(uint64_t every, SyncEvery(s.at("sync")));
+        CRASHLAB_RETURN_IF_ERROR(CheckBufferSize(s.at("write_buffer_size")));
         return LeveldbClaim(every);
       });
 }

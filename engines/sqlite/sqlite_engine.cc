@@ -22,6 +22,14 @@ std::vector<SettingSpec> SqliteSettings() {
        "full",
        {"off", "normal", "full", "extra"},
        "PRAGMA synchronous: how often SQLite calls fsync"},
+      {"wal_autocheckpoint",
+       "1000",
+       {},  // pages, 0 to 1000000; the driver checks it
+       "PRAGMA wal_autocheckpoint (WAL mode): a commit that leaves the WAL "
+       "at least this many pages long checkpoints it into auth.db, and the "
+       "next writer restarts the WAL from its start (SQLite's default "
+       "1000; 0 never). 2 checkpoints every few commits, so a run of a few "
+       "hundred ops crosses many checkpoints and WAL restarts"},
   };
 }
 
@@ -105,7 +113,17 @@ DurabilityClaim SqliteClaim(const Settings& s) {
 EngineDef SqliteEngineDef() {
   return BuiltinDriverEngineDef(
       SqliteInfo, kSqliteDriver,
-      [](const Settings& s) -> Result<DurabilityClaim> { return SqliteClaim(s); });
+      [](const Settings& s) -> Result<DurabilityClaim> {
+        const std::string& pages = s.at("wal_autocheckpoint");
+        if (pages.empty() || pages.size() > 7 ||
+            pages.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(pages) > 1000000) {
+          return Status::InvalidArgument(
+              "engine sqlite: wal_autocheckpoint=" + pages +
+              " is not allowed; allowed: pages, 0 to 1000000 (0: never)");
+        }
+        return SqliteClaim(s);
+      });
 }
 
 }  // namespace crashlab
