@@ -260,7 +260,42 @@ std::vector<SettingSpec> PostgresSettingSpecs() {
         "read-committed", "repeatable-read"},
        "default_transaction_isolation of every transaction (the "
        "transactional workloads BEGIN at this level)"},
+      {"checkpoint_timeout",
+       "5min",
+       {},  // N with s, min, h or d; checked by CheckPgCheckpointSettings
+       "checkpoint_timeout: the longest time between automatic checkpoints "
+       "(PostgreSQL's default 5min; its least 30s). With max_wal_size it "
+       "decides how often a run crosses a checkpoint and WAL recycling"},
+      {"max_wal_size",
+       "1GB",
+       {},  // N with kB, MB or GB; checked by CheckPgCheckpointSettings
+       "max_wal_size: WAL growth that triggers a checkpoint (PostgreSQL's "
+       "default 1GB; its least two segments, 32MB): 32MB checkpoints every "
+       "few thousand small transactions"},
   };
+}
+
+// Digits then one of `units` (PostgreSQL checks the range at start).
+Status CheckPgQuantity(const Settings& s, const std::string& name,
+                       const std::vector<std::string>& units) {
+  const std::string& v = s.at(name);
+  const size_t digits = v.find_first_not_of("0123456789");
+  if (digits > 0 && digits != std::string::npos && digits <= 7) {
+    const std::string unit = v.substr(digits);
+    for (const std::string& u : units) {
+      if (unit == u) return Status::Ok();
+    }
+  }
+  std::string allowed;
+  for (const std::string& u : units) allowed += (allowed.empty() ? "N" : ", N") + u;
+  return Status::InvalidArgument("engine postgres: " + name + "=" + v +
+                                 " is not allowed; allowed: " + allowed);
+}
+
+Status CheckPgCheckpointSettings(const Settings& s) {
+  CRASHLAB_RETURN_IF_ERROR(
+      CheckPgQuantity(s, "checkpoint_timeout", {"s", "min", "h", "d"}));
+  return CheckPgQuantity(s, "max_wal_size", {"kB", "MB", "GB"});
 }
 
 DurabilityClaim PostgresClaim(const Settings& s) {
@@ -342,6 +377,7 @@ Result<std::unique_ptr<Engine>> MakePostgresEngine(
     PostgresEngineOptions options) {
   const EngineInfo info = PostgresInfo(options.bin_dir);
   CRASHLAB_ASSIGN_OR_RETURN(Settings resolved, ResolveSettings(info, settings));
+  CRASHLAB_RETURN_IF_ERROR(CheckPgCheckpointSettings(resolved));
   if (options.bin_dir.empty()) {
     CRASHLAB_ASSIGN_OR_RETURN(options.bin_dir, FindPostgresBinDir());
   }

@@ -166,10 +166,28 @@ std::vector<SettingSpec> RedisSettingSpecs() {
        "with appendonly=no: the RDB snapshot rule 'SECONDS CHANGES [...]' "
        "(snapshot after SECONDS if at least CHANGES writes), or 'off'; the "
        "default '1 1' snapshots every second something changed"},
+      {"auto-aof-rewrite-min-size",
+       "64mb",
+       {},  // bytes, or N with kb, mb or gb; checked by CheckRedisSettings
+       "the AOF size below which Redis never rewrites it (Redis' default "
+       "64mb); past it, an AOF that doubled since the last rewrite is "
+       "rewritten into a new base file and a new incremental file. 16kb "
+       "rewrites every few hundred writes"},
   };
 }
 
 Status CheckRedisSettings(const Settings& s) {
+  const std::string& min_size = s.at("auto-aof-rewrite-min-size");
+  const size_t digits = min_size.find_first_not_of("0123456789");
+  const std::string unit =
+      digits == std::string::npos ? "" : min_size.substr(digits);
+  if (min_size.empty() || digits == 0 || min_size.size() > 12 ||
+      (unit != "" && unit != "kb" && unit != "mb" && unit != "gb")) {
+    return Status::InvalidArgument(
+        "engine redis: auto-aof-rewrite-min-size=" + min_size +
+        " is not allowed; allowed: bytes, or N with kb, mb or gb (e.g. "
+        "16kb)");
+  }
   const std::string& save = s.at("save");
   if (s.at("appendonly") == "yes" && save != kDefaultSave) {
     return Status::InvalidArgument(
