@@ -48,7 +48,8 @@ TEST(EngineRegistryTest, DisallowedValueListsAllowedValues) {
 TEST(EngineRegistryTest, MissingSettingsTakeDefaults) {
   auto e = MakeEngine("sqlite", {{"journal_mode", "wal"}}, Env());
   ASSERT_TRUE(e.ok()) << e.status().message();
-  const Settings expected = {{"journal_mode", "wal"}, {"synchronous", "full"}};
+  const Settings expected = {
+      {"journal_mode", "wal"}, {"synchronous", "full"}, {"wal_autocheckpoint", "1000"}};
   EXPECT_EQ((*e)->settings(), expected);
   EXPECT_EQ((*e)->name(), "sqlite");
 
