@@ -36,10 +36,9 @@
 #define CRASHLAB_CHECKERS_CHECK_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/data_model.h"
 #include "core/order_promise.h"

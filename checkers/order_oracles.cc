@@ -10,9 +10,9 @@
 // sync barrier and the survivor is synced, and a loss_window_exceeded when
 // it promises to lose at most its last N acknowledged operations and N or
 // more came after it. O(ops), plus the cells of each violation's evidence.
-#include <unordered_map>
-
 #include <fmt/format.h>
+
+#include <unordered_map>
 
 #include "checkers/cell_analysis.h"
 
@@ -24,8 +24,8 @@ constexpr size_t kNone = SIZE_MAX;
 
 std::string LostPart(const CellReport& r) {
   if (r.cell.column.empty()) {
-    return r.cell.ToString() + (r.expected == true ? " should exist"
-                                                   : " should be gone");
+    return r.cell.ToString() +
+           (r.expected == true ? " should exist" : " should be gone");
   }
   return r.cell.ToString() + " should be " + Show(r.expected);
 }
@@ -40,7 +40,8 @@ Finding Violation(const CheckInput& in, const CellAnalysis& a, FindingKind kind,
   f.cells.insert(f.cells.end(), there.begin(), there.end());
   f.summary = fmt::format(
       "{} was acknowledged but is lost ({}), while {}, {} acknowledged after "
-      "it, survived", OpLabel(in.ops[lost]), LostPart(a.ops[lost].before.front()),
+      "it, survived",
+      OpLabel(in.ops[lost]), LostPart(a.ops[lost].before.front()),
       OpLabel(in.ops[survivor]), how);
   return f;
 }
@@ -72,7 +73,8 @@ void CheckOrder(const CheckInput& in, const CellAnalysis& a,
       stats.span_ops = later_acked + 1;
       if (in.crash_ns > 0 && order.ack_ns[i] > 0) {
         stats.oldest_lost_s =
-            (in.crash_ns > order.ack_ns[i] ? in.crash_ns - order.ack_ns[i] : 0) /
+            (in.crash_ns > order.ack_ns[i] ? in.crash_ns - order.ack_ns[i]
+                                           : 0) /
             1e9;
       }
       const size_t same_client = [&] {
@@ -85,7 +87,8 @@ void CheckOrder(const CheckInput& in, const CellAnalysis& a,
       } else if (promise.prefix == PrefixScope::kPerClient &&
                  same_client != kNone) {
         out->push_back(Violation(in, a, FindingKind::kOrderViolation, i,
-                                 same_client, "an operation of the same client"));
+                                 same_client,
+                                 "an operation of the same client"));
       }
       if (promise.sync_barrier && later_synced != kNone) {
         out->push_back(Violation(in, a, FindingKind::kBarrierViolation, i,

@@ -92,9 +92,9 @@ TEST_F(OrderScenario, AHoleBeforeASurvivorIsAnOrderViolation) {
 TEST_F(OrderScenario, PerClientOrderOnlyComparesTheSameClient) {
   // b and d (client 1) lost, c (client 0) survived: a hole in the global
   // order, none in client 1's...
-  EXPECT_EQ(Count(Check({"b", "d"}, Promise("prefix")),
-                  FindingKind::kOrderViolation),
-            1u);
+  EXPECT_EQ(
+      Count(Check({"b", "d"}, Promise("prefix")), FindingKind::kOrderViolation),
+      1u);
   EXPECT_EQ(Count(Check({"b", "d"}, Promise("prefix-per-client")),
                   FindingKind::kOrderViolation),
             0u);

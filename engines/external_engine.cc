@@ -58,7 +58,8 @@ Result<DurabilityClaim> ParseExternalClaim(const std::string& value) {
   using Kind = DurabilityClaim::Kind;
   DurabilityClaim claim{Kind::kNone, 0,
                         "external engine: as stated by the user with --set "
-                        "claim=" + value};
+                        "claim=" +
+                            value};
   if (value == "none") return claim;
   if (value == "every-ack") {
     claim.kind = Kind::kEveryAck;

@@ -80,10 +80,11 @@ TEST_F(IntegrationRunLeveldb, SyncEveryNLosesOnlySinceTheLastSyncedWrite) {
 // syncing the old one, so a crash can keep a synced write in the new log
 // and lose unsynced writes acknowledged before it in the old one.
 TEST_F(IntegrationRunLeveldb, SyncEveryNBreaksItsBarrierAcrossLogRotation) {
-  ASSERT_EQ(Run("rotate", "leveldb",
-                {"--set", "sync=every:10", "--set", "write_buffer_size=65536",
-                 "--crash", "explore", "--ops", "1000", "--minimize-budget-s", "0"}),
-            1)
+  ASSERT_EQ(
+      Run("rotate", "leveldb",
+          {"--set", "sync=every:10", "--set", "write_buffer_size=65536",
+           "--crash", "explore", "--ops", "1000", "--minimize-budget-s", "0"}),
+      1)
       << output_;
   auto trace = ReadTrace(out_ + "/trace.bin");
   ASSERT_TRUE(trace.ok());

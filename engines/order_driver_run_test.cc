@@ -17,13 +17,13 @@ class IntegrationOrderDriver : public testing_engines::CrashlabRun {
     if (!PathExists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
   }
   int Explore(const std::string& layout, const std::string& claim) {
-    return Run(layout + "-" + claim, "external",
-               {"--set",
-                "driver=python3 " + SourceDir() +
-                    "/examples/drivers/log_driver.py --layout " + layout +
-                    " --sync-every 4",
-                "--set", "claim=" + claim, "--crash", "explore", "--ops",
-                "30"});
+    return Run(
+        layout + "-" + claim, "external",
+        {"--set",
+         "driver=python3 " + SourceDir() +
+             "/examples/drivers/log_driver.py --layout " + layout +
+             " --sync-every 4",
+         "--set", "claim=" + claim, "--crash", "explore", "--ops", "30"});
   }
   const nlohmann::json& Shape() const { return report_["loss_shape"]; }
 };
@@ -32,7 +32,7 @@ class IntegrationOrderDriver : public testing_engines::CrashlabRun {
 // finding), and the loss shape says "suffix" without a single hole.
 TEST_F(IntegrationOrderDriver, LogLayoutKeepsPrefixAndSyncBarrier) {
   ASSERT_EQ(Explore("log", "prefix,sync-barrier"), 1) << output_;
-  EXPECT_GT(Kind("lost_commit"), 0u);  // unsynced commits were lost...
+  EXPECT_GT(Kind("lost_commit"), 0u);      // unsynced commits were lost...
   EXPECT_EQ(Kind("order_violation"), 0u);  // ...but only recent ones
   EXPECT_EQ(Kind("barrier_violation"), 0u);
   EXPECT_EQ(report_["engine"]["claim"]["prefix"], "global");

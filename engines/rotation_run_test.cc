@@ -1,9 +1,8 @@
 // Promised configurations across log rewrites and checkpoints, through the
 // real `crashlab` binary: settings that bring the rotation code within
 // reach of a run of a few hundred to a thousand operations.
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "engines/engine_def.h"
 #include "engines/run_test_util.h"
@@ -36,9 +35,9 @@ TEST_F(IntegrationRotation, RedisEverysecKeepsItsOrderAcrossAofRewrites) {
     GTEST_SKIP() << "redis-server is not installed: run ci/install-deps.sh";
   }
   ASSERT_LE(Run("redis", "redis",
-                {"--set", "auto-aof-rewrite-min-size=16kb", "--crash",
-                 "power", "--rounds", "1", "--ops", "1500", "--at-op", "1400",
-                 "--rate", "1000"}),
+                {"--set", "auto-aof-rewrite-min-size=16kb", "--crash", "power",
+                 "--rounds", "1", "--ops", "1500", "--at-op", "1400", "--rate",
+                 "1000"}),
             1)
       << output_;
   EXPECT_GE(Renamed("001", ".base.rdb"), 2u) << "the AOF should be rewritten";

@@ -32,15 +32,18 @@ AckOrder MakeAckOrder(const Trace& trace, const std::vector<LogicalOp>& ops,
     const size_t ack = timeline.AckPosition(i);
     if (ack == Timeline::kNever) continue;
     order.by_ack.push_back(i);
-    if (ack < trace.records.size()) order.ack_ns[i] = trace.records[ack].time_ns;
+    if (ack < trace.records.size())
+      order.ack_ns[i] = trace.records[ack].time_ns;
     const size_t invoke = timeline.InvokePosition(i);
     if (invoke != Timeline::kNever) marks.emplace_back(invoke, i, true);
     marks.emplace_back(ack, i, false);
   }
-  std::sort(order.by_ack.begin(), order.by_ack.end(), [&](uint32_t a, uint32_t b) {
-    return timeline.AckPosition(a) < timeline.AckPosition(b);
-  });
-  for (uint32_t r = 0; r < order.by_ack.size(); ++r) order.rank[order.by_ack[r]] = r;
+  std::sort(order.by_ack.begin(), order.by_ack.end(),
+            [&](uint32_t a, uint32_t b) {
+              return timeline.AckPosition(a) < timeline.AckPosition(b);
+            });
+  for (uint32_t r = 0; r < order.by_ack.size(); ++r)
+    order.rank[order.by_ack[r]] = r;
   std::sort(marks.begin(), marks.end());
 
   std::map<Key, size_t> last_change;  // where each thread last changed it

@@ -1,15 +1,15 @@
 #include "harness/explorer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
 
-#include <fmt/format.h>
-
 #include "checkers/check_index.h"
-#include "harness/ack_order.h"
 #include "core/files.h"
 #include "core/subprocess.h"
+#include "harness/ack_order.h"
 #include "harness/observation_cache.h"
 #include "harness/progress.h"
 
@@ -65,9 +65,8 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   const CheckIndex index(schema_, ops_);
   stats.loss.window_s = config_.loss_window_s;
   stats.loss.window_ops = config_.promise.window_ops;
-  const AckOrder order = config_.order_checks
-                             ? MakeAckOrder(trace_, ops_, timeline_)
-                             : AckOrder{};
+  const AckOrder order =
+      config_.order_checks ? MakeAckOrder(trace_, ops_, timeline_) : AckOrder{};
   OutcomeTally outcomes(trace_);
   std::vector<OpStatus> status = timeline_.StatusesAt(0);
   size_t status_at = 0;
@@ -89,9 +88,9 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
       in.promise = config_.promise;
       in.crash_ns = CrashTimeNs(trace_, p.state.position);
     }
-    const FindingContext where{ops_, status,          p.state,  image_of[i],
-                               0,    config_.run_dir, p.ordinal,
-                               config_.causes};
+    const FindingContext where{
+        ops_, status,          p.state,   image_of[i],
+        0,    config_.run_dir, p.ordinal, config_.causes};
     LossStats loss;
     const std::vector<Finding> found = CheckState(in, &loss);
     if (in.order && e.seen->outcome == Observation::Outcome::kOk) {

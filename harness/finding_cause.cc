@@ -43,12 +43,17 @@ std::string OnePhrase(const std::string& lost) {
   const std::string kind = lost.substr(0, space);
   const std::string file = lost.substr(space + 1);
   static const std::map<std::string, std::string> kPhrase = {
-      {"write", "a write to "},          {"truncate", "a truncate of "},
-      {"fallocate", "an fallocate of "}, {"create", "the creation of "},
+      {"write", "a write to "},
+      {"truncate", "a truncate of "},
+      {"fallocate", "an fallocate of "},
+      {"create", "the creation of "},
       {"mkdir", "the creation of directory "},
-      {"symlink", "the symlink "},       {"link", "a new link to "},
-      {"unlink", "the removal of "},     {"rmdir", "the removal of directory "},
-      {"rename", "the rename of "},      {"torn write", "a torn write to "}};
+      {"symlink", "the symlink "},
+      {"link", "a new link to "},
+      {"unlink", "the removal of "},
+      {"rmdir", "the removal of directory "},
+      {"rename", "the rename of "},
+      {"torn write", "a torn write to "}};
   auto it = kPhrase.find(kind);
   return (it == kPhrase.end() ? kind + " of " : it->second) + file;
 }
@@ -69,7 +74,8 @@ CauseNamer::CauseNamer(const Trace& trace, const std::vector<LogicalOp>& ops,
     records_.emplace_back(r.op, at->second);
   }
   for (size_t i = 0; i < ops.size(); ++i) {
-    windows_[ops[i].id] = {timeline.InvokePosition(i), timeline.DonePosition(i)};
+    windows_[ops[i].id] = {timeline.InvokePosition(i),
+                           timeline.DonePosition(i)};
   }
 }
 
@@ -82,9 +88,9 @@ std::vector<std::string> CauseNamer::LostIn(const CrashState& state,
     if (op == Op::kMark || op == Op::kFault || IsSyncOp(op)) return;
     lost.insert((torn ? "torn " : "") + KindWord(op) + " " + names_[name]);
   };
-  for (auto it = std::lower_bound(state.dropped.begin(), state.dropped.end(),
-                                  static_cast<uint32_t>(std::min<size_t>(
-                                      from, UINT32_MAX)));
+  for (auto it = std::lower_bound(
+           state.dropped.begin(), state.dropped.end(),
+           static_cast<uint32_t>(std::min<size_t>(from, UINT32_MAX)));
        it != state.dropped.end() && *it < to; ++it) {
     note(*it, false);
   }
@@ -126,9 +132,9 @@ Cause CauseNamer::Of(const Finding& f, const CrashState& state) const {
   // write no fsync covered".
   const size_t answer = std::min(window->second.second, state.position);
   if (auto before = LostIn(state, 0, answer); !before.empty()) {
-    return {join("before-ack", before), "was acknowledged after " +
-                                            Phrase(before) +
-                                            " that no fsync covered"};
+    return {
+        join("before-ack", before),
+        "was acknowledged after " + Phrase(before) + " that no fsync covered"};
   }
   if (auto after = LostIn(state, answer, state.position); !after.empty()) {
     return {join("after-ack", after),
@@ -136,11 +142,13 @@ Cause CauseNamer::Of(const Finding& f, const CrashState& state) const {
                 ", which was lost"};
   }
   if (kind == "process") {
-    return {"none:process", "was only in the engine's memory when its process "
-                            "was killed"};
+    return {"none:process",
+            "was only in the engine's memory when its process "
+            "was killed"};
   }
-  return {"none", "had not been written to any file when the crash "
-                          "came (nothing written was lost)"};
+  return {"none",
+          "had not been written to any file when the crash "
+          "came (nothing written was lost)"};
 }
 
 }  // namespace crashlab

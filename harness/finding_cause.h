@@ -58,8 +58,9 @@ class CauseNamer {
 
   std::vector<std::pair<Op, uint32_t>> records_;  // kind, file name index
   std::vector<std::string> names_;                // group names
-  std::unordered_map<uint64_t, std::pair<size_t, size_t>> windows_;  // op id
-                                                  // -> (invoke, answer)
+  std::unordered_map<uint64_t, std::pair<size_t, size_t>>
+      windows_;  // op id
+                 // -> (invoke, answer)
 };
 
 }  // namespace crashlab

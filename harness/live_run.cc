@@ -1,11 +1,11 @@
 #include "harness/live_run.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "core/files.h"
 #include "core/persistence.h"
@@ -96,9 +96,11 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
     ++report->lost_acknowledged;
     report->oldest_loss_s = std::max(report->oldest_loss_s, crash.ack_age_s[i]);
   }
-  const FindingContext where{crash.ops,   crash.status, crash.state,
-                             crash.image, crash.round,  crash.dir,
-                             0,           crash.causes ? &*crash.causes : nullptr};
+  const FindingContext where{
+      crash.ops,   crash.status,
+      crash.state, crash.image,
+      crash.round, crash.dir,
+      0,           crash.causes ? &*crash.causes : nullptr};
   // The crash image as the engine found it: the next round's base copy.
   const formats::HeaderCheck headers = formats::CheckHeaderDir(
       JoinPath(RoundEnv().round_dir(crash.round + 1), "base"), seen, found);

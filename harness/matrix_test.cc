@@ -5,13 +5,12 @@
 // one with a new finding.
 #include "harness/matrix.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "core/files.h"
 #include "core/subprocess.h"

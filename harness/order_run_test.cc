@@ -3,6 +3,7 @@
 // lost commits as one class, and WAL + synchronous=normal keeping its
 // prefix across many checkpoints (wal_autocheckpoint).
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
@@ -23,10 +24,20 @@ class IntegrationOrderRun : public ::testing::Test {
   }
   int Run(const std::string& name, std::vector<std::string> args) {
     out_ = dir_.Sub(name);
-    std::vector<std::string> argv = {
-        BinDir() + "/crashlab", "run", "--engine", "sqlite", "--set",
-        "journal_mode=wal", "--set", "synchronous=normal", "--seed", "7",
-        "--crash", "explore", "--out", out_};
+    std::vector<std::string> argv = {BinDir() + "/crashlab",
+                                     "run",
+                                     "--engine",
+                                     "sqlite",
+                                     "--set",
+                                     "journal_mode=wal",
+                                     "--set",
+                                     "synchronous=normal",
+                                     "--seed",
+                                     "7",
+                                     "--crash",
+                                     "explore",
+                                     "--out",
+                                     out_};
     argv.insert(argv.end(), args.begin(), args.end());
     const CommandResult r = RunForReport(argv, out_, &report_, 300000);
     output_ = r.output;
@@ -74,10 +85,10 @@ TEST_F(IntegrationOrderRun, DemoLossesAreOneClassWithEveryMember) {
 // dozens in 300 ops. SQLite's promise (a transaction may roll back, in
 // order) holds across all of them: losses, never a hole.
 TEST_F(IntegrationOrderRun, WalNormalKeepsItsPrefixAcrossCheckpoints) {
-  ASSERT_EQ(Run("checkpoints", {"--ops", "300", "--set",
-                                "wal_autocheckpoint=10",
-                                "--minimize-budget-s", "0"}),
-            1)
+  ASSERT_EQ(
+      Run("checkpoints", {"--ops", "300", "--set", "wal_autocheckpoint=10",
+                          "--minimize-budget-s", "0"}),
+      1)
       << output_;
   auto trace = ReadTrace(out_ + "/trace.bin");
   ASSERT_TRUE(trace.ok());

@@ -1,10 +1,10 @@
 #include "harness/run.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <map>
-#include <fmt/format.h>
 
 #include "checkers/auth_invariants.h"
 #include "core/files.h"
@@ -13,8 +13,8 @@
 #include "core/subprocess.h"
 #include "harness/ack_order.h"
 #include "harness/explorer.h"
-#include "harness/finding_cause.h"
 #include "harness/faultfs_mount.h"
+#include "harness/finding_cause.h"
 #include "harness/live_run.h"
 #include "harness/minimize.h"
 #include "harness/run_report.h"
@@ -246,7 +246,8 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.run_dir = o_.out;
   const DurabilityClaim claim = engine_->Claim();
   config.promise = claim.order;
-  config.loss_window_s = claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
+  config.loss_window_s =
+      claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
   config.order_checks = o_.order_checks;
   const Timeline timeline(trace, out.ops);
   const CauseNamer causes(trace, out.ops, timeline);
@@ -262,12 +263,11 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   out.loss = stats.loss;
   out.outcomes = stats.outcomes;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
-    const AckOrder order = o_.order_checks
-                               ? MakeAckOrder(trace, out.ops, timeline)
-                               : AckOrder{};
-    CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(
-        trace, base, schema, out.ops, timeline, base_rows,
-        o_.order_checks ? &order : nullptr, causes, findings));
+    const AckOrder order =
+        o_.order_checks ? MakeAckOrder(trace, out.ops, timeline) : AckOrder{};
+    CRASHLAB_RETURN_IF_ERROR(
+        MinimizeFindings(trace, base, schema, out.ops, timeline, base_rows,
+                         o_.order_checks ? &order : nullptr, causes, findings));
   }
   out.trace_records = trace.records.size();
   out.crash_states = stats.crash_states;
@@ -283,14 +283,11 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   return out;
 }
 
-Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
-                                    const Schema& schema,
-                                    const std::vector<LogicalOp>& ops,
-                                    const Timeline& timeline,
-                                    const Rows& base_rows,
-                                    const AckOrder* order,
-                                    const CauseNamer& causes,
-                                    FindingSet* findings) {
+Status RunContext::MinimizeFindings(
+    const Trace& trace, const FsImage& base, const Schema& schema,
+    const std::vector<LogicalOp>& ops, const Timeline& timeline,
+    const Rows& base_rows, const AckOrder* order, const CauseNamer& causes,
+    FindingSet* findings) {
   CRASHLAB_ASSIGN_OR_RETURN(auto engine,
                             MakeEngine(o_.engine, o_.settings, env_));
   Minimizer minimizer(trace, base, *engine, schema, ops, timeline, base_rows,

@@ -83,8 +83,9 @@ Report BuildReport(const RunOptions& o, Engine& engine,
   s.by_kind = findings.CountByKind();
   s.duration_s = seconds;
   r.findings = findings.ToReport(
-      o.max_findings, [&](const std::string& dir, const std::string& state,
-                          const std::string& id) -> std::string {
+      o.max_findings,
+      [&](const std::string& dir, const std::string& state,
+          const std::string& id) -> std::string {
         if (dir.empty()) return "";  // a finding of the history, no state
         return "crashlab replay " + dir + " --state " + state + " --to " +
                JoinPath(o.out, "replay/" + id);

@@ -44,9 +44,7 @@ class Timeline {
                : kNever;
   }
   // Trace position of an operation's invoke mark, or kNever.
-  size_t InvokePosition(size_t op_index) const {
-    return ops_[op_index].invoke;
-  }
+  size_t InvokePosition(size_t op_index) const { return ops_[op_index].invoke; }
   // Where its answer came (ok, fail or info), or kNever.
   size_t DonePosition(size_t op_index) const { return ops_[op_index].done; }
 

@@ -1,12 +1,12 @@
 #include "reports/finding_classes.h"
 
-#include "reports/report.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <tuple>
 
-#include <fmt/format.h>
+#include "reports/report.h"
 
 namespace crashlab {
 
@@ -19,7 +19,8 @@ std::string Noun(FindingKind kind, size_t n) {
   const bool one = n == 1;
   switch (kind) {
     case FindingKind::kLostCommit:
-      return one ? "acknowledged operation lost" : "acknowledged operations lost";
+      return one ? "acknowledged operation lost"
+                 : "acknowledged operations lost";
     case FindingKind::kAtomicity:
       return one ? "operation partly applied" : "operations partly applied";
     case FindingKind::kCorruption:
@@ -48,8 +49,8 @@ std::string Noun(FindingKind kind, size_t n) {
 }  // namespace
 
 std::string FindingClass::Headline() const {
-  std::string out = fmt::format("{} {}", members.size(),
-                                Noun(kind, members.size()));
+  std::string out =
+      fmt::format("{} {}", members.size(), Noun(kind, members.size()));
   if (!cause.empty()) {
     out += (members.size() == 1 ? ": it " : ": each ") + cause;
   }
@@ -125,7 +126,8 @@ std::vector<FindingClass> GroupIntoClasses(const std::vector<ClassInput>& in) {
                      return std::make_tuple(b.members.size(), a.kind, a.shape) <
                             std::make_tuple(a.members.size(), b.kind, b.shape);
                    });
-  for (size_t i = 0; i < out.size(); ++i) out[i].id = "C" + std::to_string(i + 1);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i].id = "C" + std::to_string(i + 1);
   return out;
 }
 

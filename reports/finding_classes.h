@@ -20,10 +20,9 @@
 #define CRASHLAB_REPORTS_FINDING_CLASSES_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "checkers/check.h"
 #include "core/status.h"
@@ -31,7 +30,7 @@
 namespace crashlab {
 
 struct ClassMember {
-  std::string fingerprint;   // the finding's (Finding::Key)
+  std::string fingerprint;  // the finding's (Finding::Key)
   std::vector<uint64_t> ops;
   uint64_t states_affected = 0;
   std::string finding;  // "F3" when detailed in the report, "" otherwise

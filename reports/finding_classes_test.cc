@@ -11,12 +11,15 @@ ClassInput Lost(uint64_t op, const std::string& shape, bool detailed) {
   ClassInput c;
   c.kind = FindingKind::kLostCommit;
   c.shape = shape;
-  c.cause = "was acknowledged after a write to auth.db-wal that no fsync "
-            "covered";
-  c.member = {"lost_commit:" + std::to_string(op), {op}, 2,
+  c.cause =
+      "was acknowledged after a write to auth.db-wal that no fsync "
+      "covered";
+  c.member = {"lost_commit:" + std::to_string(op),
+              {op},
+              2,
               detailed ? "F" + std::to_string(op) : ""};
-  c.replay = detailed ? "crashlab replay out --state s" + std::to_string(op)
-                      : "";
+  c.replay =
+      detailed ? "crashlab replay out --state s" + std::to_string(op) : "";
   return c;
 }
 

@@ -41,7 +41,8 @@ TEST(JUnitTest, OneCasePerPropertyPerConfigurationAndValidates) {
   const std::string xml = ToJUnitXml(m);
   EXPECT_EQ(ValidateJUnit(dir, xml), "") << xml;
   EXPECT_EQ(Count(xml, "<testsuite "), 3u);
-  EXPECT_EQ(Count(xml, "<testcase "), 3 * std::size(kAllProperties) + 1);  // + the cell that never ran
+  EXPECT_EQ(Count(xml, "<testcase "),
+            3 * std::size(kAllProperties) + 1);  // + the cell that never ran
   EXPECT_EQ(Count(xml, "<error "), 1u);
   // sqlite: power cut violated; redis: process crash violated.
   EXPECT_EQ(Count(xml, "<failure "), 2u);

@@ -1,8 +1,8 @@
 #include "reports/loss_shape.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace crashlab {
 
@@ -55,14 +55,17 @@ std::string LossShape::Describe() const {
                        states);
   }
   const uint64_t losing = within_window + suffix + holes;
-  std::string age = max_lost_s >= 0 ? fmt::format(", {:.2f} s", max_lost_s) : "";
+  std::string age =
+      max_lost_s >= 0 ? fmt::format(", {:.2f} s", max_lost_s) : "";
   std::string out = fmt::format(
       "{}: {} of {} states lost acknowledged operations ({} in all; widest "
       "{} acknowledged ops{})",
       shape, losing, states, lost, max_span_ops, age);
   if (holes > 0) {
-    out += fmt::format("; {} states with holes ({} operations lost while a "
-                       "later one survived)", holes, holes_ops);
+    out += fmt::format(
+        "; {} states with holes ({} operations lost while a "
+        "later one survived)",
+        holes, holes_ops);
   } else {
     out += "; no holes";
   }
@@ -104,8 +107,9 @@ Result<LossShape> LossShape::FromJson(const json& j) {
     return Status::BadInput(std::string("malformed loss_shape: ") + ex.what());
   }
   if (s.none + s.within_window + s.suffix + s.holes != s.states) {
-    return Status::BadInput("loss_shape: states by shape do not add up to "
-                            "the states measured");
+    return Status::BadInput(
+        "loss_shape: states by shape do not add up to "
+        "the states measured");
   }
   return s;
 }

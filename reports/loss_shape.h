@@ -16,9 +16,8 @@
 #define CRASHLAB_REPORTS_LOSS_SHAPE_H_
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "checkers/check.h"
 #include "core/status.h"
@@ -32,10 +31,10 @@ struct LossShape {
   uint64_t states = 0;  // recovered states measured
   // States by shape.
   uint64_t none = 0, within_window = 0, suffix = 0, holes = 0;
-  uint64_t lost = 0;         // acknowledged operations lost, over all states
-  uint64_t holes_ops = 0;    // of them, lost while a later one survived
-  uint64_t max_span_ops = 0; // widest loss, in acknowledged operations
-  double max_lost_s = -1;    // oldest loss, in seconds (-1: none, no clock)
+  uint64_t lost = 0;          // acknowledged operations lost, over all states
+  uint64_t holes_ops = 0;     // of them, lost while a later one survived
+  uint64_t max_span_ops = 0;  // widest loss, in acknowledged operations
+  double max_lost_s = -1;     // oldest loss, in seconds (-1: none, no clock)
 
   void Add(const LossStats& s);
   void Merge(const LossShape& other);

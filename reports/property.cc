@@ -8,8 +8,10 @@ const char* PropertyId(Property p) {
     case Property::kProcessCrash: return "process_crash_durability";
     case Property::kPowerCut: return "power_cut_durability";
     case Property::kLossWindow: return "bounded_loss";
-    case Property::kOrder: return "order";
-    case Property::kLossShape: return "loss_shape";
+    case Property::kOrder:
+      return "order";
+    case Property::kLossShape:
+      return "loss_shape";
     case Property::kAtomicity: return "atomicity";
     case Property::kRecovery: return "recovery";
     case Property::kChecksums: return "checksums";

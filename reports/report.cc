@@ -230,7 +230,9 @@ json Report::ToJson() const {
       {"crash", CrashJson(crash)},
       {"seed", seed},
       {"trace",
-       {{"path", trace.path}, {"records", trace.records}, {"base", trace.base}}},
+       {{"path", trace.path},
+        {"records", trace.records},
+        {"base", trace.base}}},
       {"summary",
        {{"verdict", summary.verdict},
         {"reason", summary.reason},
@@ -386,7 +388,8 @@ Result<Report> Report::FromJson(const json& j) {
       r.classes.push_back(std::move(fc));
     }
     if (j.contains("loss_shape")) {
-      CRASHLAB_ASSIGN_OR_RETURN(r.loss_shape, LossShape::FromJson(j["loss_shape"]));
+      CRASHLAB_ASSIGN_OR_RETURN(r.loss_shape,
+                                LossShape::FromJson(j["loss_shape"]));
     }
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed report: ") + ex.what());

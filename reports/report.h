@@ -19,10 +19,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "checkers/check.h"
 #include "checkers/formats/torn_header.h"

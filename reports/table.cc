@@ -49,7 +49,8 @@ uint64_t Units(const Report& r) {
     for (const ReportFinding& f : r.findings) {
       if (f.kind == FindingKind::kRecoveryFailure) refused += f.states_affected;
     }
-    return r.summary.states_checked - std::min(refused, r.summary.states_checked);
+    return r.summary.states_checked -
+           std::min(refused, r.summary.states_checked);
   }
   uint64_t recovered = 0;
   for (const RoundReport& round : r.rounds) recovered += round.recovered;
@@ -100,9 +101,10 @@ TableCell Verdicted(const Tally& t, const std::string& unit,
   if (t.units == 0) {
     cell.text = t.unrecovered == 0
                     ? "not tested"
-                    : fmt::format("not decided: the engine did not start again "
-                                  "after {} crashes or crash states (see recovery)",
-                                  t.unrecovered);
+                    : fmt::format(
+                          "not decided: the engine did not start again "
+                          "after {} crashes or crash states (see recovery)",
+                          t.unrecovered);
     return cell;
   }
   const std::string suffix = t.cut_short ? ", cut short by a budget" : "";
@@ -154,9 +156,9 @@ TableCell Recovery(const std::vector<const MatrixCell*>& cells) {
   }
   t.units += t.unrecovered;  // a refused restart is a checked recovery
   t.unrecovered = 0;
-  return Verdicted(t, "crash states",
-                   fmt::format("{} crash states the engine could not start on",
-                               states));
+  return Verdicted(
+      t, "crash states",
+      fmt::format("{} crash states the engine could not start on", states));
 }
 
 TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {
@@ -211,10 +213,12 @@ TableCell Order(const std::vector<const MatrixCell*>& cells) {
     return cell;
   }
   const OrderPromise& promise = any->engine.claim_order;
-  Tally t = Sum(cells, [](const MatrixCell&) { return true; },
-                FindingKind::kOrderViolation);
-  const Tally barrier = Sum(cells, [](const MatrixCell&) { return true; },
-                            FindingKind::kBarrierViolation);
+  Tally t = Sum(
+      cells, [](const MatrixCell&) { return true; },
+      FindingKind::kOrderViolation);
+  const Tally barrier = Sum(
+      cells, [](const MatrixCell&) { return true; },
+      FindingKind::kBarrierViolation);
   t.found += barrier.found;
   t.rounds_hit.insert(barrier.rounds_hit.begin(), barrier.rounds_hit.end());
   t.refs.insert(t.refs.end(), barrier.refs.begin(), barrier.refs.end());
@@ -233,7 +237,8 @@ TableCell Order(const std::vector<const MatrixCell*>& cells) {
     cell.text = fmt::format(
         "holds: promises {}; {} crash states checked, no acknowledged write "
         "lost while a later one survived{}",
-        promise.ToString(), t.units, t.cut_short ? ", cut short by a budget" : "");
+        promise.ToString(), t.units,
+        t.cut_short ? ", cut short by a budget" : "");
   }
   cell.counts["promise"] = promise.ToString();
   return cell;
@@ -386,8 +391,10 @@ TableCell EvaluateProperty(Property p, const std::vector<const MatrixCell*>& cel
     case Property::kProcessCrash: return ProcessCrash(cells);
     case Property::kPowerCut: return PowerCut(cells);
     case Property::kLossWindow: return LossWindow(cells);
-    case Property::kOrder: return Order(cells);
-    case Property::kLossShape: return Shape(cells);
+    case Property::kOrder:
+      return Order(cells);
+    case Property::kLossShape:
+      return Shape(cells);
     case Property::kAtomicity: return Atomicity(cells);
     case Property::kRecovery: return Recovery(cells);
     case Property::kChecksums: return Checksums(cells);

@@ -10,9 +10,9 @@
 namespace crashlab {
 namespace {
 
+using testing::LostFinding;
 using testing::SampleCell;
 using testing::SampleMatrix;
-using testing::LostFinding;
 using testing::SampleReport;
 
 const TableCell& At(const Table& t, Property p, const std::string& column) {
@@ -79,7 +79,8 @@ TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   const std::string col = "skytable skyd=0.8.0";
   const TableCell& process = At(t, Property::kProcessCrash, col);
   EXPECT_EQ(process.verdict, Verdict::kNotTested);
-  EXPECT_NE(process.text.find("not decided: the engine did not start again after 3 crashes"),
+  EXPECT_NE(process.text.find(
+                "not decided: the engine did not start again after 3 crashes"),
             std::string::npos)
       << process.text;
   // The 2,428 refused crash states show nothing about what survived either.
@@ -87,7 +88,8 @@ TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   EXPECT_EQ(power.counts["crash states"], 500 - 428) << power.text;
   const TableCell& recovery = At(t, Property::kRecovery, col);
   EXPECT_EQ(recovery.verdict, Verdict::kViolated);
-  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos) << recovery.text;
+  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos)
+      << recovery.text;
 }
 
 TEST(TableTest, EveryAckPromiseIsBrokenByAnyLoss) {

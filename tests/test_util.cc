@@ -36,8 +36,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_ms) {
 Status ValidateReportFile(const std::string& path) {
   // A report is validated against the schema of the version it says it is.
   auto text = ReadFileToString(path);
-  const bool v1 = text.ok() && text->find("\"schema\": \"crashlab-report/1\"") !=
-                                   std::string::npos;
+  const bool v1 =
+      text.ok() &&
+      text->find("\"schema\": \"crashlab-report/1\"") != std::string::npos;
   CommandResult r = RunCommand(
       {"/usr/bin/python3", SourceDir() + "/reports/validate_report.py",
        SourceDir() + (v1 ? "/reports/schema/report-v1.schema.json"

@@ -95,8 +95,9 @@ DriverReply ParseSync(const std::map<std::string, std::string>& settings,
     if (k == "write_buffer_size") {
       if (!ParseBufferSize(v, &policy->write_buffer_size)) {
         return DriverReply::Error(
-            "settings", "write_buffer_size=" + v +
-                            " not allowed; allowed: bytes, 65536 to 1073741824");
+            "settings",
+            "write_buffer_size=" + v +
+                " not allowed; allowed: bytes, 65536 to 1073741824");
       }
       continue;
     }

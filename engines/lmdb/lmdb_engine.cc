@@ -69,18 +69,19 @@ DurabilityClaim LmdbClaim(const Settings& s) {
                 "cut does not: no order promise is checked."};
   }
   if (s.at("nometasync") == "true") {
-    DurabilityClaim claim{Kind::kWindow, 0,
-            "LMDB, lmdb.h, mdb_env_open, MDB_NOMETASYNC: \"Flush system "
-            "buffers to disk only once per transaction, omit the metadata "
-            "flush. Defer that until the system flushes files to disk, or "
-            "next non-MDB_RDONLY commit or mdb_env_sync(). This optimization "
-            "maintains database integrity, but a system crash may undo the "
-            "last committed transaction. I.e. it preserves the ACI "
-            "(atomicity, consistency, isolation) but not D (durability) "
-            "database property.\" So every acknowledged commit but the last "
-            "one is durable: checked as a window of the last 1 acknowledged "
-            "operation, and as a prefix (only the last commit may be undone, "
-            "so what survives is a prefix of the commit order)."};
+    DurabilityClaim claim{
+        Kind::kWindow, 0,
+        "LMDB, lmdb.h, mdb_env_open, MDB_NOMETASYNC: \"Flush system "
+        "buffers to disk only once per transaction, omit the metadata "
+        "flush. Defer that until the system flushes files to disk, or "
+        "next non-MDB_RDONLY commit or mdb_env_sync(). This optimization "
+        "maintains database integrity, but a system crash may undo the "
+        "last committed transaction. I.e. it preserves the ACI "
+        "(atomicity, consistency, isolation) but not D (durability) "
+        "database property.\" So every acknowledged commit but the last "
+        "one is durable: checked as a window of the last 1 acknowledged "
+        "operation, and as a prefix (only the last commit may be undone, "
+        "so what survives is a prefix of the commit order)."};
     claim.order.prefix = PrefixScope::kGlobal;
     claim.order.window_ops = 1;
     return claim;

@@ -256,8 +256,8 @@ std::vector<SettingSpec> PostgresSettingSpecs() {
        "wal_sync_method: how WAL is forced to disk"},
       {"isolation",
        "read committed",
-       {"read committed", "repeatable read", "serializable",
-        "read-committed", "repeatable-read"},
+       {"read committed", "repeatable read", "serializable", "read-committed",
+        "repeatable-read"},
        "default_transaction_isolation of every transaction (the "
        "transactional workloads BEGIN at this level)"},
       {"checkpoint_timeout",
@@ -287,7 +287,8 @@ Status CheckPgQuantity(const Settings& s, const std::string& name,
     }
   }
   std::string allowed;
-  for (const std::string& u : units) allowed += (allowed.empty() ? "N" : ", N") + u;
+  for (const std::string& u : units)
+    allowed += (allowed.empty() ? "N" : ", N") + u;
   return Status::InvalidArgument("engine postgres: " + name + "=" + v +
                                  " is not allowed; allowed: " + allowed);
 }
@@ -316,20 +317,21 @@ DurabilityClaim PostgresClaim(const Settings& s) {
             "turning off fsync, though smaller\""};
   }
   if (s.at("synchronous_commit") == "off") {
-    DurabilityClaim claim{Kind::kWindow, 0.6,
-            "PostgreSQL docs, Asynchronous Commit (wal-async-commit): \"a "
-            "background process (the WAL writer) flushes unwritten WAL "
-            "records to disk every wal_writer_delay milliseconds. The actual "
-            "maximum duration of the risk window is three times "
-            "wal_writer_delay because the WAL writer is designed to favor "
-            "writing whole pages at a time during busy periods.\" crashlab "
-            "runs wal_writer_delay=200ms (the default): 3 x 200 ms = 0.6 s. "
-            "And: \"an operating system or database crash might result in "
-            "some recent allegedly-committed transactions being lost, but "
-            "the database state will be just the same as if those "
-            "transactions had been aborted cleanly\". Recent ones, as if "
-            "aborted: what survives is a prefix of the commit order (checked "
-            "as prefix, global, with the 0.6 s window)."};
+    DurabilityClaim claim{
+        Kind::kWindow, 0.6,
+        "PostgreSQL docs, Asynchronous Commit (wal-async-commit): \"a "
+        "background process (the WAL writer) flushes unwritten WAL "
+        "records to disk every wal_writer_delay milliseconds. The actual "
+        "maximum duration of the risk window is three times "
+        "wal_writer_delay because the WAL writer is designed to favor "
+        "writing whole pages at a time during busy periods.\" crashlab "
+        "runs wal_writer_delay=200ms (the default): 3 x 200 ms = 0.6 s. "
+        "And: \"an operating system or database crash might result in "
+        "some recent allegedly-committed transactions being lost, but "
+        "the database state will be just the same as if those "
+        "transactions had been aborted cleanly\". Recent ones, as if "
+        "aborted: what survives is a prefix of the commit order (checked "
+        "as prefix, global, with the 0.6 s window)."};
     claim.order.prefix = PrefixScope::kGlobal;
     return claim;
   }

@@ -45,12 +45,13 @@ TEST(PostgresSettings, DefaultsAndAllowedValues) {
       std::string::npos)
       << bad.status().message();
   EXPECT_TRUE(CheckPgCheckpointSettings(s).ok());
-  EXPECT_TRUE(CheckPgCheckpointSettings(
-                  Resolved({{"checkpoint_timeout", "30s"}, {"max_wal_size", "32MB"}}))
+  EXPECT_TRUE(CheckPgCheckpointSettings(Resolved({{"checkpoint_timeout", "30s"},
+                                                  {"max_wal_size", "32MB"}}))
                   .ok());
-  for (const Settings& wrong :
-       {Settings{{"checkpoint_timeout", "30"}}, Settings{{"checkpoint_timeout", "min"}},
-        Settings{{"max_wal_size", "32mb"}}, Settings{{"max_wal_size", "-1GB"}}}) {
+  for (const Settings& wrong : {Settings{{"checkpoint_timeout", "30"}},
+                                Settings{{"checkpoint_timeout", "min"}},
+                                Settings{{"max_wal_size", "32mb"}},
+                                Settings{{"max_wal_size", "-1GB"}}}) {
     const Status st = CheckPgCheckpointSettings(Resolved(wrong));
     EXPECT_EQ(st.code(), Code::kInvalidArgument) << wrong.begin()->second;
   }

@@ -229,19 +229,20 @@ constexpr char kAofOrderQuote[] =
 DurabilityClaim RedisClaim(const Settings& s) {
   using Kind = DurabilityClaim::Kind;
   if (s.at("appendonly") == "no") {
-    DurabilityClaim claim{Kind::kNone, 0,
-            "Redis persistence docs (redis.io/docs/management/persistence), "
-            "RDB disadvantages: \"RDB is NOT good if you need to minimize the "
-            "chance of data loss in case Redis stops working (for example "
-            "after a power outage)\"; redis.conf: \"a power outage may "
-            "result into a few minutes of writes lost (depending on the "
-            "configured save points)\". Save rule here: " +
-                (s.at("save") == "off" ? std::string("none")
-                                       : "save " + s.at("save")) +
-                ". Order: \"RDB persistence performs point-in-time snapshots "
-                "of your dataset at specified intervals\": a snapshot holds "
-                "the dataset as of one moment, so what survives is a prefix "
-                "of the writes (checked as prefix, global)."};
+    DurabilityClaim claim{
+        Kind::kNone, 0,
+        "Redis persistence docs (redis.io/docs/management/persistence), "
+        "RDB disadvantages: \"RDB is NOT good if you need to minimize the "
+        "chance of data loss in case Redis stops working (for example "
+        "after a power outage)\"; redis.conf: \"a power outage may "
+        "result into a few minutes of writes lost (depending on the "
+        "configured save points)\". Save rule here: " +
+            (s.at("save") == "off" ? std::string("none")
+                                   : "save " + s.at("save")) +
+            ". Order: \"RDB persistence performs point-in-time snapshots "
+            "of your dataset at specified intervals\": a snapshot holds "
+            "the dataset as of one moment, so what survives is a prefix "
+            "of the writes (checked as prefix, global)."};
     claim.order.prefix = PrefixScope::kGlobal;
     return claim;
   }
@@ -256,19 +257,21 @@ DurabilityClaim RedisClaim(const Settings& s) {
             "sending the replies).\""};
   }
   if (fsync == "everysec") {
-    DurabilityClaim claim{Kind::kWindow, 2.0,
-            "Redis persistence docs: \"appendfsync everysec: fsync every "
-            "second. Fast enough [...], and you may lose 1 second of data if "
-            "there is a disaster\"; redis.conf: \"Redis can lose just one "
-            "second of writes in a dramatic event like a server power "
-            "outage\". Window 2 s = the documented second plus 1 s of slack: "
-            "Redis starts the background fsync when its whole-second clock "
-            "has passed the last fsync's second, from an event loop that "
-            "ticks every 100 ms (hz 10), and the fsync then takes the disk's "
-            "own time; when an earlier fsync is still running Redis "
-            "postpones writing its buffer by up to 2 s more (it logs "
-            "\"Asynchronous AOF fsync is taking too long\"), which this "
-            "window deliberately does not excuse." + std::string(kAofOrderQuote)};
+    DurabilityClaim claim{
+        Kind::kWindow, 2.0,
+        "Redis persistence docs: \"appendfsync everysec: fsync every "
+        "second. Fast enough [...], and you may lose 1 second of data if "
+        "there is a disaster\"; redis.conf: \"Redis can lose just one "
+        "second of writes in a dramatic event like a server power "
+        "outage\". Window 2 s = the documented second plus 1 s of slack: "
+        "Redis starts the background fsync when its whole-second clock "
+        "has passed the last fsync's second, from an event loop that "
+        "ticks every 100 ms (hz 10), and the fsync then takes the disk's "
+        "own time; when an earlier fsync is still running Redis "
+        "postpones writing its buffer by up to 2 s more (it logs "
+        "\"Asynchronous AOF fsync is taking too long\"), which this "
+        "window deliberately does not excuse." +
+            std::string(kAofOrderQuote)};
     claim.order.prefix = PrefixScope::kGlobal;
     return claim;
   }

@@ -303,7 +303,8 @@ TEST(SkytableEngineTest, ClaimIsTheFlushWindowPlusTheFlush) {
   EXPECT_EQ(SkytableClaim(2).window_s, 3);
   // Its docs promise no order: none is claimed, and the basis says so.
   EXPECT_FALSE(c.order.any());
-  EXPECT_NE(c.basis.find("promises nothing about the order"), std::string::npos);
+  EXPECT_NE(c.basis.find("promises nothing about the order"),
+            std::string::npos);
 }
 
 // --- The CLI without SKYD ----------------------------------------------------

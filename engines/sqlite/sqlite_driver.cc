@@ -327,8 +327,8 @@ bool SqliteBackend::RollBack() {
 
 // One transaction: BEGIN IMMEDIATE, `step(i)` for i < n until one fails,
 // COMMIT; the reply says whether a failure is definite (see the header).
-DriverReply SqliteBackend::InTransaction(const ApplyRequest& req, size_t n,
-                                         const std::function<int(size_t)>& step) {
+DriverReply SqliteBackend::InTransaction(
+    const ApplyRequest& req, size_t n, const std::function<int(size_t)>& step) {
   int rc = Exec("BEGIN IMMEDIATE");
   for (size_t i = 0; rc == SQLITE_OK && i < n; ++i) {
     rc = step(i);
