@@ -110,6 +110,7 @@ std::optional<CellReport> ApplyWrittenCell(const CheckInput& in, uint32_t at,
         p.ambiguous += sign;
         break;
       case Seen::kAfter:
+        p.present += sign;
         break;
     }
   }

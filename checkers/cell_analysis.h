@@ -29,11 +29,13 @@
 namespace crashlab {
 
 // `after` is filled only where an oracle reads it: for operations that are
-// also partly absent (atomicity) and for failed ones (corruption).
+// also partly absent (atomicity) and for failed ones (corruption);
+// `present` counts every operation's "after" cells (the order oracles).
 struct OpPresence {
   std::vector<CellReport> after;
   std::vector<CellReport> before;
   size_t ambiguous = 0;
+  size_t present = 0;
 };
 
 struct CellAnalysis {
@@ -128,6 +130,11 @@ void CheckCorruption(const CheckInput& in, const CellAnalysis& a,
                      std::vector<Finding>* out);
 // Returns false when there is no data to check (recovery failed).
 bool CheckRecovery(const CheckInput& in, std::vector<Finding>* out);
+// The order oracles (order_violation, barrier_violation, a loss window
+// counted in operations) and the state's loss shape; nothing without
+// `in.order`. O(ops) plus the evidence of each violation.
+void CheckOrder(const CheckInput& in, const CellAnalysis& a,
+                std::vector<Finding>* out, LossStats* loss);
 
 // "login #57" for summaries.
 std::string OpLabel(const LogicalOp& op);

@@ -24,8 +24,22 @@ const char* FindingKindName(FindingKind k) {
       return "torn_header";
     case FindingKind::kInvariant:
       return "invariant";
+    case FindingKind::kOrderViolation:
+      return "order_violation";
+    case FindingKind::kBarrierViolation:
+      return "barrier_violation";
   }
   return "?";
+}
+
+bool FindingKindFromName(const std::string& name, FindingKind* kind) {
+  for (FindingKind k : kAllFindingKinds) {
+    if (name == FindingKindName(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
 }
 
 const char* OpStatusName(OpStatus s) {
@@ -44,6 +58,11 @@ const char* OpStatusName(OpStatus s) {
 
 std::string Finding::Key() const {
   std::string key = FindingKindName(kind);
+  if ((kind == FindingKind::kOrderViolation ||
+       kind == FindingKind::kBarrierViolation) &&
+      !ops.empty()) {
+    return key + ":" + std::to_string(ops.front());
+  }
   for (uint64_t op : ops) key += ":" + std::to_string(op);
   // Two invariants can involve the same operations: the cell tells them
   // apart.
@@ -54,7 +73,7 @@ std::string Finding::Key() const {
   return key;
 }
 
-std::vector<Finding> CheckState(const CheckInput& given) {
+std::vector<Finding> CheckState(const CheckInput& given, LossStats* loss) {
   std::vector<Finding> out;
   if (!CheckRecovery(given, &out)) return out;
   std::optional<CheckIndex> local;
@@ -64,6 +83,7 @@ std::vector<Finding> CheckState(const CheckInput& given) {
   CheckDurability(in, a, &out);
   CheckAtomicity(in, a, &out);
   CheckCorruption(in, a, &out);
+  CheckOrder(in, a, &out, loss);
   CheckAuthState(in, &out);
   return out;
 }

@@ -98,7 +98,8 @@ void StateChecker::FinishAnalysis(const CheckInput& in) {
 }
 
 std::vector<Finding> StateChecker::Check(
-    const CheckInput& given, std::shared_ptr<const Observation> seen) {
+    const CheckInput& given, std::shared_ptr<const Observation> seen,
+    LossStats* loss) {
   std::vector<Finding> out;
   if (!CheckRecovery(given, &out)) return out;
   CheckInput in = given;
@@ -117,6 +118,7 @@ std::vector<Finding> StateChecker::Check(
   CheckDurability(in, a_, &out);
   CheckAtomicity(in, a_, &out);
   CheckCorruption(in, a_, &out);
+  CheckOrder(in, a_, &out, loss);
   CheckAuthState(in, &out);
   return out;
 }

@@ -45,8 +45,11 @@ class StateChecker {
 
   // CheckState(in) for `in` = {schema, ops, status, base, *seen, ...} with
   // this checker's schema, ops, base and index (in.index may be null).
+  // With `in.order` set, also the order oracles, and the state's loss shape
+  // in `loss` (as CheckState).
   std::vector<Finding> Check(const CheckInput& in,
-                             std::shared_ptr<const Observation> seen);
+                             std::shared_ptr<const Observation> seen,
+                             LossStats* loss = nullptr);
 
   // States analyzed from scratch and incrementally so far.
   uint64_t full_states() const { return full_; }

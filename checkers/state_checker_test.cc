@@ -74,8 +74,22 @@ std::shared_ptr<const Observation> Perturbed(const AuthRun& run, size_t k,
 
 // Checks a sequence of states with one StateChecker and with CheckState,
 // and returns a digest of the findings (asserting they are equal).
+// With `order`, every state also runs the order oracles (a global prefix,
+// a barrier at every fifth operation, a window of three operations) and
+// the loss shapes must agree too.
 std::string CheckBoth(const AuthRun& run, uint64_t seed, int states,
-                      uint64_t* incremental) {
+                      uint64_t* incremental, bool order = false) {
+  AckOrder ack;
+  for (uint32_t i = 0; i < run.ops.size(); ++i) {
+    ack.by_ack.push_back(i);
+    ack.rank.push_back(i);
+    ack.synced.push_back(i % 5 == 4);
+    ack.ack_ns.push_back(1000 * (i + 1));
+  }
+  OrderPromise promise;
+  promise.prefix = PrefixScope::kGlobal;
+  promise.sync_barrier = true;
+  promise.window_ops = 3;
   const CheckIndex index(run.w.schema(), run.ops);
   StateChecker checker(run.w.schema(), run.ops, run.base, index);
   Rng rng(seed);
@@ -108,8 +122,16 @@ std::string CheckBoth(const AuthRun& run, uint64_t seed, int states,
     if (k < run.ops.size()) status[k] = OpStatus::kInFlight;
     CheckInput in{run.w.schema(), run.ops, status, run.base, *seen};
     in.index = &index;
-    const std::string want = Describe(CheckState(in));
-    const std::string got = Describe(checker.Check(in, seen));
+    if (order) {
+      in.order = &ack;
+      in.promise = promise;
+    }
+    LossStats want_loss, got_loss;
+    const std::string want = Describe(CheckState(in, &want_loss));
+    const std::string got = Describe(checker.Check(in, seen, &got_loss));
+    EXPECT_EQ(got_loss.lost, want_loss.lost) << "state " << s;
+    EXPECT_EQ(got_loss.holes, want_loss.holes) << "state " << s;
+    EXPECT_EQ(got_loss.span_ops, want_loss.span_ops) << "state " << s;
     EXPECT_EQ(got, want) << "state " << s << " at " << k;
     if (got != want) return "";
     h.Update(want);
@@ -127,6 +149,18 @@ TEST(StateCheckerTest, FindsExactlyWhatCheckStateFinds) {
   const std::string digest = CheckBoth(run, 9, 3000, &incremental);
   ASSERT_FALSE(digest.empty());
   EXPECT_GT(incremental, 1500u) << "most states should be incremental";
+}
+
+// The order oracles read each operation's surviving cells (`present`),
+// which the checker keeps up to date cell by cell as well.
+TEST(StateCheckerTest, OrderOraclesAndLossShapeAsCheckState) {
+  const AuthRun run(5, 160);
+  uint64_t incremental = 0;
+  const std::string with_order = CheckBoth(run, 9, 3000, &incremental, true);
+  ASSERT_FALSE(with_order.empty());
+  EXPECT_GT(incremental, 1500u);
+  // The oracles did find something on these states.
+  EXPECT_NE(with_order, CheckBoth(run, 9, 3000, &incremental, false));
 }
 
 TEST(StateCheckerTest, OtherSeedsAndLongerRuns) {

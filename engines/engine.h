@@ -16,13 +16,13 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/data_model.h"
+#include "core/order_promise.h"
 #include "core/status.h"
 
 namespace crashlab {
@@ -31,16 +31,23 @@ using Settings = std::map<std::string, std::string>;
 
 // What an engine promises about acknowledged writes under its settings, in
 // the engine's own documentation's terms. Used to word reports and by the
-// bounded-loss oracle; never to excuse a finding.
+// bounded-loss and order oracles; never to excuse a finding.
+//
+// A promise about order (core/order_promise.h: prefix, sync-barrier, a
+// window counted in operations) may come alone (kind kNone: losses of any
+// size, but ordered) or with a window (kind kWindow). `basis` quotes the
+// documentation for every part, and says so where it promises no order.
 struct DurabilityClaim {
   enum class Kind : uint8_t {
     kNone,      // acknowledged writes may be lost on power loss
-    kWindow,    // lost writes lie within the last `window_s` seconds
+    kWindow,    // lost writes lie within the last `window_s` seconds and/or
+                // the last `order.window_ops` acknowledged operations
     kEveryAck,  // every acknowledged write survives power loss
   };
   Kind kind = Kind::kNone;
-  double window_s = 0;
-  std::string basis;  // the documented rule this claim comes from
+  double window_s = 0;  // kWindow: 0 = no window in seconds
+  std::string basis;    // the documented rule this claim comes from
+  OrderPromise order;   // kNone or kWindow only
 };
 const char* DurabilityKindName(DurabilityClaim::Kind k);
 

@@ -46,6 +46,11 @@ EngineDef SkytableEngineDef();
 EngineDef RedisEngineDef();
 EngineDef PostgresEngineDef();
 
+// The external engine's `claim` setting: "none", "every-ack", or a
+// comma-separated list of window:SECONDS and order promise words
+// (core/order_promise.h). InvalidArgument names what is allowed.
+Result<DurabilityClaim> ParseExternalClaim(const std::string& value);
+
 }  // namespace crashlab
 
 #endif  // CRASHLAB_ENGINES_ENGINE_DEF_H_

@@ -68,6 +68,58 @@ TEST_F(IntegrationRunLeveldb, SyncEveryNLosesOnlySinceTheLastSyncedWrite) {
       EXPECT_GT(op["id"].get<uint64_t>(), last_synced) << f.dump();
     }
   }
+  // Checked as the doc's promise: a sync barrier and a prefix, both kept
+  // while the log never rotates (60 ops stay in the first log).
+  EXPECT_TRUE(report_["engine"]["claim"]["sync_barrier"].get<bool>());
+  EXPECT_EQ(Kind("barrier_violation") + Kind("order_violation"), 0u);
+  EXPECT_EQ(report_["loss_shape"]["shape"], "suffix");
+}
+
+// The same promise across log rotations (write_buffer_size=65536: a new
+// log every ~64 KB, three logs in 1000 ops): LevelDB switches logs without
+// syncing the old one, so a crash can keep a synced write in the new log
+// and lose unsynced writes acknowledged before it in the old one.
+TEST_F(IntegrationRunLeveldb, SyncEveryNBreaksItsBarrierAcrossLogRotation) {
+  ASSERT_EQ(
+      Run("rotate", "leveldb",
+          {"--set", "sync=every:10", "--set", "write_buffer_size=65536",
+           "--crash", "explore", "--ops", "1000", "--minimize-budget-s", "0"}),
+      1)
+      << output_;
+  auto trace = ReadTrace(out_ + "/trace.bin");
+  ASSERT_TRUE(trace.ok());
+  size_t logs = 0;
+  for (const Record& r : trace->records) {
+    logs += r.op == Op::kCreate && r.name.ends_with(".log");
+  }
+  EXPECT_GE(logs, 3u) << "the log should rotate at least twice";
+  EXPECT_GT(Kind("barrier_violation"), 0u) << output_;
+  EXPECT_GT(Kind("order_violation"), 0u);
+  EXPECT_EQ(Kind("atomicity") + Kind("corruption") + Kind("recovery_failure"),
+            0u);
+  EXPECT_EQ(report_["loss_shape"]["shape"], "holes");
+  for (const auto& f : report_["findings"]) {
+    if (f["kind"] != "barrier_violation") continue;
+    const uint64_t lost = f["ops"][0]["id"], synced = f["ops"][1]["id"];
+    EXPECT_LT(lost, synced);
+    EXPECT_EQ(synced % 10, 0u) << f.dump();  // the every:10 synced write
+  }
+}
+
+// Power cuts across rotations: the promise is checked in every round.
+TEST_F(IntegrationRunLeveldb, SyncEveryNPowerCutsAcrossRotationsAreChecked) {
+  ASSERT_LE(Run("rotate-power", "leveldb",
+                {"--set", "sync=every:10", "--set", "write_buffer_size=65536",
+                 "--crash", "power", "--rounds", "3", "--ops", "1000"}),
+            1)
+      << output_;
+  EXPECT_EQ(report_["loss_shape"]["states"], 3);
+  EXPECT_EQ(Kind("atomicity") + Kind("corruption") + Kind("recovery_failure"),
+            0u);
+  for (const auto& f : report_["findings"]) {
+    if (f["kind"] != "barrier_violation") continue;  // a cut at a rotation
+    EXPECT_EQ(f["ops"][1]["id"].get<uint64_t>() % 10, 0u) << f.dump();
+  }
 }
 
 // Live modes (harness/live/live_run.cc): a power cut loses unsynced writes, a
@@ -156,6 +208,10 @@ TEST_F(IntegrationRunLmdb, NometasyncLosesOnlyTheLastCommit) {
     ASSERT_EQ(f["ops"].size(), 1u) << f.dump();
     EXPECT_EQ(f["ops"][0]["id"].get<uint64_t>(), last) << f["summary"];
   }
+  // Checked as promised: a window of one operation, in order.
+  EXPECT_EQ(Kind("loss_window_exceeded") + Kind("order_violation"), 0u);
+  EXPECT_EQ(report_["loss_shape"]["shape"], "suffix within window");
+  EXPECT_EQ(report_["loss_shape"]["max_span_ops"], 1);
 }
 
 }  // namespace

@@ -48,7 +48,9 @@ TEST(EngineRegistryTest, DisallowedValueListsAllowedValues) {
 TEST(EngineRegistryTest, MissingSettingsTakeDefaults) {
   auto e = MakeEngine("sqlite", {{"journal_mode", "wal"}}, Env());
   ASSERT_TRUE(e.ok()) << e.status().message();
-  const Settings expected = {{"journal_mode", "wal"}, {"synchronous", "full"}};
+  const Settings expected = {{"journal_mode", "wal"},
+                             {"synchronous", "full"},
+                             {"wal_autocheckpoint", "1000"}};
   EXPECT_EQ((*e)->settings(), expected);
   EXPECT_EQ((*e)->name(), "sqlite");
 
@@ -86,6 +88,17 @@ TEST(EngineRegistryTest, SqliteClaimsFollowItsDocumentation) {
   }
   auto full = MakeEngine("sqlite", {{"synchronous", "full"}}, Env());
   ASSERT_TRUE(full.ok());
+  // WAL + normal may roll a transaction back, in commit order (the WAL's
+  // checksummed tail); a rollback journal with normal promises no order.
+  auto wal = MakeEngine(
+      "sqlite", {{"journal_mode", "wal"}, {"synchronous", "normal"}}, Env());
+  ASSERT_TRUE(wal.ok());
+  EXPECT_EQ((*wal)->Claim().order.prefix, PrefixScope::kGlobal);
+  EXPECT_NE((*wal)->Claim().basis.find("might roll back"), std::string::npos);
+  auto journal = MakeEngine(
+      "sqlite", {{"journal_mode", "delete"}, {"synchronous", "normal"}}, Env());
+  ASSERT_TRUE(journal.ok());
+  EXPECT_FALSE((*journal)->Claim().order.any());
   EXPECT_NE((*full)->Claim().basis.find("EXTRA"), std::string::npos);
 }
 

@@ -1,10 +1,10 @@
 #include "harness/run.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <map>
-#include <fmt/format.h>
 
 #include "checkers/auth_invariants.h"
 #include "core/files.h"
@@ -15,6 +15,8 @@
 #include "harness/explore/explorer.h"
 #include "harness/explore/minimize.h"
 #include "harness/live/live_run.h"
+#include "harness/record/ack_order.h"
+#include "harness/record/finding_cause.h"
 #include "harness/record/recording.h"
 #include "harness/record/workload_runner.h"
 #include "harness/run_report.h"
@@ -41,6 +43,7 @@ class RunContext {
                           const Schema& schema,
                           const std::vector<LogicalOp>& ops,
                           const Timeline& timeline, const Rows& base_rows,
+                          const AckOrder* order, const CauseNamer& causes,
                           FindingSet* findings);
   Result<RunOutcome> RecordWorkload(const Schema& schema, Workload& wl);
   // The workload the user named, for this engine (ddl: its schema changes).
@@ -199,6 +202,14 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.scratch_dir = scratch_;
   config.interrupted = o_.interrupted;
   config.run_dir = o_.out;
+  const DurabilityClaim claim = engine_->Claim();
+  config.promise = claim.order;
+  config.loss_window_s =
+      claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
+  config.order_checks = o_.order_checks;
+  const Timeline timeline(trace, out.ops);
+  const CauseNamer causes(trace, out.ops, timeline);
+  config.causes = &causes;
   Explorer explorer(trace, base, schema, out.ops, base_rows, config);
   CRASHLAB_ASSIGN_OR_RETURN(ExploreStats stats, explorer.Run(findings));
   for (const auto& [name, m] : stats.models) {
@@ -207,11 +218,14 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   }
   out.total_states = stats.total_states;
   out.headers = stats.headers;
+  out.loss = stats.loss;
   out.outcomes = stats.outcomes;
   if (o_.minimize_budget_s > 0 && findings->size() > 0) {
-    CRASHLAB_RETURN_IF_ERROR(MinimizeFindings(trace, base, schema, out.ops,
-                                              explorer.timeline(), base_rows,
-                                              findings));
+    const AckOrder order =
+        o_.order_checks ? MakeAckOrder(trace, out.ops, timeline) : AckOrder{};
+    CRASHLAB_RETURN_IF_ERROR(
+        MinimizeFindings(trace, base, schema, out.ops, timeline, base_rows,
+                         o_.order_checks ? &order : nullptr, causes, findings));
   }
   out.trace_records = trace.records.size();
   out.crash_states = stats.crash_states;
@@ -227,31 +241,38 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   return out;
 }
 
-Status RunContext::MinimizeFindings(const Trace& trace, const FsImage& base,
-                                    const Schema& schema,
-                                    const std::vector<LogicalOp>& ops,
-                                    const Timeline& timeline,
-                                    const Rows& base_rows,
-                                    FindingSet* findings) {
+Status RunContext::MinimizeFindings(
+    const Trace& trace, const FsImage& base, const Schema& schema,
+    const std::vector<LogicalOp>& ops, const Timeline& timeline,
+    const Rows& base_rows, const AckOrder* order, const CauseNamer& causes,
+    FindingSet* findings) {
   CRASHLAB_ASSIGN_OR_RETURN(auto engine,
                             MakeEngine(o_.engine, o_.settings, env_));
   Minimizer minimizer(trace, base, *engine, schema, ops, timeline, base_rows,
                       scratch_);
+  minimizer.set_order(order, engine->Claim().order);
   const int64_t deadline =
       MonotonicMs() + static_cast<int64_t>(o_.minimize_budget_s * 1000);
   CRASHLAB_RETURN_IF_ERROR(MakeDirs(Out("states")));
-  for (const auto& [key, state] : findings->Representatives(o_.max_findings)) {
-    if (MonotonicMs() >= deadline) break;
-    CRASHLAB_ASSIGN_OR_RETURN(
-        MinimizeResult r,
-        minimizer.Minimize(state, key, o_.minimize_tests, deadline));
-    Hasher h;
-    h.Update(key);
-    r.minimal.detail = h.Digest().ToHex().substr(0, 12);
-    CRASHLAB_RETURN_IF_ERROR(WriteStringToFile(
-        Out("states/" + r.minimal.Id() + ".json"),
-        CrashStateToJson(r.minimal).dump(1)));
-    findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete);
+  // Minimizing can move a finding into a class whose first member is not
+  // minimized yet: repeat until every detailed finding is (or time is up).
+  for (auto reps = findings->Representatives(o_.max_findings);
+       !reps.empty() && MonotonicMs() < deadline;
+       reps = findings->Representatives(o_.max_findings)) {
+    for (const auto& [key, state] : reps) {
+      if (MonotonicMs() >= deadline) break;
+      CRASHLAB_ASSIGN_OR_RETURN(
+          MinimizeResult r,
+          minimizer.Minimize(state, key, o_.minimize_tests, deadline));
+      Hasher h;
+      h.Update(key);
+      r.minimal.detail = h.Digest().ToHex().substr(0, 12);
+      CRASHLAB_RETURN_IF_ERROR(
+          WriteStringToFile(Out("states/" + r.minimal.Id() + ".json"),
+                            CrashStateToJson(r.minimal).dump(1)));
+      findings->SetMinimal(key, r.minimal, r.image, r.tests, r.complete,
+                           &causes);
+    }
   }
   return Status::Ok();
 }
@@ -271,7 +292,11 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   lo.backing_fsync = o_.backing_fsync;
   lo.seed = o_.seed;
   const DurabilityClaim claim = engine_->Claim();
-  if (claim.kind == DurabilityClaim::Kind::kWindow) lo.loss_window_s = claim.window_s;
+  if (claim.kind == DurabilityClaim::Kind::kWindow && claim.window_s > 0) {
+    lo.loss_window_s = claim.window_s;
+  }
+  lo.promise = claim.order;
+  lo.order_checks = o_.order_checks;
   lo.out = o_.out;
   lo.scratch = scratch_;
   lo.bin_dir = o_.bin_dir;
@@ -285,6 +310,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
   out.headers = result.headers;
   out.complete = result.complete;
   out.stopped_because = result.stopped_because;
+  out.loss = result.loss;
   out.crash_states = out.rounds.size();
   for (const RoundReport& r : out.rounds) {
     out.trace_records += r.crash_position;

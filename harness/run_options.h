@@ -48,6 +48,9 @@ struct RunOptions {
   std::string scratch;  // "" = /dev/shm when usable, else OUT/.scratch
   int timeout_s = 30;
   size_t max_findings = 100;
+  // The order oracles and the loss shape (--no-order-checks turns them off,
+  // for the benchmark that measures what they cost).
+  bool order_checks = true;
   bool keep_work = false;
   std::string bin_dir;  // where crashlab-faultfs and drivers live
   const std::atomic<bool>* interrupted = nullptr;

@@ -51,6 +51,7 @@ Report BuildReport(const RunOptions& o, Engine& engine,
   r.engine.claim_kind = ClaimKindName(claim.kind);
   r.engine.claim_window_s = claim.window_s;
   r.engine.claim_basis = claim.basis;
+  r.engine.claim_order = claim.order;
   r.workload = {o.workload, o.ops, o.seed, 1};
   r.crash.mode = o.crash;
   if (o.crash == "explore") {
@@ -82,19 +83,47 @@ Report BuildReport(const RunOptions& o, Engine& engine,
   s.by_kind = findings.CountByKind();
   s.duration_s = seconds;
   r.findings = findings.ToReport(
-      o.max_findings, [&](const std::string& dir, const std::string& state,
-                          const std::string& id) -> std::string {
+      o.max_findings,
+      [&](const std::string& dir, const std::string& state,
+          const std::string& id) -> std::string {
         if (dir.empty()) return "";  // a finding of the history, no state
         return "crashlab replay " + dir + " --state " + state + " --to " +
                JoinPath(o.out, "replay/" + id);
-      });
+      },
+      &r.classes);
   r.findings_omitted = findings.size() - r.findings.size();
   r.rounds = outcome.rounds;
   r.headers = outcome.headers;
+  r.loss_shape = outcome.loss;
   r.faults_plan = o.faults_path;
   SetVerdict(outcome, findings.size(), &s);
   return r;
 }
+
+namespace {
+
+constexpr size_t kClassesShown = 8;
+
+// One class: its headline, its first member and how to replay it.
+void PrintClass(const Report& r, const FindingClass& c) {
+  fmt::print("    {} {} x{}: {}\n", c.id, FindingKindName(c.kind),
+             c.members.size(), c.Headline());
+  const ReportFinding* first = nullptr;
+  for (const ReportFinding& f : r.findings) {
+    if (f.id == c.first) first = &f;
+  }
+  if (!first) return;
+  fmt::print("      first {}: {}\n", first->id, first->summary);
+  if (first->replay.empty()) {  // found in the history, not in a crash state
+    fmt::print("      seen in what clients were told\n");
+  } else {
+    fmt::print("      seen in {} crash state{}; replay: {}\n",
+               first->states_affected, first->states_affected == 1 ? "" : "s",
+               first->replay);
+  }
+}
+
+}  // namespace
 
 void PrintSummary(const Report& r, const std::string& report_path) {
   std::string settings;
@@ -143,20 +172,19 @@ void PrintSummary(const Report& r, const std::string& report_path) {
   for (const auto& [k, n] : s.by_kind) kinds += fmt::format(" {}={}", k, n);
   fmt::print("  verdict: {}{}  findings:{}\n", s.verdict,
              s.reason.empty() ? "" : " (" + s.reason + ")", kinds);
-  for (size_t i = 0; i < r.findings.size() && i < 5; ++i) {
-    const auto& f = r.findings[i];
-    if (f.replay.empty()) {  // found in the history, not in a crash state
-      fmt::print("    {} {}: {}\n      seen in what clients were told\n", f.id,
-                 FindingKindName(f.kind), f.summary);
-      continue;
-    }
-    fmt::print("    {} {}: {}\n      seen in {} crash state{}; replay: {}\n",
-               f.id, FindingKindName(f.kind), f.summary, f.states_affected,
-               f.states_affected == 1 ? "" : "s", f.replay);
+  if (r.loss_shape.measured()) {
+    fmt::print("  loss shape: {}\n", r.loss_shape.Describe());
   }
-  if (r.findings.size() > 5) {
-    fmt::print("    ... {} more in the report\n",
-               r.findings.size() - 5 + r.findings_omitted);
+  if (!r.classes.empty()) {
+    fmt::print("  findings by cause: {} {}\n", r.classes.size(),
+               r.classes.size() == 1 ? "class" : "classes");
+  }
+  for (size_t i = 0; i < r.classes.size() && i < kClassesShown; ++i) {
+    PrintClass(r, r.classes[i]);
+  }
+  if (r.classes.size() > kClassesShown) {
+    fmt::print("    ... {} more classes in the report\n",
+               r.classes.size() - kClassesShown);
   }
   fmt::print("  report: {}\n", report_path);
 }

@@ -27,6 +27,7 @@ struct RunOutcome {
   uint64_t total_states = 0;                     // explore, every shard
   formats::HeaderSummary headers;                // explore and live modes
   std::vector<Report::OutcomeReport> outcomes;   // explore
+  LossShape loss;                                // explore and live modes
 };
 
 Report BuildReport(const RunOptions& o, Engine& engine,

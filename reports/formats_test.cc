@@ -6,6 +6,7 @@
 #include "reports/annotations.h"
 #include "reports/html.h"
 #include "reports/junit.h"
+#include "reports/property.h"
 #include "reports/test_fixtures.h"
 #include "tests/test_util.h"
 
@@ -40,7 +41,8 @@ TEST(JUnitTest, OneCasePerPropertyPerConfigurationAndValidates) {
   const std::string xml = ToJUnitXml(m);
   EXPECT_EQ(ValidateJUnit(dir, xml), "") << xml;
   EXPECT_EQ(Count(xml, "<testsuite "), 3u);
-  EXPECT_EQ(Count(xml, "<testcase "), 3u * 7 + 1);  // + the cell that never ran
+  EXPECT_EQ(Count(xml, "<testcase "),
+            3 * std::size(kAllProperties) + 1);  // + the cell that never ran
   EXPECT_EQ(Count(xml, "<error "), 1u);
   // sqlite: power cut violated; redis: process crash violated.
   EXPECT_EQ(Count(xml, "<failure "), 2u);
@@ -115,8 +117,8 @@ TEST(HtmlTest, RendersInHeadlessChromium) {
   ASSERT_TRUE(text.ok());
   const std::string& d = *text;
   EXPECT_EQ(Count(d, "<table id=\"summary-table\">"), 1u) << d.substr(0, 2000);
-  EXPECT_EQ(Count(d, "<tr data-property="), 7u);
-  EXPECT_EQ(Count(d, "<td class=\"v-"), 7u * 3);
+  EXPECT_EQ(Count(d, "<tr data-property="), std::size(kAllProperties));
+  EXPECT_EQ(Count(d, "<td class=\"v-"), std::size(kAllProperties) * 3);
   EXPECT_EQ(Count(d, "<svg class=\"chart loss-window\""), 3u);
   EXPECT_EQ(Count(d, "<circle class=\"lost"), 3u);  // 2 sqlite + 1 redis
   EXPECT_EQ(Count(d, "<line class=\"crash\""), 2u + 3 + 3);  // explore points + rounds

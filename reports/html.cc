@@ -5,9 +5,9 @@
 #include "reports/claims.h"
 #include "reports/html_charts.h"
 #include "reports/markup.h"
+#include "reports/property.h"
 #include "reports/sweep.h"
 #include "reports/table.h"
-#include "reports/property.h"
 
 namespace crashlab {
 
@@ -135,6 +135,36 @@ std::string FindingHtml(const MatrixCell& c, const ReportFinding& f) {
   return out;
 }
 
+// Every configuration's findings grouped by cause, largest class first:
+// what the report leads with.
+std::string ClassesHtml(const MatrixReport& m) {
+  std::string rows;
+  for (const MatrixCell& c : m.cells) {
+    if (!c.report) continue;
+    for (const FindingClass& k : c.report->classes) {
+      const std::string first =
+          k.first.empty() ? ""
+                          : fmt::format("<a href=\"#{0}-{1}\">{1}</a>",
+                                        XmlEscape(c.name), XmlEscape(k.first));
+      rows += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+          "<td>{}</td><td><code class=\"replay\">{}</code></td></tr>",
+          XmlEscape(c.Config()), XmlEscape(c.crash), FindingKindName(k.kind),
+          k.members.size(), XmlEscape(k.Headline()), first,
+          XmlEscape(k.replay));
+    }
+  }
+  if (rows.empty()) return "";
+  return "<h2>Findings by cause</h2><p class=\"muted\">Findings of one kind "
+         "whose crash states lost the same kinds of records in the same "
+         "files, at the same place relative to the acknowledgement, form one "
+         "class; report.json lists every member.</p><table id=\"classes\">"
+         "<thead><tr><th>configuration</th><th>run</th><th>kind</th>"
+         "<th>count</th><th>cause</th><th>first</th><th>replay</th></tr>"
+         "</thead><tbody>" +
+         rows + "</tbody></table>\n";
+}
+
 std::string CellSection(const MatrixCell& c, size_t max_findings) {
   std::string out = fmt::format("<section class=\"cell\" id=\"cell-{}\"><h3>{} &mdash; "
                                 "{} run, workload {} ({} ops, seed {})</h3>",
@@ -152,6 +182,18 @@ std::string CellSection(const MatrixCell& c, size_t max_findings) {
       r.summary.reason.empty() ? "" : " (" + XmlEscape(r.summary.reason) + ")",
       r.summary.ops_acknowledged, r.summary.states_checked, r.summary.recoveries,
       r.summary.duration_s);
+  if (r.loss_shape.measured()) {
+    out += "<p>Loss shape: " + XmlEscape(r.loss_shape.Describe()) + ".</p>";
+  }
+  if (!r.classes.empty()) {
+    out += "<ul class=\"classes\">";
+    for (const FindingClass& k : r.classes) {
+      out += fmt::format("<li><b>{}</b> {} &times; {}: {}</li>",
+                         XmlEscape(k.id), k.members.size(),
+                         FindingKindName(k.kind), XmlEscape(k.Headline()));
+    }
+    out += "</ul>";
+  }
   size_t shown = 0;
   for (const ReportFinding& f : r.findings) {
     if (shown++ == max_findings) break;
@@ -190,26 +232,31 @@ std::string ToHtml(const MatrixReport& m, const HtmlOptions& options) {
   const std::string verdict = m.Verdict();
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\"><title>{0}</title>"
+      "<meta name=\"viewport\" "
+      "content=\"width=device-width\"><title>{0}</title>"
       "<style>{1}</style></head><body>\n<h1>{0}</h1><p>Verdict <b "
       "class=\"verdict-{2}\">{2}</b> over {3} run{4} of {5} engine "
-      "configuration{6}; crashlab {7}.</p>\n{13}<h2>Summary</h2>{8}\n"
-      "<h2>Findings by kind</h2>{9}\n<h2>Acknowledged operations and crash points</h2>"
+      "configuration{6}; crashlab {7}.</p>\n{14}{13}<h2>Summary</h2>{8}\n"
+      "<h2>Findings by kind</h2>{9}\n<h2>Acknowledged operations and crash "
+      "points</h2>"
       "<p class=\"muted\">Green ticks are acknowledged operations, black lines "
       "crash points, red dots acknowledged operations that a crash lost; the "
       "shaded span is a round's loss window. A ringed dot was lost beyond the "
-      "window the engine promises.</p>{10}\n{11}<h2>Findings</h2>{12}\n</body></html>\n",
-      XmlEscape(title), kStyle, verdict, m.cells.size(), m.cells.size() == 1 ? "" : "s",
-      table.columns.size(), table.columns.size() == 1 ? "" : "s",
-      XmlEscape(m.tool_version), SummaryTable(table), FindingsByKindChart(m),
-      loss_charts,
+      "window the engine "
+      "promises.</p>{10}\n{11}<h2>Findings</h2>{12}\n</body></html>\n",
+      XmlEscape(title), kStyle, verdict, m.cells.size(),
+      m.cells.size() == 1 ? "" : "s", table.columns.size(),
+      table.columns.size() == 1 ? "" : "s", XmlEscape(m.tool_version),
+      SummaryTable(table), FindingsByKindChart(m), loss_charts,
       sweep_charts.empty()
           ? ""
-          : "<h2>Corruption sweep coverage</h2><p class=\"muted\">Each bar is a "
-            "file; each region was damaged alone and the engine restarted: green "
-            "means detected or repaired, red silently accepted.</p>" + sweep_charts +
-                "\n",
-      cells, ClaimsHtml(m));
+          : "<h2>Corruption sweep coverage</h2><p class=\"muted\">Each bar is "
+            "a "
+            "file; each region was damaged alone and the engine restarted: "
+            "green "
+            "means detected or repaired, red silently accepted.</p>" +
+                sweep_charts + "\n",
+      cells, ClaimsHtml(m), ClassesHtml(m));
 }
 
 }  // namespace crashlab

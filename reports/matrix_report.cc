@@ -218,7 +218,7 @@ Result<MatrixReport> ReadResults(const std::string& path) {
   }
   const std::string schema = j.value("schema", "");
   const std::string dir = Dirname(AbsolutePath(path));
-  if (schema == kReportSchemaId) {
+  if (IsReportSchemaId(schema)) {
     auto r = Report::FromJson(j);
     if (!r.ok()) return r.status().Annotate(path);
     MatrixReport m = FromRunReport(j, *r, dir);

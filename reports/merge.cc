@@ -123,6 +123,18 @@ Result<Report> MergeReports(const std::vector<Report>& shards) {
     ++s.by_kind[FindingKindName(f.kind)];
   }
   m.findings = std::move(findings);
+  std::vector<std::vector<FindingClass>> shard_classes;
+  m.loss_shape = LossShape{};
+  for (const Report& r : shards) {
+    shard_classes.push_back(r.classes);
+    if (!r.loss_shape.measured()) continue;
+    if (!m.loss_shape.measured()) {
+      m.loss_shape = r.loss_shape;
+    } else {
+      m.loss_shape.Merge(r.loss_shape);
+    }
+  }
+  m.classes = MergeClasses(shard_classes, &m.findings);
   for (auto& [files, o] : outcomes) m.crash.outcomes.push_back(o);
   std::stable_sort(m.crash.outcomes.begin(), m.crash.outcomes.end(),
                    [](auto& a, auto& b) { return a.states > b.states; });

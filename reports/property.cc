@@ -8,6 +8,10 @@ const char* PropertyId(Property p) {
     case Property::kProcessCrash: return "process_crash_durability";
     case Property::kPowerCut: return "power_cut_durability";
     case Property::kLossWindow: return "bounded_loss";
+    case Property::kOrder:
+      return "order";
+    case Property::kLossShape:
+      return "loss_shape";
     case Property::kAtomicity: return "atomicity";
     case Property::kRecovery: return "recovery";
     case Property::kChecksums: return "checksums";
@@ -24,6 +28,10 @@ const char* PropertyTitle(Property p) {
       return "Acknowledged writes survive a power cut";
     case Property::kLossWindow:
       return "Loss stays inside the promised window";
+    case Property::kOrder:
+      return "Losses keep the promised order";
+    case Property::kLossShape:
+      return "Loss shape";
     case Property::kAtomicity:
       return "Multi-row operations are atomic";
     case Property::kRecovery:
@@ -48,6 +56,17 @@ const char* PropertyStatement(Property p) {
       return "A crash loses no confirmed write older than the loss window "
              "the engine documents for these settings (none, if it promises "
              "every confirmed write).";
+    case Property::kOrder:
+      return "Where the engine documents that a crash loses only its most "
+             "recent confirmed writes (what survives is a prefix of what was "
+             "confirmed), or that everything confirmed before a synced write "
+             "survives with it, no crash loses a confirmed write while a "
+             "later one survives.";
+    case Property::kLossShape:
+      return "What crashes lost, in the order writes were confirmed, "
+             "promised or not: nothing; only the most recent ones, inside "
+             "the promised window; only the most recent ones (a suffix); or "
+             "holes (a confirmed write lost while a later one survived).";
     case Property::kAtomicity:
       return "An operation that changes several rows is, after any crash, "
              "either there completely or not at all.";

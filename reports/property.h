@@ -13,6 +13,8 @@ enum class Property : uint8_t {
   kProcessCrash,  // acknowledged writes survive a process crash
   kPowerCut,      // acknowledged writes survive a power cut
   kLossWindow,    // loss stays inside the promised window
+  kOrder,         // losses keep the promised order (prefix, sync barrier)
+  kLossShape,     // what losses look like in acknowledgement order
   kAtomicity,     // multi-row operations are atomic
   kRecovery,      // recovery always succeeds
   kChecksums,     // headers and records are checksummed in practice
@@ -20,8 +22,8 @@ enum class Property : uint8_t {
 };
 constexpr Property kAllProperties[] = {
     Property::kProcessCrash, Property::kPowerCut,  Property::kLossWindow,
-    Property::kAtomicity,    Property::kRecovery,  Property::kChecksums,
-    Property::kIsolation};
+    Property::kOrder,        Property::kLossShape, Property::kAtomicity,
+    Property::kRecovery,     Property::kChecksums, Property::kIsolation};
 
 // Stable identifier, e.g. "process_crash_durability".
 const char* PropertyId(Property p);

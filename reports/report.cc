@@ -32,16 +32,6 @@ json StateJson(const StateRef& s) {
           {"ordinal", s.ordinal}};
 }
 
-bool KindFromName(const std::string& name, FindingKind* kind) {
-  for (FindingKind k : kAllFindingKinds) {
-    if (name == FindingKindName(k)) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
-}
-
 StateRef StateFromJson(const json& st) {
   StateRef s;
   s.id = st.at("id");
@@ -166,6 +156,10 @@ Report::Crash CrashFromJson(const json& j) {
 
 }  // namespace
 
+bool IsReportSchemaId(const std::string& id) {
+  return id == kReportSchemaId || id == kReportSchemaIdV1;
+}
+
 std::vector<std::pair<uint64_t, uint64_t>> ToRanges(
     const std::vector<uint32_t>& sorted) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
@@ -203,6 +197,7 @@ json Report::ToJson() const {
                {"replay", f.replay}};
     if (!f.message.empty()) fj["message"] = f.message;
     if (f.round > 0) fj["round"] = f.round;
+    if (!f.class_id.empty()) fj["class"] = f.class_id;
     if (f.minimized) {
       fj["minimal_state"] = StateJson(f.minimal);
       fj["minimize"] = {{"tests", f.minimize_tests},
@@ -223,6 +218,9 @@ json Report::ToJson() const {
         {"claim",
          {{"kind", engine.claim_kind},
           {"window_s", engine.claim_window_s},
+          {"window_ops", engine.claim_order.window_ops},
+          {"prefix", PrefixScopeName(engine.claim_order.prefix)},
+          {"sync_barrier", engine.claim_order.sync_barrier},
           {"basis", engine.claim_basis}}}}},
       {"workload",
        {{"name", workload.name},
@@ -232,7 +230,9 @@ json Report::ToJson() const {
       {"crash", CrashJson(crash)},
       {"seed", seed},
       {"trace",
-       {{"path", trace.path}, {"records", trace.records}, {"base", trace.base}}},
+       {{"path", trace.path},
+        {"records", trace.records},
+        {"base", trace.base}}},
       {"summary",
        {{"verdict", summary.verdict},
         {"reason", summary.reason},
@@ -249,6 +249,10 @@ json Report::ToJson() const {
         {"duration_s", summary.duration_s}}},
       {"findings", findings_json},
   };
+  json classes_json = json::array();
+  for (const FindingClass& c : classes) classes_json.push_back(c.ToJson());
+  j["classes"] = std::move(classes_json);
+  if (loss_shape.measured()) j["loss_shape"] = loss_shape.ToJson();
   if (!rounds.empty()) {
     json rounds_json = json::array();
     for (const RoundReport& round : rounds) rounds_json.push_back(RoundJson(round));
@@ -267,7 +271,7 @@ namespace {
 // integer with undefined behaviour. The isolation section is opaque.
 bool RealValued(const std::string& key) {
   return key == "crash_at_s" || key == "window_s" || key == "duration_s" ||
-         key == "oldest_loss_s";
+         key == "oldest_loss_s" || key == "max_lost_s";
 }
 
 // The first key (a path) holding a fraction where a count belongs.
@@ -300,10 +304,10 @@ Result<Report> Report::FromJson(const json& j) {
                             " holds a fraction where a count belongs");
   }
   try {
-    if (j.at("schema").get<std::string>() != kReportSchemaId) {
+    if (!j.at("schema").is_string() || !IsReportSchemaId(j.at("schema"))) {
       return Status::BadInput("not a " + std::string(kReportSchemaId) +
-                              " report (schema is " + j.at("schema").dump() +
-                              ")");
+                              " (or /1) report (schema is " +
+                              j.at("schema").dump() + ")");
     }
     r.tool_version = j.at("tool").at("version").get<std::string>();
     const json& e = j.at("engine");
@@ -313,6 +317,13 @@ Result<Report> Report::FromJson(const json& j) {
     r.engine.claim_kind = e.at("claim").at("kind");
     r.engine.claim_window_s = e.at("claim").at("window_s");
     r.engine.claim_basis = e.at("claim").at("basis");
+    const json& claim = e.at("claim");
+    r.engine.claim_order.window_ops = claim.value("window_ops", uint64_t{0});
+    r.engine.claim_order.sync_barrier = claim.value("sync_barrier", false);
+    if (!PrefixScopeFromName(claim.value("prefix", "none"),
+                             &r.engine.claim_order.prefix)) {
+      return Status::BadInput("unknown prefix scope " + claim["prefix"].dump());
+    }
     const json& w = j.at("workload");
     r.workload = {w.at("name"), w.at("ops"), w.at("seed"), w.at("clients")};
     r.crash = CrashFromJson(j.at("crash"));
@@ -336,7 +347,7 @@ Result<Report> Report::FromJson(const json& j) {
     for (const json& fj : j.at("findings")) {
       ReportFinding f;
       f.id = fj.at("id");
-      if (!KindFromName(fj.at("kind"), &f.kind)) {
+      if (!FindingKindFromName(fj.at("kind"), &f.kind)) {
         return Status::BadInput("unknown finding kind " + fj.at("kind").dump());
       }
       f.summary = fj.at("summary");
@@ -363,6 +374,7 @@ Result<Report> Report::FromJson(const json& j) {
       f.states_affected = fj.at("states_affected");
       f.models = fj.at("models").get<std::vector<std::string>>();
       f.replay = fj.at("replay");
+      f.class_id = fj.value("class", "");
       r.findings.push_back(std::move(f));
     }
     if (j.contains("rounds")) {
@@ -371,6 +383,14 @@ Result<Report> Report::FromJson(const json& j) {
     if (j.contains("faults")) r.faults_plan = j["faults"].at("plan");
     if (j.contains("isolation")) r.isolation = j["isolation"];
     if (j.contains("headers")) r.headers = formats::HeaderSummary::FromJson(j["headers"]);
+    for (const json& c : j.value("classes", json::array())) {
+      CRASHLAB_ASSIGN_OR_RETURN(FindingClass fc, FindingClass::FromJson(c));
+      r.classes.push_back(std::move(fc));
+    }
+    if (j.contains("loss_shape")) {
+      CRASHLAB_ASSIGN_OR_RETURN(r.loss_shape,
+                                LossShape::FromJson(j["loss_shape"]));
+    }
   } catch (const json::exception& ex) {
     return Status::BadInput(std::string("malformed report: ") + ex.what());
   }

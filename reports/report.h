@@ -2,8 +2,14 @@
 //
 // report.json is crashlab's product: CI gates on it, people read it, later
 // tools (merge, table, diff, html) consume it. Its JSON Schema lives in
-// reports/schema/report-v1.schema.json; every report crashlab writes must
+// reports/schema/report-v2.schema.json; every report crashlab writes must
 // validate against it (tests check this with a real validator).
+//
+// Versions: crashlab-report/2 adds the claim's order promise, findings
+// grouped by cause (`classes`, reports/finding_classes.h), the loss shape
+// (reports/loss_shape.h) and the order findings. Readers accept /1 too
+// (report-v1.schema.json): its claims promise no order, it has no classes
+// and no loss shape.
 //
 // Verdicts: "pass" (every planned crash state checked, no findings), "fail"
 // (findings), "incomplete" (cut short by a budget or an interrupt, no
@@ -13,18 +19,23 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "checkers/check.h"
 #include "checkers/formats/torn_header.h"
+#include "core/order_promise.h"
 #include "core/status.h"
+#include "reports/finding_classes.h"
+#include "reports/loss_shape.h"
 
 namespace crashlab {
 
-constexpr char kReportSchemaId[] = "crashlab-report/1";
+constexpr char kReportSchemaId[] = "crashlab-report/2";
+constexpr char kReportSchemaIdV1[] = "crashlab-report/1";
+// True for every report schema id this build reads.
+bool IsReportSchemaId(const std::string& id);
 constexpr int kExitIncomplete = 4;
 
 struct OpRef {
@@ -67,6 +78,7 @@ struct ReportFinding {
   uint64_t states_affected = 0;    // crash states showing it
   std::vector<std::string> models; // models under which it was seen
   std::string replay;              // command rebuilding `state`
+  std::string class_id;            // its class ("C1"; "" in a /1 report)
 };
 
 // An injected fault and how the engine reacted to it.
@@ -109,6 +121,7 @@ struct Report {
     std::string claim_kind;  // none | window | every_ack
     double claim_window_s = 0;
     std::string claim_basis;
+    OrderPromise claim_order;  // prefix, sync-barrier, window in ops
   } engine;
   struct Workload {
     std::string name;
@@ -157,6 +170,10 @@ struct Report {
   } summary;
   std::vector<ReportFinding> findings;
   uint64_t findings_omitted = 0;  // beyond the report's finding limit
+  // Every finding (omitted ones too) grouped by cause, largest class first.
+  std::vector<FindingClass> classes;
+  // Explore and live auth runs: what the crashes lost, in order.
+  LossShape loss_shape;
   std::vector<RoundReport> rounds;  // live runs only
   std::string faults_plan;          // --faults, if given
   // Transactional workloads: the isolation checker's section (schema

@@ -40,8 +40,14 @@ Report Sample() {
   f.explanation = ExplainKind(f.kind);
   f.ops = {{5, "login", {{"username", "user-1"}}, "acknowledged"}};
   f.cells = {{{"sessions", "s-5", ""}, true, false}};
-  f.state = {"drop-unsynced@812", "drop-unsynced", 812, {{40, 41}, {50, 50}},
-             3, 1, "0123456789abcdef0123456789abcdef", 17};
+  f.state = {"drop-unsynced@812",
+             "drop-unsynced",
+             812,
+             {{40, 41}, {50, 50}},
+             3,
+             1,
+             "0123456789abcdef0123456789abcdef",
+             17};
   f.minimal = f.state;
   f.round = 2;
   f.states_affected = 17;
@@ -63,6 +69,58 @@ TEST(ReportTest, WrittenReportValidatesAndReadsBack) {
   EXPECT_EQ(back->ExitCode(), kExitFindings);
 }
 
+// crashlab-report/2: the claim's order promise, classes with every member
+// (also ones not detailed), and the loss shape survive writing, the schema
+// and reading back.
+TEST(ReportTest, ClassesLossShapeAndOrderClaimReadBack) {
+  Report r = Sample();
+  r.engine.claim_order.prefix = PrefixScope::kPerClient;
+  r.engine.claim_order.sync_barrier = true;
+  r.findings[0].class_id = "C1";
+  FindingClass c;
+  c.id = "C1";
+  c.shape = "before-ack:write auth.db-wal";
+  c.cause =
+      "was acknowledged after a write to auth.db-wal that no fsync covered";
+  c.members = {{"lost_commit:5", {5}, 17, "F1"}, {"lost_commit:6", {6}, 3, ""}};
+  c.first = "F1";
+  c.replay = r.findings[0].replay;
+  r.classes = {c};
+  r.loss_shape.Add({300, 2, 0, 2, 0.25});
+  TempDir dir;
+  const std::string path = dir.Sub("report.json");
+  ASSERT_TRUE(WriteReport(r, path).ok());
+  Status valid = ValidateReportFile(path);
+  EXPECT_TRUE(valid.ok()) << valid.ToString();
+  auto back = ReadReport(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ToJson(), r.ToJson());
+  EXPECT_EQ(back->classes.at(0).members.size(), 2u);
+  EXPECT_EQ(back->engine.claim_order.prefix, PrefixScope::kPerClient);
+  EXPECT_EQ(back->loss_shape.Shape(), "suffix");
+}
+
+// Reports written before the order checks (crashlab-report/1: no classes,
+// no loss shape, no order in the claim) are still read, so baselines and
+// merges of them keep working.
+TEST(ReportTest, VersionOneReportsAreStillRead) {
+  nlohmann::json j = Sample().ToJson();
+  j["schema"] = "crashlab-report/1";
+  j.erase("classes");
+  for (const char* k : {"window_ops", "prefix", "sync_barrier"}) {
+    j["engine"]["claim"].erase(k);
+  }
+  j["findings"][0].erase("class");
+  auto back = Report::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->classes.empty());
+  EXPECT_FALSE(back->engine.claim_order.any());
+  EXPECT_FALSE(back->loss_shape.measured());
+  EXPECT_EQ(back->findings.at(0).fingerprint, "lost_commit:5");
+  j["schema"] = "crashlab-report/3";
+  EXPECT_FALSE(Report::FromJson(j).ok());
+}
+
 // Regression: a Skytable explore of the ddl workload died with "incomplete
 // UTF-8 string" while writing its report: skyd's refusal quoted raw bytes.
 // Such bytes are now replaced, and the report is written.
@@ -74,7 +132,8 @@ TEST(ReportTest, EngineWordsThatAreNotUtf8DoNotStopTheReport) {
   ASSERT_TRUE(WriteReport(r, path).ok());
   auto back = ReadReport(path);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->findings[0].message, "skyd: bad byte \xEF\xBF\xBD in a journal");
+  EXPECT_EQ(back->findings[0].message,
+            "skyd: bad byte \xEF\xBF\xBD in a journal");
   EXPECT_TRUE(ValidateReportFile(path).ok());
 }
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "reports/sweep.h"
 #include "reports/property.h"
+#include "reports/sweep.h"
 
 namespace crashlab {
 
@@ -49,7 +49,8 @@ uint64_t Units(const Report& r) {
     for (const ReportFinding& f : r.findings) {
       if (f.kind == FindingKind::kRecoveryFailure) refused += f.states_affected;
     }
-    return r.summary.states_checked - std::min(refused, r.summary.states_checked);
+    return r.summary.states_checked -
+           std::min(refused, r.summary.states_checked);
   }
   uint64_t recovered = 0;
   for (const RoundReport& round : r.rounds) recovered += round.recovered;
@@ -100,9 +101,10 @@ TableCell Verdicted(const Tally& t, const std::string& unit,
   if (t.units == 0) {
     cell.text = t.unrecovered == 0
                     ? "not tested"
-                    : fmt::format("not decided: the engine did not start again "
-                                  "after {} crashes or crash states (see recovery)",
-                                  t.unrecovered);
+                    : fmt::format(
+                          "not decided: the engine did not start again "
+                          "after {} crashes or crash states (see recovery)",
+                          t.unrecovered);
     return cell;
   }
   const std::string suffix = t.cut_short ? ", cut short by a budget" : "";
@@ -154,16 +156,22 @@ TableCell Recovery(const std::vector<const MatrixCell*>& cells) {
   }
   t.units += t.unrecovered;  // a refused restart is a checked recovery
   t.unrecovered = 0;
-  return Verdicted(t, "crash states",
-                   fmt::format("{} crash states the engine could not start on",
-                               states));
+  return Verdicted(
+      t, "crash states",
+      fmt::format("{} crash states the engine could not start on", states));
 }
 
-TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {
+// The report of the last plain cell (nullptr: none), for its engine's claim.
+const Report* LastPlainReport(const std::vector<const MatrixCell*>& cells) {
   const Report* any = nullptr;
   for (const MatrixCell* c : cells) {
     if (Plain(*c)) any = &*c->report;
   }
+  return any;
+}
+
+TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {
+  const Report* any = LastPlainReport(cells);
   TableCell cell;
   if (!any) {
     cell.text = "not tested";
@@ -195,6 +203,71 @@ TableCell LossWindow(const std::vector<const MatrixCell*>& cells) {
                                         t.found, t.units)
                           : "not tested";
   cell.counts = {{"crash states", t.units}, {"lost", t.found}};
+  return cell;
+}
+
+// Order: the claim's order promise, judged by order and barrier
+// violations in any mode.
+TableCell Order(const std::vector<const MatrixCell*>& cells) {
+  const Report* any = LastPlainReport(cells);
+  TableCell cell;
+  if (!any) {
+    cell.text = "not tested";
+    return cell;
+  }
+  const OrderPromise& promise = any->engine.claim_order;
+  Tally t = Sum(
+      cells, [](const MatrixCell&) { return true; },
+      FindingKind::kOrderViolation);
+  const Tally barrier = Sum(
+      cells, [](const MatrixCell&) { return true; },
+      FindingKind::kBarrierViolation);
+  t.found += barrier.found;
+  t.rounds_hit.insert(barrier.rounds_hit.begin(), barrier.rounds_hit.end());
+  t.refs.insert(t.refs.end(), barrier.refs.begin(), barrier.refs.end());
+  if (promise.prefix == PrefixScope::kNone && !promise.sync_barrier) {
+    cell.verdict = t.units > 0 ? Verdict::kNoPromise : Verdict::kNotTested;
+    cell.text = t.units > 0 ? "no order promise documented" : "not tested";
+    cell.counts = {{"crash states", t.units}};
+    return cell;
+  }
+  cell = Verdicted(t, "crash states",
+                   fmt::format("promises {}; {} acknowledged writes lost while "
+                               "a later one survived ({} order, {} barrier)",
+                               promise.ToString(), t.found,
+                               t.found - barrier.found, barrier.found));
+  if (cell.verdict == Verdict::kHolds) {
+    cell.text = fmt::format(
+        "holds: promises {}; {} crash states checked, no acknowledged write "
+        "lost while a later one survived{}",
+        promise.ToString(), t.units,
+        t.cut_short ? ", cut short by a budget" : "");
+  }
+  cell.counts["promise"] = promise.ToString();
+  return cell;
+}
+
+// Loss shape: what every recovered state lost, in acknowledgement order.
+TableCell Shape(const std::vector<const MatrixCell*>& cells) {
+  LossShape shape;
+  bool first = true;
+  for (const MatrixCell* c : cells) {
+    if (!Plain(*c) || !c->report->loss_shape.measured()) continue;
+    if (first) {
+      shape = c->report->loss_shape;
+      first = false;
+    } else {
+      shape.Merge(c->report->loss_shape);
+    }
+  }
+  TableCell cell;
+  if (!shape.measured()) {
+    cell.text = "not tested";
+    return cell;
+  }
+  cell.verdict = Verdict::kObserved;
+  cell.text = shape.Describe();
+  cell.counts = shape.ToJson();
   return cell;
 }
 
@@ -321,12 +394,36 @@ TableCell EvaluateProperty(Property p, const std::vector<const MatrixCell*>& cel
     case Property::kProcessCrash: return ProcessCrash(cells);
     case Property::kPowerCut: return PowerCut(cells);
     case Property::kLossWindow: return LossWindow(cells);
+    case Property::kOrder:
+      return Order(cells);
+    case Property::kLossShape:
+      return Shape(cells);
     case Property::kAtomicity: return Atomicity(cells);
     case Property::kRecovery: return Recovery(cells);
     case Property::kChecksums: return Checksums(cells);
     case Property::kIsolation: return Isolation(cells);
   }
   return {};
+}
+
+// A column's findings grouped by cause: every class of every cell, largest
+// first, the crash mode named.
+std::vector<Table::ClassRef> ColumnClasses(
+    const std::vector<const MatrixCell*>& cells) {
+  std::vector<Table::ClassRef> out;
+  for (const MatrixCell* c : cells) {
+    if (!c->report) continue;
+    for (const FindingClass& k : c->report->classes) {
+      out.push_back({k.kind, k.members.size(),
+                     fmt::format("[{}] {}", c->crash, k.Headline()),
+                     k.first.empty() ? "" : c->name + "#" + k.first});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Table::ClassRef& a, const Table::ClassRef& b) {
+                     return a.count > b.count;
+                   });
+  return out;
 }
 
 Table BuildTable(const MatrixReport& m) {
@@ -338,6 +435,7 @@ Table BuildTable(const MatrixReport& m) {
     by_column[it - t.columns.begin()].push_back(&c);
   }
   t.labels = ShortLabels(by_column);
+  for (const auto& cells : by_column) t.classes.push_back(ColumnClasses(cells));
   for (Property p : kAllProperties) {
     Table::Row row{p, {}};
     for (const auto& cells : by_column) row.cells.push_back(EvaluateProperty(p, cells));
@@ -378,13 +476,34 @@ json Table::ToJson() const {
                          {"statement", PropertyStatement(row.property)},
                          {"cells", cells_json}});
   }
-  return {{"columns", columns}, {"labels", labels}, {"rows", rows_json}};
+  json classes_json = json::array();
+  for (const auto& column : classes) {
+    json list = json::array();
+    for (const ClassRef& c : column) {
+      list.push_back({{"kind", FindingKindName(c.kind)},
+                      {"count", c.count},
+                      {"headline", c.headline},
+                      {"first", c.first}});
+    }
+    classes_json.push_back(std::move(list));
+  }
+  return {{"columns", columns},
+          {"labels", labels},
+          {"classes", classes_json},
+          {"rows", rows_json}};
 }
 
 std::string Table::ToText() const {
   std::string out;
   for (size_t i = 0; i < columns.size(); ++i) {
     out += fmt::format("{}\n", columns[i]);
+    if (i < classes.size() && !classes[i].empty()) {
+      out += "  findings by cause:\n";
+      for (const ClassRef& c : classes[i]) {
+        out += fmt::format("    {:>6} {:<20} {}\n", c.count,
+                           FindingKindName(c.kind), c.headline);
+      }
+    }
     for (const Row& row : rows) {
       out += fmt::format("  {:<50} {}\n", PropertyTitle(row.property),
                          row.cells[i].text);
@@ -404,7 +523,17 @@ std::string Table::ToMarkdown() const {
     for (char ch : s) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
     return out;
   };
-  std::string out = "| property |";
+  std::string out;
+  for (size_t i = 0; i < classes.size() && i < labels.size(); ++i) {
+    if (classes[i].empty()) continue;
+    if (out.empty()) out = "**Findings by cause**\n\n";
+    for (const ClassRef& c : classes[i]) {
+      out += fmt::format("- {}: {} x `{}`: {}\n", esc(labels[i]), c.count,
+                         FindingKindName(c.kind), esc(c.headline));
+    }
+  }
+  if (!out.empty()) out += "\n";
+  out += "| property |";
   for (const std::string& c : labels) out += " " + esc(c) + " |";
   out += "\n|---|";
   for (size_t i = 0; i < columns.size(); ++i) out += "---|";

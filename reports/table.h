@@ -18,6 +18,11 @@
 //   promised window the engine's claim: `window` is judged by
 //                   loss_window_exceeded in live cells, `every_ack` by any
 //                   lost_commit, `none` is "no promise";
+//   order           order_violation and barrier_violation findings, any
+//                   mode, where the claim promises a prefix or a sync
+//                   barrier ("no promise" otherwise);
+//   loss shape      the reports' loss_shape sections merged: "observed"
+//                   with the worst shape and its counts;
 //   atomicity, recovery  atomicity / recovery_failure findings, any mode;
 //   checksums       at-rest corruption rounds, torn-write states, damaged
 //                   headers met while exploring (`headers` section) and
@@ -48,6 +53,13 @@ struct TableCell {
 };
 
 struct Table {
+  // One class of findings of a column (reports/finding_classes.h).
+  struct ClassRef {
+    FindingKind kind = FindingKind::kLostCommit;
+    uint64_t count = 0;
+    std::string headline;  // "[explore] 300 acknowledged operations lost: ..."
+    std::string first;     // "cell-name#F1", or "" when none is detailed
+  };
   std::vector<std::string> columns;  // engine configurations (full)
   // Short column headings: an engine's settings that are the same in all
   // its columns are left out (an engine with one column keeps them all).
@@ -57,6 +69,9 @@ struct Table {
     std::vector<TableCell> cells;  // parallel to columns
   };
   std::vector<Row> rows;  // one per Property, in kAllProperties order
+  // Per column, its findings by cause, largest first: what the text and
+  // Markdown forms lead with.
+  std::vector<std::vector<ClassRef>> classes;
 
   nlohmann::json ToJson() const;
   // Fixed-width text for terminals (one block per column when wide).

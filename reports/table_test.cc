@@ -10,9 +10,9 @@
 namespace crashlab {
 namespace {
 
+using testing::LostFinding;
 using testing::SampleCell;
 using testing::SampleMatrix;
-using testing::LostFinding;
 using testing::SampleReport;
 
 const TableCell& At(const Table& t, Property p, const std::string& column) {
@@ -30,7 +30,7 @@ TEST(TableTest, VerdictsComeFromTheCellsEvidenceOnly) {
   const Table t = BuildTable(SampleMatrix());
   ASSERT_EQ(t.columns, (std::vector<std::string>{"sqlite synchronous=off",
                                                  "redis appendfsync=everysec", "postgres"}));
-  ASSERT_EQ(t.rows.size(), 7u);
+  ASSERT_EQ(t.rows.size(), std::size(kAllProperties));
   EXPECT_EQ(t.labels, t.columns);  // one configuration per engine: nothing dropped
   const std::string sqlite = "sqlite synchronous=off", redis = "redis appendfsync=everysec";
   EXPECT_EQ(At(t, Property::kPowerCut, sqlite).verdict, Verdict::kViolated);
@@ -79,7 +79,8 @@ TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   const std::string col = "skytable skyd=0.8.0";
   const TableCell& process = At(t, Property::kProcessCrash, col);
   EXPECT_EQ(process.verdict, Verdict::kNotTested);
-  EXPECT_NE(process.text.find("not decided: the engine did not start again after 3 crashes"),
+  EXPECT_NE(process.text.find(
+                "not decided: the engine did not start again after 3 crashes"),
             std::string::npos)
       << process.text;
   // The 2,428 refused crash states show nothing about what survived either.
@@ -87,7 +88,8 @@ TEST(TableTest, CrashesNeverRestartedFromAreNotDecidedAndRefusalsCountStates) {
   EXPECT_EQ(power.counts["crash states"], 500 - 428) << power.text;
   const TableCell& recovery = At(t, Property::kRecovery, col);
   EXPECT_EQ(recovery.verdict, Verdict::kViolated);
-  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos) << recovery.text;
+  EXPECT_NE(recovery.text.find("428 crash states"), std::string::npos)
+      << recovery.text;
 }
 
 TEST(TableTest, EveryAckPromiseIsBrokenByAnyLoss) {
@@ -96,7 +98,8 @@ TEST(TableTest, EveryAckPromiseIsBrokenByAnyLoss) {
                                                "explore", 1, "every_ack")));
   m.cells_total = 1;
   const Table t = BuildTable(m);
-  EXPECT_EQ(t.rows[2].cells[0].verdict, Verdict::kViolated) << t.rows[2].cells[0].text;
+  const TableCell& window = At(t, Property::kLossWindow, t.columns[0]);
+  EXPECT_EQ(window.verdict, Verdict::kViolated) << window.text;
 }
 
 TEST(TableTest, SweepAndIsolationSectionsAreEvidence) {
@@ -109,10 +112,10 @@ TEST(TableTest, SweepAndIsolationSectionsAreEvidence) {
       R"({"strongest_consistent": ["serializable"], "not": [], "counts": {"txns": 50}})");
   m.cells_total = 1;
   const Table t = BuildTable(m);
-  const TableCell& sums = t.rows[5].cells[0];
+  const TableCell& sums = At(t, Property::kChecksums, t.columns[0]);
   EXPECT_EQ(sums.verdict, Verdict::kViolated) << sums.text;
   EXPECT_EQ(sums.counts["sweep_regions"], 2);
-  const TableCell& iso = t.rows[6].cells[0];
+  const TableCell& iso = At(t, Property::kIsolation, t.columns[0]);
   EXPECT_EQ(iso.verdict, Verdict::kObserved);
   EXPECT_EQ(iso.text, "serializable (50 transactions)");
 }
@@ -123,11 +126,13 @@ TEST(TableTest, DamagedHeadersMetInCrashStatesAreChecksumEvidence) {
   (*m.cells[0].raw)["headers"] = nlohmann::json::parse(
       R"({"damaged_states_by_reaction": {"detected": 4, "recovered": 2, "silent": 0}})");
   m.cells_total = 1;
-  TableCell sums = BuildTable(m).rows[5].cells[0];
+  Table t = BuildTable(m);
+  TableCell sums = At(t, Property::kChecksums, t.columns[0]);
   EXPECT_EQ(sums.verdict, Verdict::kHolds) << sums.text;
   EXPECT_EQ(sums.counts["damaged states"], 6);
   (*m.cells[0].raw)["headers"]["damaged_states_by_reaction"]["silent"] = 1;
-  sums = BuildTable(m).rows[5].cells[0];
+  t = BuildTable(m);
+  sums = At(t, Property::kChecksums, t.columns[0]);
   EXPECT_EQ(sums.verdict, Verdict::kViolated) << sums.text;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Validates crashlab reports against reports/schema/report-v1.schema.json.
+"""Validates crashlab reports against a report schema (reports/schema/).
 
 Usage: validate_report.py SCHEMA REPORT...
 Uses the `jsonschema` package (Debian: python3-jsonschema). Exit 0 when every

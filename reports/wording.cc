@@ -44,6 +44,24 @@ std::string ExplainKind(FindingKind kind) {
              "this operation was acknowledged earlier than that and was "
              "still lost. Whatever you sized around that window (how long a "
              "password change or a lockout may be forgotten) does not hold.";
+    case FindingKind::kOrderViolation:
+      return "The engine promises that a crash loses only its most recent "
+             "acknowledged writes, in order (what survives is a prefix of "
+             "what was acknowledged), but here an acknowledged operation is "
+             "lost while one acknowledged after it survived. An application "
+             "that relies on the order (a password change after a sign-up, "
+             "a lockout after failed logins) can see the later fact without "
+             "the earlier one. Check how the engine orders its writes "
+             "across files (log rotation, checkpoints) and what it fsyncs.";
+    case FindingKind::kBarrierViolation:
+      return "The engine promises that once a synced write has returned, it "
+             "and everything acknowledged before it survive a crash (a sync "
+             "barrier), but here a synced operation survived while an "
+             "operation acknowledged before it was lost. Whoever restarts "
+             "work just after the last synced write (LevelDB's documented "
+             "hybrid scheme) silently skips that lost operation. Look for "
+             "data written before the sync to a file the sync did not "
+             "cover (an older log, another table's file).";
     case FindingKind::kInvariant:
       return "A rule the authentication service depends on is broken after "
              "the crash: an account that should be locked is open again, a "

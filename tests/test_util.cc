@@ -34,9 +34,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_ms) {
 }
 
 Status ValidateReportFile(const std::string& path) {
+  // A report is validated against the schema of the version it says it is.
+  auto text = ReadFileToString(path);
+  const bool v1 =
+      text.ok() &&
+      text->find("\"schema\": \"crashlab-report/1\"") != std::string::npos;
   CommandResult r = RunCommand(
       {"/usr/bin/python3", SourceDir() + "/reports/validate_report.py",
-       SourceDir() + "/reports/schema/report-v1.schema.json", path});
+       SourceDir() + (v1 ? "/reports/schema/report-v1.schema.json"
+                         : "/reports/schema/report-v2.schema.json"),
+       path});
   if (r.exit_code == 0) return Status::Ok();
   return Status::BadInput("report " + path + " does not validate:\n" + r.output);
 }

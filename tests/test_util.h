@@ -34,8 +34,9 @@ class TempDir {
 inline std::string BinDir() { return CRASHLAB_BIN_DIR; }
 inline std::string SourceDir() { return CRASHLAB_SOURCE_DIR; }
 
-// Validates a report file against reports/schema/report-v1.schema.json with
-// a real JSON Schema validator (python3-jsonschema). Ok, or the errors.
+// Validates a report file against reports/schema/report-v2.schema.json (or
+// report-v1 when it says it is a crashlab-report/1) with a real JSON Schema
+// validator (python3-jsonschema). Ok, or the errors.
 Status ValidateReportFile(const std::string& path);
 
 // Runs a command, returns its exit status and combined output.

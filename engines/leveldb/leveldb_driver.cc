@@ -72,17 +72,39 @@ const char* KindOf(const leveldb::Status& s) {
   return "other";
 }
 
-// The `sync` setting: every `every`-th write is synced (0: none).
+// The `sync` setting: every `every`-th write is synced (0: none); and
+// `write_buffer_size` (Options::write_buffer_size, 0: LevelDB's 4 MB).
 struct SyncPolicy {
   uint64_t every = 0;
+  uint64_t write_buffer_size = 0;
 };
+
+// write_buffer_size: bytes, 64 KiB to 1 GiB (the range LevelDB clips to).
+bool ParseBufferSize(const std::string& v, uint64_t* out) {
+  if (v.empty() || v.size() > 10 ||
+      v.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *out = std::stoull(v);
+  return *out >= (64u << 10) && *out <= (1u << 30);
+}
 
 DriverReply ParseSync(const std::map<std::string, std::string>& settings,
                       SyncPolicy* policy) {
   for (const auto& [k, v] : settings) {
+    if (k == "write_buffer_size") {
+      if (!ParseBufferSize(v, &policy->write_buffer_size)) {
+        return DriverReply::Error(
+            "settings",
+            "write_buffer_size=" + v +
+                " not allowed; allowed: bytes, 65536 to 1073741824");
+      }
+      continue;
+    }
     if (k != "sync") {
-      return DriverReply::Error("settings",
-                                "unknown setting '" + k + "'; settings: sync");
+      return DriverReply::Error(
+          "settings",
+          "unknown setting '" + k + "'; settings: sync, write_buffer_size");
     }
     const std::string prefix = "every:";
     uint64_t n = 0;
@@ -148,6 +170,9 @@ DriverReply LeveldbBackend::Open(const OpenRequest& req) {
   options.error_if_exists = req.create;
   options.paranoid_checks = true;
   options.info_log = &logger_;
+  if (sync.write_buffer_size > 0) {
+    options.write_buffer_size = sync.write_buffer_size;
+  }
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, req.dir, &db);
   if (!s.ok()) {

@@ -240,6 +240,11 @@ TEST(IntegrationEnginesLeveldb, SettingsAndClaimsFollowTheDocs) {
   EXPECT_EQ(hybrid.kind, Kind::kNone);
   EXPECT_NE(hybrid.basis.find("every Nth write is synchronous"),
             std::string::npos);
+  // The hybrid scheme: a sync barrier, and "the last few updates" lost.
+  EXPECT_TRUE(hybrid.order.sync_barrier);
+  EXPECT_EQ(hybrid.order.prefix, PrefixScope::kGlobal);
+  EXPECT_FALSE(async.order.sync_barrier);
+  EXPECT_FALSE(MakeLeveldb("true")->Claim().order.any());
   EXPECT_EQ(MakeLeveldb("false")->settings().at("sync"), "false");
   auto v = MakeLeveldb("false")->Version();
   ASSERT_TRUE(v.ok()) << v.status().message();

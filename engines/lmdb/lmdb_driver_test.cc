@@ -175,7 +175,11 @@ TEST(IntegrationEnginesLmdb, ClaimsQuoteLmdbH) {
                               "lose the last transactions"),
             std::string::npos);
   const DurabilityClaim meta = MakeLmdb(false, true, false)->Claim();
-  EXPECT_EQ(meta.kind, Kind::kNone);
+  // Only the last commit may be undone: a window of one operation.
+  EXPECT_EQ(meta.kind, Kind::kWindow);
+  EXPECT_EQ(meta.order.window_ops, 1u);
+  EXPECT_EQ(meta.order.prefix, PrefixScope::kGlobal);
+  EXPECT_FALSE(nosync.order.any());  // no order promised without a sync
   EXPECT_NE(meta.basis.find("a system crash may undo the last committed "
                             "transaction"),
             std::string::npos);

@@ -63,21 +63,28 @@ DurabilityClaim LmdbClaim(const Settings& s) {
                 "undo the final transactions.\"") +
                 (writemap ? " With MDB_WRITEMAP, not even integrity is "
                             "promised."
-                          : "")};
+                          : "") +
+                " The order (\"the final transactions\") is promised only "
+                "\"if the filesystem preserves write order\", which a power "
+                "cut does not: no order promise is checked."};
   }
   if (s.at("nometasync") == "true") {
-    return {Kind::kNone, 0,
-            "LMDB, lmdb.h, mdb_env_open, MDB_NOMETASYNC: \"Flush system "
-            "buffers to disk only once per transaction, omit the metadata "
-            "flush. Defer that until the system flushes files to disk, or "
-            "next non-MDB_RDONLY commit or mdb_env_sync(). This optimization "
-            "maintains database integrity, but a system crash may undo the "
-            "last committed transaction. I.e. it preserves the ACI "
-            "(atomicity, consistency, isolation) but not D (durability) "
-            "database property.\" So every acknowledged commit but the last "
-            "one is durable: a loss of more than the last commit breaks the "
-            "promise (the bounded-loss oracle counts seconds, not commits, "
-            "so this is checked as no promise)."};
+    DurabilityClaim claim{
+        Kind::kWindow, 0,
+        "LMDB, lmdb.h, mdb_env_open, MDB_NOMETASYNC: \"Flush system "
+        "buffers to disk only once per transaction, omit the metadata "
+        "flush. Defer that until the system flushes files to disk, or "
+        "next non-MDB_RDONLY commit or mdb_env_sync(). This optimization "
+        "maintains database integrity, but a system crash may undo the "
+        "last committed transaction. I.e. it preserves the ACI "
+        "(atomicity, consistency, isolation) but not D (durability) "
+        "database property.\" So every acknowledged commit but the last "
+        "one is durable: checked as a window of the last 1 acknowledged "
+        "operation, and as a prefix (only the last commit may be undone, "
+        "so what survives is a prefix of the commit order)."};
+    claim.order.prefix = PrefixScope::kGlobal;
+    claim.order.window_ops = 1;
+    return claim;
   }
   return {Kind::kEveryAck, 0,
           "LMDB, lmdb.h, mdb_env_sync: \"Data is always written to disk when "

@@ -124,6 +124,8 @@ std::vector<std::string> PgSettingArgs(const Settings& s, bool recovering) {
   set("wal_sync_method=" + s.at("wal_sync_method"));
   set("default_transaction_isolation=" + PgIsolationLevel(s.at("isolation")));
   set("wal_writer_delay=200ms");
+  set("checkpoint_timeout=" + s.at("checkpoint_timeout"));
+  set("max_wal_size=" + s.at("max_wal_size"));
   set("shared_buffers=16MB");
   set("max_connections=10");
   set("dynamic_shared_memory_type=sysv");

@@ -256,11 +256,47 @@ std::vector<SettingSpec> PostgresSettingSpecs() {
        "wal_sync_method: how WAL is forced to disk"},
       {"isolation",
        "read committed",
-       {"read committed", "repeatable read", "serializable",
-        "read-committed", "repeatable-read"},
+       {"read committed", "repeatable read", "serializable", "read-committed",
+        "repeatable-read"},
        "default_transaction_isolation of every transaction (the "
        "transactional workloads BEGIN at this level)"},
+      {"checkpoint_timeout",
+       "5min",
+       {},  // N with s, min, h or d; checked by CheckPgCheckpointSettings
+       "checkpoint_timeout: the longest time between automatic checkpoints "
+       "(PostgreSQL's default 5min; its least 30s). With max_wal_size it "
+       "decides how often a run crosses a checkpoint and WAL recycling"},
+      {"max_wal_size",
+       "1GB",
+       {},  // N with kB, MB or GB; checked by CheckPgCheckpointSettings
+       "max_wal_size: WAL growth that triggers a checkpoint (PostgreSQL's "
+       "default 1GB; its least two segments, 32MB): 32MB checkpoints every "
+       "few thousand small transactions"},
   };
+}
+
+// Digits then one of `units` (PostgreSQL checks the range at start).
+Status CheckPgQuantity(const Settings& s, const std::string& name,
+                       const std::vector<std::string>& units) {
+  const std::string& v = s.at(name);
+  const size_t digits = v.find_first_not_of("0123456789");
+  if (digits > 0 && digits != std::string::npos && digits <= 7) {
+    const std::string unit = v.substr(digits);
+    for (const std::string& u : units) {
+      if (unit == u) return Status::Ok();
+    }
+  }
+  std::string allowed;
+  for (const std::string& u : units)
+    allowed += (allowed.empty() ? "N" : ", N") + u;
+  return Status::InvalidArgument("engine postgres: " + name + "=" + v +
+                                 " is not allowed; allowed: " + allowed);
+}
+
+Status CheckPgCheckpointSettings(const Settings& s) {
+  CRASHLAB_RETURN_IF_ERROR(
+      CheckPgQuantity(s, "checkpoint_timeout", {"s", "min", "h", "d"}));
+  return CheckPgQuantity(s, "max_wal_size", {"kB", "MB", "GB"});
 }
 
 DurabilityClaim PostgresClaim(const Settings& s) {
@@ -281,18 +317,23 @@ DurabilityClaim PostgresClaim(const Settings& s) {
             "turning off fsync, though smaller\""};
   }
   if (s.at("synchronous_commit") == "off") {
-    return {Kind::kWindow, 0.6,
-            "PostgreSQL docs, Asynchronous Commit (wal-async-commit): \"a "
-            "background process (the WAL writer) flushes unwritten WAL "
-            "records to disk every wal_writer_delay milliseconds. The actual "
-            "maximum duration of the risk window is three times "
-            "wal_writer_delay because the WAL writer is designed to favor "
-            "writing whole pages at a time during busy periods.\" crashlab "
-            "runs wal_writer_delay=200ms (the default): 3 x 200 ms = 0.6 s. "
-            "And: \"an operating system or database crash might result in "
-            "some recent allegedly-committed transactions being lost, but "
-            "the database state will be just the same as if those "
-            "transactions had been aborted cleanly\""};
+    DurabilityClaim claim{
+        Kind::kWindow, 0.6,
+        "PostgreSQL docs, Asynchronous Commit (wal-async-commit): \"a "
+        "background process (the WAL writer) flushes unwritten WAL "
+        "records to disk every wal_writer_delay milliseconds. The actual "
+        "maximum duration of the risk window is three times "
+        "wal_writer_delay because the WAL writer is designed to favor "
+        "writing whole pages at a time during busy periods.\" crashlab "
+        "runs wal_writer_delay=200ms (the default): 3 x 200 ms = 0.6 s. "
+        "And: \"an operating system or database crash might result in "
+        "some recent allegedly-committed transactions being lost, but "
+        "the database state will be just the same as if those "
+        "transactions had been aborted cleanly\". Recent ones, as if "
+        "aborted: what survives is a prefix of the commit order (checked "
+        "as prefix, global, with the 0.6 s window)."};
+    claim.order.prefix = PrefixScope::kGlobal;
+    return claim;
   }
   return {Kind::kEveryAck, 0,
           "PostgreSQL docs, synchronous_commit (runtime-config-wal): \"The "
@@ -338,6 +379,7 @@ Result<std::unique_ptr<Engine>> MakePostgresEngine(
     PostgresEngineOptions options) {
   const EngineInfo info = PostgresInfo(options.bin_dir);
   CRASHLAB_ASSIGN_OR_RETURN(Settings resolved, ResolveSettings(info, settings));
+  CRASHLAB_RETURN_IF_ERROR(CheckPgCheckpointSettings(resolved));
   if (options.bin_dir.empty()) {
     CRASHLAB_ASSIGN_OR_RETURN(options.bin_dir, FindPostgresBinDir());
   }

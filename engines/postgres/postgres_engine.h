@@ -56,6 +56,9 @@ struct PostgresEngineOptions {
 };
 
 std::vector<SettingSpec> PostgresSettingSpecs();
+// checkpoint_timeout (N s/min/h/d) and max_wal_size (N kB/MB/GB); the
+// server checks their ranges when it starts.
+Status CheckPgCheckpointSettings(const Settings& resolved);
 // The claim for resolved settings, quoting PostgreSQL's documentation.
 DurabilityClaim PostgresClaim(const Settings& resolved);
 // The highest installed /usr/lib/postgresql/<major>/bin, or NotFound.

@@ -44,6 +44,17 @@ TEST(PostgresSettings, DefaultsAndAllowedValues) {
       bad.status().message().find("fdatasync, fsync, open_sync, open_datasync"),
       std::string::npos)
       << bad.status().message();
+  EXPECT_TRUE(CheckPgCheckpointSettings(s).ok());
+  EXPECT_TRUE(CheckPgCheckpointSettings(Resolved({{"checkpoint_timeout", "30s"},
+                                                  {"max_wal_size", "32MB"}}))
+                  .ok());
+  for (const Settings& wrong : {Settings{{"checkpoint_timeout", "30"}},
+                                Settings{{"checkpoint_timeout", "min"}},
+                                Settings{{"max_wal_size", "32mb"}},
+                                Settings{{"max_wal_size", "-1GB"}}}) {
+    const Status st = CheckPgCheckpointSettings(Resolved(wrong));
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << wrong.begin()->second;
+  }
   auto unknown = ResolveSettings(info, {{"shared_buffers", "1GB"}});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("synchronous_commit"),
@@ -150,6 +161,15 @@ TEST(PostgresServer, SettingsBecomeServerOptions) {
   EXPECT_TRUE(has("default_transaction_isolation=serializable"));
   EXPECT_TRUE(has("fsync=on"));
   EXPECT_TRUE(has("wal_writer_delay=200ms"));
+  EXPECT_TRUE(has("checkpoint_timeout=5min"));  // PostgreSQL's defaults
+  EXPECT_TRUE(has("max_wal_size=1GB"));
+  const auto small = PgSettingArgs(
+      Resolved({{"checkpoint_timeout", "30s"}, {"max_wal_size", "32MB"}}),
+      /*recovering=*/false);
+  EXPECT_NE(std::find(small.begin(), small.end(), "checkpoint_timeout=30s"),
+            small.end());
+  EXPECT_NE(std::find(small.begin(), small.end(), "max_wal_size=32MB"),
+            small.end());
   const auto recovering = PgSettingArgs(Resolved({}), /*recovering=*/true);
   EXPECT_NE(std::find(recovering.begin(), recovering.end(), "fsync=off"),
             recovering.end());

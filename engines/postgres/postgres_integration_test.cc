@@ -206,6 +206,9 @@ TEST_F(IntegrationPostgres, VersionAndRegistry) {
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   EXPECT_TRUE((*engine)->runs_as_other_user());
   EXPECT_EQ((*engine)->Claim().kind, DurabilityClaim::Kind::kWindow);
+  // "as if those transactions had been aborted cleanly": the most recent.
+  EXPECT_EQ((*engine)->Claim().order.prefix, PrefixScope::kGlobal);
+  EXPECT_DOUBLE_EQ((*engine)->Claim().window_s, 0.6);  // 3 x wal_writer_delay
   auto v = (*engine)->Version();
   ASSERT_TRUE(v.ok()) << v.status().message();
   EXPECT_EQ(v->rfind("15", 0) == 0 || v->find('.') != std::string::npos, true)

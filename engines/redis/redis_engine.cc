@@ -166,10 +166,28 @@ std::vector<SettingSpec> RedisSettingSpecs() {
        "with appendonly=no: the RDB snapshot rule 'SECONDS CHANGES [...]' "
        "(snapshot after SECONDS if at least CHANGES writes), or 'off'; the "
        "default '1 1' snapshots every second something changed"},
+      {"auto-aof-rewrite-min-size",
+       "64mb",
+       {},  // bytes, or N with kb, mb or gb; checked by CheckRedisSettings
+       "the AOF size below which Redis never rewrites it (Redis' default "
+       "64mb); past it, an AOF that doubled since the last rewrite is "
+       "rewritten into a new base file and a new incremental file. 16kb "
+       "rewrites every few hundred writes"},
   };
 }
 
 Status CheckRedisSettings(const Settings& s) {
+  const std::string& min_size = s.at("auto-aof-rewrite-min-size");
+  const size_t digits = min_size.find_first_not_of("0123456789");
+  const std::string unit =
+      digits == std::string::npos ? "" : min_size.substr(digits);
+  if (min_size.empty() || digits == 0 || min_size.size() > 12 ||
+      (unit != "" && unit != "kb" && unit != "mb" && unit != "gb")) {
+    return Status::InvalidArgument(
+        "engine redis: auto-aof-rewrite-min-size=" + min_size +
+        " is not allowed; allowed: bytes, or N with kb, mb or gb (e.g. "
+        "16kb)");
+  }
   const std::string& save = s.at("save");
   if (s.at("appendonly") == "yes" && save != kDefaultSave) {
     return Status::InvalidArgument(
@@ -196,18 +214,37 @@ Status CheckRedisSettings(const Settings& s) {
   return Status::Ok();
 }
 
+// The persistence docs on what the AOF is: one log, replayed in order.
+constexpr char kAofOrderQuote[] =
+    " Order: \"The AOF persistence logs every write operation received by "
+    "the server. These operations can then be replayed again at server "
+    "startup, reconstructing the original dataset\"; \"The AOF log is an "
+    "append-only log, so there are no seeks, nor corruption problems if "
+    "there is a power outage. Even if the log ends with a half-written "
+    "command for some reason (disk full or other reasons) the "
+    "redis-check-aof tool is able to fix it easily.\" A log appended in "
+    "order and replayed from its start loses only its end: what survives "
+    "is a prefix of the writes (checked as prefix, global).";
+
 DurabilityClaim RedisClaim(const Settings& s) {
   using Kind = DurabilityClaim::Kind;
   if (s.at("appendonly") == "no") {
-    return {Kind::kNone, 0,
-            "Redis persistence docs (redis.io/docs/management/persistence), "
-            "RDB disadvantages: \"RDB is NOT good if you need to minimize the "
-            "chance of data loss in case Redis stops working (for example "
-            "after a power outage)\"; redis.conf: \"a power outage may "
-            "result into a few minutes of writes lost (depending on the "
-            "configured save points)\". Save rule here: " +
-                (s.at("save") == "off" ? std::string("none")
-                                       : "save " + s.at("save"))};
+    DurabilityClaim claim{
+        Kind::kNone, 0,
+        "Redis persistence docs (redis.io/docs/management/persistence), "
+        "RDB disadvantages: \"RDB is NOT good if you need to minimize the "
+        "chance of data loss in case Redis stops working (for example "
+        "after a power outage)\"; redis.conf: \"a power outage may "
+        "result into a few minutes of writes lost (depending on the "
+        "configured save points)\". Save rule here: " +
+            (s.at("save") == "off" ? std::string("none")
+                                   : "save " + s.at("save")) +
+            ". Order: \"RDB persistence performs point-in-time snapshots "
+            "of your dataset at specified intervals\": a snapshot holds "
+            "the dataset as of one moment, so what survives is a prefix "
+            "of the writes (checked as prefix, global)."};
+    claim.order.prefix = PrefixScope::kGlobal;
+    return claim;
   }
   const std::string& fsync = s.at("appendfsync");
   if (fsync == "always") {
@@ -220,26 +257,33 @@ DurabilityClaim RedisClaim(const Settings& s) {
             "sending the replies).\""};
   }
   if (fsync == "everysec") {
-    return {Kind::kWindow, 2.0,
-            "Redis persistence docs: \"appendfsync everysec: fsync every "
-            "second. Fast enough [...], and you may lose 1 second of data if "
-            "there is a disaster\"; redis.conf: \"Redis can lose just one "
-            "second of writes in a dramatic event like a server power "
-            "outage\". Window 2 s = the documented second plus 1 s of slack: "
-            "Redis starts the background fsync when its whole-second clock "
-            "has passed the last fsync's second, from an event loop that "
-            "ticks every 100 ms (hz 10), and the fsync then takes the disk's "
-            "own time; when an earlier fsync is still running Redis "
-            "postpones writing its buffer by up to 2 s more (it logs "
-            "\"Asynchronous AOF fsync is taking too long\"), which this "
-            "window deliberately does not excuse"};
+    DurabilityClaim claim{
+        Kind::kWindow, 2.0,
+        "Redis persistence docs: \"appendfsync everysec: fsync every "
+        "second. Fast enough [...], and you may lose 1 second of data if "
+        "there is a disaster\"; redis.conf: \"Redis can lose just one "
+        "second of writes in a dramatic event like a server power "
+        "outage\". Window 2 s = the documented second plus 1 s of slack: "
+        "Redis starts the background fsync when its whole-second clock "
+        "has passed the last fsync's second, from an event loop that "
+        "ticks every 100 ms (hz 10), and the fsync then takes the disk's "
+        "own time; when an earlier fsync is still running Redis "
+        "postpones writing its buffer by up to 2 s more (it logs "
+        "\"Asynchronous AOF fsync is taking too long\"), which this "
+        "window deliberately does not excuse." +
+            std::string(kAofOrderQuote)};
+    claim.order.prefix = PrefixScope::kGlobal;
+    return claim;
   }
-  return {Kind::kNone, 0,
-          "Redis persistence docs: \"appendfsync no: Never fsync, just put "
-          "your data in the hands of the Operating System. The faster and "
-          "less safe method. Normally Linux will flush data every 30 seconds "
-          "with this configuration, but it's up to the kernel's exact "
-          "tuning.\""};
+  DurabilityClaim claim{
+      Kind::kNone, 0,
+      "Redis persistence docs: \"appendfsync no: Never fsync, just put your "
+      "data in the hands of the Operating System. The faster and less safe "
+      "method. Normally Linux will flush data every 30 seconds with this "
+      "configuration, but it's up to the kernel's exact tuning.\"" +
+          std::string(kAofOrderQuote)};
+  claim.order.prefix = PrefixScope::kGlobal;
+  return claim;
 }
 
 Result<std::unique_ptr<Engine>> MakeRedisEngine(const Settings& settings,

@@ -64,6 +64,16 @@ TEST(RedisSettings, SaveRulesAreCheckedAndOnlyWithoutTheAof) {
   }
   EXPECT_EQ(CheckRedisSettings(Resolved({{"save", "60 1"}})).code(),
             Code::kInvalidArgument);
+  for (const char* ok : {"16kb", "1048576", "64mb"}) {
+    EXPECT_TRUE(
+        CheckRedisSettings(Resolved({{"auto-aof-rewrite-min-size", ok}})).ok())
+        << ok;
+  }
+  for (const char* bad : {"", "kb", "16 kb", "16tb", "-1"}) {
+    const Status st =
+        CheckRedisSettings(Resolved({{"auto-aof-rewrite-min-size", bad}}));
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << bad;
+  }
 }
 
 TEST(RedisClaim, FollowsTheDocumentedFsyncPolicy) {
@@ -201,6 +211,11 @@ TEST(RedisConfig, HoldsTheSettingsAndQuotesWhatItMust) {
   EXPECT_NE(text.find("requirepass \"pa\\\"ss\"\n"), std::string::npos);
   EXPECT_NE(text.find("logfile \"/l og/r.log\"\n"), std::string::npos);
   EXPECT_NE(text.find("save \"\"\n"), std::string::npos);
+  EXPECT_NE(text.find("auto-aof-rewrite-min-size 64mb\n"), std::string::npos);
+  s = Resolved({{"auto-aof-rewrite-min-size", "16kb"}});
+  EXPECT_NE(RedisConfigText(s, 1, "s", "p", "l")
+                .find("auto-aof-rewrite-min-size 16kb\n"),
+            std::string::npos);
   s = Resolved({{"appendonly", "no"}, {"save", "60 100"}});
   text = RedisConfigText(s, 1, "s", "p", "l");
   EXPECT_NE(text.find("save 60 100\n"), std::string::npos);

@@ -217,6 +217,13 @@ TEST_F(IntegrationRedis, TheRegistryMakesIt) {
   auto engine = MakeEngine("redis", {{"appendfsync", "always"}}, env_);
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   EXPECT_EQ((*engine)->Claim().kind, DurabilityClaim::Kind::kEveryAck);
+  // everysec: a window, and the append-only file is replayed in order.
+  auto everysec = MakeEngine("redis", {{"appendfsync", "everysec"}}, env_);
+  ASSERT_TRUE(everysec.ok()) << everysec.status().message();
+  const DurabilityClaim c = (*everysec)->Claim();
+  EXPECT_EQ(c.kind, DurabilityClaim::Kind::kWindow);
+  EXPECT_EQ(c.order.prefix, PrefixScope::kGlobal);
+  EXPECT_NE(c.basis.find("append-only log"), std::string::npos);
 }
 
 }  // namespace

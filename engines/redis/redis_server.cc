@@ -87,6 +87,7 @@ std::string RedisConfigText(const Settings& s, int port,
   line("appendonly " + s.at("appendonly"));
   line("appendfsync " + s.at("appendfsync"));
   line("aof-use-rdb-preamble " + s.at("aof-use-rdb-preamble"));
+  line("auto-aof-rewrite-min-size " + s.at("auto-aof-rewrite-min-size"));
   // The rule's words are digits (CheckRedisSettings); Redis wants them as
   // separate arguments.
   line(!aof && save != "off" ? "save " + save : "save \"\"");

@@ -405,7 +405,10 @@ DurabilityClaim SkytableClaim(int rs_window_s) {
               "once at its end; DDL (GNS events) is written and fsynced before "
               "the reply. Window rs_window + 1 s: the flush loop waits "
               "rs_window between flushes, and a write acknowledged just after "
-              "a flush began waits for the next one to finish its fsyncs"};
+              "a flush began waits for the next one to finish its fsyncs. "
+              "Order: Skytable's documentation promises nothing about the "
+              "order of what a crash loses (this window comes from the "
+              "server source), so no order promise is checked"};
 }
 
 EngineDef SkytableEngineDef() {

@@ -301,6 +301,10 @@ TEST(SkytableEngineTest, ClaimIsTheFlushWindowPlusTheFlush) {
   EXPECT_NE(c.basis.find("DDL"), std::string::npos);
   EXPECT_NE(c.basis.find("fsynced before the reply"), std::string::npos);
   EXPECT_EQ(SkytableClaim(2).window_s, 3);
+  // Its docs promise no order: none is claimed, and the basis says so.
+  EXPECT_FALSE(c.order.any());
+  EXPECT_NE(c.basis.find("promises nothing about the order"),
+            std::string::npos);
 }
 
 // --- The CLI without SKYD ----------------------------------------------------

@@ -204,14 +204,33 @@ int SqliteBackend::CreateTables() {
 }
 
 // Reads the driver's settings; an error reply names what is allowed.
+// wal_autocheckpoint: pages, 0 (never) to 1000000.
+bool IsCheckpointPages(const std::string& v) {
+  return !v.empty() && v.size() <= 7 &&
+         v.find_first_not_of("0123456789") == std::string::npos &&
+         std::stoul(v) <= 1000000;
+}
+
 DriverReply ParseSettings(const std::map<std::string, std::string>& settings,
-                          std::string* journal, std::string* sync) {
+                          std::string* journal, std::string* sync,
+                          std::string* checkpoint) {
   for (const auto& [k, v] : settings) {
+    if (k == "wal_autocheckpoint") {
+      if (!IsCheckpointPages(v)) {
+        return DriverReply::Error("settings",
+                                  "wal_autocheckpoint=" + v +
+                                      " not allowed; allowed: pages, 0 to "
+                                      "1000000 (0: never)");
+      }
+      *checkpoint = v;
+      continue;
+    }
     const bool is_journal = k == "journal_mode";
     if (!is_journal && k != "synchronous") {
       return DriverReply::Error("settings", "unknown setting '" + k +
                                                 "'; settings: journal_mode, "
-                                                "synchronous");
+                                                "synchronous, "
+                                                "wal_autocheckpoint");
     }
     const auto& allowed = is_journal ? kJournalModes : kSyncModes;
     if (!Contains(allowed, v)) {
@@ -247,8 +266,9 @@ int SqliteBackend::SetJournalMode(const std::string& journal) {
 }
 
 DriverReply SqliteBackend::Open(const OpenRequest& req) {
-  std::string journal = "delete", sync = "full";
-  DriverReply settings = ParseSettings(req.settings, &journal, &sync);
+  std::string journal = "delete", sync = "full", checkpoint = "1000";
+  DriverReply settings =
+      ParseSettings(req.settings, &journal, &sync, &checkpoint);
   if (!settings.ok) return settings;
   struct stat st;
   if (::stat(req.dir.c_str(), &st) != 0) {
@@ -269,6 +289,7 @@ DriverReply SqliteBackend::Open(const OpenRequest& req) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   if (SetJournalMode(journal) != SQLITE_OK ||
       Exec("PRAGMA synchronous=" + sync) != SQLITE_OK ||
+      Exec("PRAGMA wal_autocheckpoint=" + checkpoint) != SQLITE_OK ||
       (req.create && CreateTables() != SQLITE_OK) ||
       // The first real read: WAL recovery and schema parsing happen here.
       Exec("SELECT count(*) FROM sqlite_master") != SQLITE_OK) {
@@ -306,8 +327,8 @@ bool SqliteBackend::RollBack() {
 
 // One transaction: BEGIN IMMEDIATE, `step(i)` for i < n until one fails,
 // COMMIT; the reply says whether a failure is definite (see the header).
-DriverReply SqliteBackend::InTransaction(const ApplyRequest& req, size_t n,
-                                         const std::function<int(size_t)>& step) {
+DriverReply SqliteBackend::InTransaction(
+    const ApplyRequest& req, size_t n, const std::function<int(size_t)>& step) {
   int rc = Exec("BEGIN IMMEDIATE");
   for (size_t i = 0; rc == SQLITE_OK && i < n; ++i) {
     rc = step(i);

@@ -116,7 +116,8 @@ int RunMain(const std::vector<std::string>& args) {
       ("budget-s", po::value(&o.budget_s)->default_value(0), "stop exploring after this many seconds (0: none)")
       ("scratch", po::value(&o.scratch), "directory for crash images (default /dev/shm)")
       ("timeout-s", po::value(&o.timeout_s)->default_value(30), "engine request timeout")
-      ("max-findings", po::value(&o.max_findings)->default_value(100), "findings detailed in the report")
+      ("max-findings", po::value(&o.max_findings)->default_value(100), "findings detailed in the report (every finding stays listed in its class)")
+      ("no-order-checks", "skip the order oracles and the loss shape (to measure what they cost)")
       ("keep-work", po::bool_switch(&o.keep_work), "keep OUT/.work (the live data directory)")
       ("fail-on", po::value(&fail_on), "finding kinds that fail the run (comma list; default all)")
       ("baseline", po::value(&baseline_path), "accepted findings (crashlab report baseline): only new ones fail");
@@ -146,6 +147,7 @@ int RunMain(const std::vector<std::string>& args) {
   auto tear_mode = ParseTear(tear);
   if (!tear_mode.ok()) return ReportStatus(tear_mode.status());
   o.tear = *tear_mode;
+  o.order_checks = vm.count("no-order-checks") == 0;
   const int triggers = vm.count("random") + vm.count("at-op") +
                        vm.count("at-time") + vm.count("at-mark");
   if (triggers > 1) {

@@ -1,10 +1,10 @@
 #include "harness/explore/explorer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "checkers/check_index.h"
 #include "checkers/state_checker.h"
@@ -12,6 +12,7 @@
 #include "core/subprocess.h"
 #include "harness/explore/observation_cache.h"
 #include "harness/explore/progress.h"
+#include "harness/record/ack_order.h"
 
 namespace crashlab {
 
@@ -64,6 +65,10 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   Progress progress(stats.crash_states, config_.progress);
   const CheckIndex index(schema_, ops_);
   StateChecker checker(schema_, ops_, base_rows_, index);
+  stats.loss.window_s = config_.loss_window_s;
+  stats.loss.window_ops = config_.promise.window_ops;
+  const AckOrder order =
+      config_.order_checks ? MakeAckOrder(trace_, ops_, timeline_) : AckOrder{};
   OutcomeTally outcomes(trace_);
   std::vector<OpStatus> status = timeline_.StatusesAt(0);
   size_t status_at = 0;
@@ -80,9 +85,19 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     ObservationCache::Entry& e = cache.Use(image_of[i]);
     CheckInput in{schema_, ops_, status, base_rows_, *e.seen};
     in.index = &index;
-    const FindingContext where{ops_, status,          p.state,  image_of[i],
-                               0,    config_.run_dir, p.ordinal};
-    const std::vector<Finding> found = checker.Check(in, e.seen);
+    if (config_.order_checks) {
+      in.order = &order;
+      in.promise = config_.promise;
+      in.crash_ns = CrashTimeNs(trace_, p.state.position);
+    }
+    const FindingContext where{
+        ops_, status,          p.state,   image_of[i],
+        0,    config_.run_dir, p.ordinal, config_.causes};
+    LossStats loss;
+    const std::vector<Finding> found = checker.Check(in, e.seen, &loss);
+    if (in.order && e.seen->outcome == Observation::Outcome::kOk) {
+      stats.loss.Add(loss);
+    }
     outcomes.Add(p.state, *e.seen, found);
     const formats::HeaderCheck headers =
         formats::CheckHeaders(e.headers, *e.seen, found);

@@ -39,6 +39,7 @@
 #include "engines/engine.h"
 #include "harness/explore/outcome_tally.h"
 #include "harness/explore/recovery_pool.h"
+#include "harness/record/finding_cause.h"
 #include "harness/record/finding_set.h"
 #include "harness/record/timeline.h"
 
@@ -56,6 +57,13 @@ struct ExploreConfig {
   int shard_index = 0;      // this run checks states i with
   int shard_count = 1;      //   i % shard_count == shard_index
   EngineFactory engine_factory;  // makes one engine per job
+  // Order: what the engine promises (checkers' order oracles), whether to
+  // run those oracles and measure the loss shape at all, and the namer of
+  // the findings' causes (nullptr: none).
+  OrderPromise promise;
+  double loss_window_s = 0;  // the claim's window in seconds (0: none)
+  bool order_checks = true;
+  const CauseNamer* causes = nullptr;
 };
 
 struct ExploreStats {
@@ -77,6 +85,7 @@ struct ExploreStats {
   double recover_seconds = 0;
   formats::HeaderSummary headers;  // torn-header check over checked states
   std::vector<OutcomeRow> outcomes;  // checked states by files and outcome
+  LossShape loss;  // recovered states' losses in acknowledgement order
 };
 
 class Explorer {

@@ -45,6 +45,8 @@ Result<bool> Minimizer::Shows(const CrashState& candidate,
   }
   const auto status = timeline_.StatusesAt(candidate.position);
   CheckInput in{schema_, ops_, status, base_rows_, it->second};
+  in.order = order_;
+  in.promise = promise_;
   for (const Finding& f : CheckState(in)) {
     if (f.Key() == fingerprint) return true;
   }

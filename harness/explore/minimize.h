@@ -44,6 +44,14 @@ class Minimizer {
         ops_(ops), timeline_(timeline), base_rows_(base_rows),
         scratch_(std::move(scratch_dir)) {}
 
+  // The order checks the run made (order and barrier violations, a loss
+  // window in operations), so findings of theirs can be minimized too.
+  // `order` must outlive the minimizer; nullptr: none.
+  void set_order(const AckOrder* order, const OrderPromise& promise) {
+    order_ = order;
+    promise_ = promise;
+  }
+
   // Shrinks `state` while the finding `fingerprint` still shows, trying at
   // most `max_tests` candidates and stopping at `deadline_ms` (monotonic).
   Result<MinimizeResult> Minimize(const CrashState& state,
@@ -69,6 +77,8 @@ class Minimizer {
   const Timeline& timeline_;
   const Rows& base_rows_;
   std::string scratch_;
+  const AckOrder* order_ = nullptr;
+  OrderPromise promise_;
   std::unordered_map<Hash128, Observation, Hash128Hasher> recovered_;
   uint64_t tests_ = 0;
 };

@@ -1,48 +1,14 @@
 #include "harness/explore/outcome_tally.h"
 
 #include <algorithm>
-#include <cctype>
-#include <regex>
 #include <set>
+
+#include "harness/record/file_names.h"
 
 namespace crashlab {
 
-OutcomeTally::OutcomeTally(const Trace& trace) : trace_(trace) {
-  for (const Record& r : trace.records) {
-    switch (r.op) {
-      case Op::kBaseEntry:
-      case Op::kCreate:
-      case Op::kMkdir:
-      case Op::kSymlink:
-      case Op::kLink:
-        names_[r.file] = r.name;
-        break;
-      case Op::kRename:
-        names_[r.file] = r.new_name;
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-std::string OutcomeTally::GroupName(const std::string& name) {
-  // UUIDs (Skytable's space and model directories) first, then digit runs.
-  static const std::regex kUuid(
-      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  const std::string plain = std::regex_replace(name, kUuid, "UUID");
-  std::string out;
-  for (size_t i = 0; i < plain.size(); ++i) {
-    if (std::isdigit(static_cast<unsigned char>(plain[i]))) {
-      if (i == 0 || !std::isdigit(static_cast<unsigned char>(plain[i - 1]))) {
-        out += 'N';
-      }
-    } else {
-      out += plain[i];
-    }
-  }
-  return out;
-}
+OutcomeTally::OutcomeTally(const Trace& trace)
+    : trace_(trace), names_(LastFileNames(trace)) {}
 
 std::string OutcomeTally::FilesOf(const CrashState& state) const {
   std::set<std::string> groups;
@@ -50,7 +16,7 @@ std::string OutcomeTally::FilesOf(const CrashState& state) const {
     if (index >= trace_.records.size()) return;
     const Record& r = trace_.records[index];
     auto it = names_.find(r.file);
-    groups.insert(GroupName(it == names_.end() ? r.name : it->second));
+    groups.insert(FileGroupName(it == names_.end() ? r.name : it->second));
   };
   for (uint32_t i : state.dropped) note(i);
   for (const Tear& t : state.torn) note(t.index);

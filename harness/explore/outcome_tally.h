@@ -38,10 +38,6 @@ class OutcomeTally {
   // Rows by descending state count.
   std::vector<OutcomeRow> Rows() const;
 
-  // "000012.log" -> "N.log", "mdl_t3-<uuid>" -> "mdl_tN-UUID": the name a
-  // file's group goes by.
-  static std::string GroupName(const std::string& name);
-
  private:
   std::string FilesOf(const CrashState& state) const;
 

@@ -1,4 +1,5 @@
 #include "harness/explore/outcome_tally.h"
+#include "harness/record/file_names.h"
 
 #include <gtest/gtest.h>
 
@@ -6,11 +7,11 @@ namespace crashlab {
 namespace {
 
 TEST(OutcomeTally, GroupNamesHideWhatChangesFromRunToRun) {
-  EXPECT_EQ(OutcomeTally::GroupName("gns.db-tlog"), "gns.db-tlog");
-  EXPECT_EQ(OutcomeTally::GroupName("000012.log"), "N.log");
-  EXPECT_EQ(OutcomeTally::GroupName("mdl_t2-b5ed12b5-00ab-4089-a5cc-88472dfc467a"),
+  EXPECT_EQ(FileGroupName("gns.db-tlog"), "gns.db-tlog");
+  EXPECT_EQ(FileGroupName("000012.log"), "N.log");
+  EXPECT_EQ(FileGroupName("mdl_t2-b5ed12b5-00ab-4089-a5cc-88472dfc467a"),
             "mdl_tN-UUID");
-  EXPECT_EQ(OutcomeTally::GroupName("auth.db-wal"), "auth.db-wal");
+  EXPECT_EQ(FileGroupName("auth.db-wal"), "auth.db-wal");
 }
 
 TEST(OutcomeTally, StatesCountByTheFilesTheyLostAndTheOutcome) {

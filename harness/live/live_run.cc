@@ -1,38 +1,31 @@
 #include "harness/live/live_run.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "core/files.h"
 #include "core/persistence.h"
 #include "core/subprocess.h"
 #include "faultfs/client/control_client.h"
 #include "faultfs/client/faultfs_mount.h"
+#include "harness/record/ack_order.h"
 #include "harness/record/timeline.h"
 
 namespace crashlab {
 
 namespace {
 
-// Seconds between each operation's acknowledgement and `crash_ns`. One
-// pass over the trace (it was one per operation: quadratic in a round).
-std::vector<double> AckAges(const Trace& trace,
-                            const std::vector<LogicalOp>& ops,
-                            uint64_t crash_ns) {
-  std::unordered_map<std::string, uint64_t> acked_ns;  // first "ok:ID" mark
-  for (size_t k = trace.first_op; k < trace.records.size(); ++k) {
-    const Record& r = trace.records[k];
-    if (r.op == Op::kMark) acked_ns.try_emplace(r.data, r.time_ns);
-  }
-  std::vector<double> ages(ops.size(), -1);
-  for (size_t i = 0; i < ops.size(); ++i) {
-    auto it = acked_ns.find(CompletionMark("ok", ops[i].id));
-    if (it == acked_ns.end()) continue;
-    ages[i] = (crash_ns > it->second ? crash_ns - it->second : 0) / 1e9;
+// Seconds between each operation's acknowledgement (AckOrder::ack_ns) and
+// `crash_ns`; -1 for operations never acknowledged.
+std::vector<double> AckAges(const AckOrder& order, uint64_t crash_ns) {
+  std::vector<double> ages(order.ack_ns.size(), -1);
+  for (uint32_t i : order.by_ack) {
+    const uint64_t at = order.ack_ns[i];
+    ages[i] = (crash_ns > at ? crash_ns - at : 0) / 1e9;
   }
   return ages;
 }
@@ -52,6 +45,9 @@ struct LiveRun::PendingCheck {
   std::vector<LogicalOp> ops;
   std::vector<OpStatus> status;
   std::vector<double> ack_age_s;
+  AckOrder order;
+  uint64_t crash_ns = 0;
+  std::optional<CauseNamer> causes;
   Rows base;
   CrashState state;
   Hash128 image;
@@ -74,7 +70,18 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   CheckInput in{workload_.schema(), crash.ops,  crash.status,
                 crash.base,         seen,       &crash.ack_age_s,
                 o_.loss_window_s};
-  const std::vector<Finding> found = CheckState(in);
+  if (o_.order_checks) {
+    in.order = &crash.order;
+    in.promise = o_.promise;
+    in.crash_ns = crash.crash_ns;
+  }
+  LossStats loss;
+  const std::vector<Finding> found = CheckState(in, &loss);
+  if (in.order && seen.outcome == Observation::Outcome::kOk) {
+    result_.loss.window_s = std::max(0.0, o_.loss_window_s);
+    result_.loss.window_ops = o_.promise.window_ops;
+    result_.loss.Add(loss);
+  }
   report->recovered = seen.outcome == Observation::Outcome::kOk;
   report->recovery_message = seen.message;
   report->findings = found.size();
@@ -89,8 +96,11 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
     ++report->lost_acknowledged;
     report->oldest_loss_s = std::max(report->oldest_loss_s, crash.ack_age_s[i]);
   }
-  const FindingContext where{crash.ops,   crash.status, crash.state,
-                             crash.image, crash.round,  crash.dir};
+  const FindingContext where{
+      crash.ops,   crash.status,
+      crash.state, crash.image,
+      crash.round, crash.dir,
+      0,           crash.causes ? &*crash.causes : nullptr};
   // The crash image as the engine found it: the next round's base copy.
   const formats::HeaderCheck headers = formats::CheckHeaderDir(
       JoinPath(RoundEnv().round_dir(crash.round + 1), "base"), seen, found);
@@ -184,9 +194,13 @@ Result<LiveRun::PendingCheck> LiveRun::Crash(LiveRound& round,
   PendingCheck c;
   c.round = round.number;
   c.dir = round.dir;
-  c.status = Timeline(trace, ops).StatusesAt(pos);
+  const Timeline timeline(trace, ops);
+  c.status = timeline.StatusesAt(pos);
   const uint64_t crash_ns = crash.crash_ns;
-  c.ack_age_s = AckAges(trace, ops, crash_ns);
+  c.order = MakeAckOrder(trace, ops, timeline);
+  c.crash_ns = crash_ns;
+  c.ack_age_s = AckAges(c.order, crash_ns);
+  c.causes.emplace(trace, ops, timeline);
   c.state = state;
   c.image = crash.image;
   c.base = std::move(base);

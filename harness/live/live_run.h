@@ -53,6 +53,8 @@ struct LiveOptions {
   bool backing_fsync = false;  // faultfs --backing-fsync
   uint64_t seed = 0;
   double loss_window_s = -1;  // the engine's promised window, < 0: none
+  OrderPromise promise;       // the engine's order promise (order oracles)
+  bool order_checks = true;   // order oracles and loss shape
   std::string out;          // OUT
   std::string scratch;      // short private directory (control socket)
   std::string bin_dir;
@@ -66,6 +68,7 @@ struct LiveResult {
   bool complete = true;
   std::string stopped_because;
   formats::HeaderSummary headers;  // torn-header check of each crash image
+  LossShape loss;                  // recovered crashes' losses, in order
 };
 
 class LiveRun {

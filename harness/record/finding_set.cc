@@ -1,6 +1,8 @@
 #include "harness/record/finding_set.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "reports/wording.h"
 
@@ -20,6 +22,7 @@ void FindingSet::Add(const Finding& f, const FindingContext& where) {
     e.round = where.round;
     e.run_dir = where.run_dir;
     e.ordinal = where.ordinal;
+    e.cause = where.causes ? where.causes->Of(f, where.state) : Cause{};
     e.ops.clear();
     for (uint64_t id : f.ops) {
       for (size_t i = 0; i < where.ops.size(); ++i) {
@@ -54,25 +57,44 @@ std::vector<const FindingSet::Entry*> FindingSet::Ordered(size_t limit) const {
   return order;
 }
 
+std::vector<const FindingSet::Entry*> FindingSet::Detailed(size_t limit) const {
+  const std::vector<const Entry*> all = Ordered(0);
+  std::set<std::pair<FindingKind, std::string>> shown_class;
+  std::vector<const Entry*> detailed;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto cls = std::make_pair(all[i]->finding.kind, ShapeOf(*all[i]));
+    if (shown_class.insert(cls).second || limit == 0 || i < limit) {
+      detailed.push_back(all[i]);
+    }
+  }
+  return detailed;
+}
+
 std::vector<std::pair<std::string, CrashState>> FindingSet::Representatives(
     size_t limit) const {
   std::vector<std::pair<std::string, CrashState>> out;
-  for (const Entry* e : Ordered(limit)) {
-    out.emplace_back(e->finding.Key(), e->state);
+  for (const Entry* e : Detailed(limit)) {
+    if (!e->minimized) out.emplace_back(e->finding.Key(), e->state);
   }
   return out;
 }
 
 void FindingSet::SetMinimal(const std::string& fingerprint,
                             const CrashState& minimal, const Hash128& image,
-                            uint64_t tests, bool complete) {
+                            uint64_t tests, bool complete,
+                            const CauseNamer* causes) {
   auto it = entries_.find(fingerprint);
   if (it == entries_.end()) return;
+  if (causes) it->second.cause = causes->Of(it->second.finding, minimal);
   it->second.minimized = true;
   it->second.minimal = minimal;
   it->second.minimal_image = image;
   it->second.minimize_tests = tests;
   it->second.minimize_complete = complete;
+}
+
+std::string FindingSet::ShapeOf(const Entry& e) {
+  return e.cause.shape.empty() ? "unknown" : e.cause.shape;
 }
 
 namespace {
@@ -94,9 +116,13 @@ StateRef MakeStateRef(const CrashState& s, const std::string& hash,
 }  // namespace
 
 std::vector<ReportFinding> FindingSet::ToReport(
-    size_t limit, const ReplayCommandFn& replay) const {
+    size_t limit, const ReplayCommandFn& replay,
+    std::vector<FindingClass>* classes) const {
+  const std::vector<const Entry*> all = Ordered(0);
+  const std::vector<const Entry*> detailed = Detailed(limit);
   std::vector<ReportFinding> out;
-  for (const Entry* e : Ordered(limit)) {
+  std::map<const Entry*, std::string> id_of;
+  for (const Entry* e : detailed) {
     ReportFinding r;
     r.id = "F" + std::to_string(out.size() + 1);
     r.fingerprint = e->finding.Key();
@@ -120,8 +146,33 @@ std::vector<ReportFinding> FindingSet::ToReport(
     // The replay command rebuilds the simplest state known.
     r.replay = replay(e->run_dir, e->minimized ? r.minimal.id : r.state.id,
                       r.id);
+    id_of[e] = r.id;
     out.push_back(std::move(r));
   }
+  if (!classes) return out;
+  std::vector<ClassInput> members;
+  std::map<std::string, const ReportFinding*> by_id;
+  for (const ReportFinding& r : out) by_id[r.id] = &r;
+  for (const Entry* e : all) {
+    ClassInput c;
+    c.kind = e->finding.kind;
+    c.shape = ShapeOf(*e);
+    c.cause = e->cause.text;
+    c.member = {e->finding.Key(), e->finding.ops, e->states, ""};
+    if (auto it = id_of.find(e); it != id_of.end()) {
+      c.member.finding = it->second;
+      c.replay = by_id[it->second]->replay;
+    }
+    members.push_back(std::move(c));
+  }
+  *classes = GroupIntoClasses(members);
+  std::map<std::string, std::string> class_of;  // finding id -> class id
+  for (const FindingClass& c : *classes) {
+    for (const ClassMember& m : c.members) {
+      if (!m.finding.empty()) class_of[m.finding] = c.id;
+    }
+  }
+  for (ReportFinding& r : out) r.class_id = class_of[r.id];
   return out;
 }
 

@@ -5,7 +5,10 @@
 // states that showed it, the models it appeared under, and one crash state
 // to show and replay: the one that lost the fewest operations (dropped or
 // torn), first in the space on a tie, so a reader sees the simplest way it
-// happens and shards merge to exactly the unsharded choice.
+// happens and shards merge to exactly the unsharded choice. Each entry
+// also keeps the cause shape of that state
+// (harness/record/finding_cause.h), so the report can group findings by
+// cause (reports/finding_classes.h).
 #ifndef CRASHLAB_HARNESS_RECORD_FINDING_SET_H_
 #define CRASHLAB_HARNESS_RECORD_FINDING_SET_H_
 
@@ -20,6 +23,7 @@
 #include "checkers/check.h"
 #include "core/hash.h"
 #include "core/persistence.h"
+#include "harness/record/finding_cause.h"
 #include "reports/report.h"
 
 namespace crashlab {
@@ -34,6 +38,7 @@ struct FindingContext {
   std::string run_dir;   // directory holding the state's trace.bin
   uint64_t ordinal = 0;  // the state's place in its space (ties go to the
                          // first, so shards merge to the unsharded result)
+  const CauseNamer* causes = nullptr;  // of the state's trace; nullptr: none
 };
 
 // Makes the replay command for (run_dir, state id, finding id).
@@ -48,18 +53,24 @@ class FindingSet {
   size_t size() const { return entries_.size(); }
   // Distinct findings per kind name (every kind present, 0 included).
   std::map<std::string, uint64_t> CountByKind() const;
-  // Report entries ordered by kind, round, then crash position; at most
-  // `limit` (0 = all).
-  std::vector<ReportFinding> ToReport(size_t limit,
-                                      const ReplayCommandFn& replay) const;
+  // Report entries ordered by kind, round, then crash position: the first
+  // `limit` (0 = all), and the first member of every class beyond them.
+  // With `classes`, also every finding grouped by cause.
+  std::vector<ReportFinding> ToReport(
+      size_t limit, const ReplayCommandFn& replay,
+      std::vector<FindingClass>* classes = nullptr) const;
 
-  // (fingerprint, simplest state) of the first `limit` findings, in report
-  // order: what minimization works on.
+  // (fingerprint, simplest state) of the findings the report details (the
+  // first `limit` and each class's first member), in report order, not yet
+  // minimized: what minimization works on. A minimized state can change a
+  // finding's class, so callers repeat until this is empty or time is up.
   std::vector<std::pair<std::string, CrashState>> Representatives(
       size_t limit) const;
-  // Records the minimized state of finding `fingerprint`.
+  // Records the minimized state of finding `fingerprint` and, when
+  // `causes` is given, takes its cause from that state.
   void SetMinimal(const std::string& fingerprint, const CrashState& minimal,
-                  const Hash128& image, uint64_t tests, bool complete);
+                  const Hash128& image, uint64_t tests, bool complete,
+                  const CauseNamer* causes = nullptr);
 
  private:
   struct Entry {
@@ -77,8 +88,14 @@ class FindingSet {
     Hash128 minimal_image;
     uint64_t minimize_tests = 0;
     bool minimize_complete = false;
+    Cause cause;
   };
   std::vector<const Entry*> Ordered(size_t limit) const;
+  // What ToReport details: the first `limit` (0 = all) in report order, and
+  // the first member of every class (kind, cause shape).
+  std::vector<const Entry*> Detailed(size_t limit) const;
+  // The entry's cause shape ("unknown" without one: history findings).
+  static std::string ShapeOf(const Entry& e);
   std::unordered_map<std::string, Entry> entries_;
 };
 

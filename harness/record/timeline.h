@@ -40,7 +40,16 @@ class Timeline {
   void MoveStatuses(size_t from, size_t to,
                     std::vector<OpStatus>* status) const;
   // Trace position of an operation's acknowledgement, or kNever.
-  size_t AckPosition(size_t op_index) const { return ops_[op_index].done; }
+  size_t AckPosition(size_t op_index) const {
+    return ops_[op_index].done != kNever &&
+                   ops_[op_index].outcome == OpStatus::kAcked
+               ? ops_[op_index].done
+               : kNever;
+  }
+  // Trace position of an operation's invoke mark, or kNever.
+  size_t InvokePosition(size_t op_index) const { return ops_[op_index].invoke; }
+  // Where its answer came (ok, fail or info), or kNever.
+  size_t DonePosition(size_t op_index) const { return ops_[op_index].done; }
 
  private:
   struct Marks {
