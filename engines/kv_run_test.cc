@@ -76,14 +76,18 @@ TEST_F(IntegrationRunLeveldb, SyncEveryNLosesOnlySinceTheLastSyncedWrite) {
 }
 
 // The same promise across log rotations (write_buffer_size=65536: a new
-// log every ~64 KB, three logs in 1000 ops): LevelDB switches logs without
-// syncing the old one, so a crash can keep a synced write in the new log
-// and lose unsynced writes acknowledged before it in the old one.
+// log every ~64 KB): LevelDB switches logs without syncing the old one, so
+// a crash can keep a synced write in the new log and lose unsynced writes
+// acknowledged before it in the old one. Whether a given rotation shows it
+// depends on the memtable compaction's timing (a compaction that finishes
+// before the next synced write saves the old log's writes): with 1000 ops
+// (two rotations) 2 of 9 runs on a loaded machine showed none, so the run
+// crosses about eight.
 TEST_F(IntegrationRunLeveldb, SyncEveryNBreaksItsBarrierAcrossLogRotation) {
   ASSERT_EQ(
       Run("rotate", "leveldb",
           {"--set", "sync=every:10", "--set", "write_buffer_size=65536",
-           "--crash", "explore", "--ops", "1000", "--minimize-budget-s", "0"}),
+           "--crash", "explore", "--ops", "3000", "--minimize-budget-s", "0"}),
       1)
       << output_;
   auto trace = ReadTrace(out_ + "/trace.bin");
@@ -92,12 +96,13 @@ TEST_F(IntegrationRunLeveldb, SyncEveryNBreaksItsBarrierAcrossLogRotation) {
   for (const Record& r : trace->records) {
     logs += r.op == Op::kCreate && r.name.ends_with(".log");
   }
-  EXPECT_GE(logs, 3u) << "the log should rotate at least twice";
+  EXPECT_GE(logs, 6u) << "the log should rotate many times";
   EXPECT_GT(Kind("barrier_violation"), 0u) << output_;
-  EXPECT_GT(Kind("order_violation"), 0u);
+  EXPECT_GT(Kind("order_violation"), 0u) << output_;
   EXPECT_EQ(Kind("atomicity") + Kind("corruption") + Kind("recovery_failure"),
-            0u);
-  EXPECT_EQ(report_["loss_shape"]["shape"], "holes");
+            0u)
+      << output_;
+  EXPECT_EQ(report_["loss_shape"]["shape"], "holes") << output_;
   for (const auto& f : report_["findings"]) {
     if (f["kind"] != "barrier_violation") continue;
     const uint64_t lost = f["ops"][0]["id"], synced = f["ops"][1]["id"];
