@@ -3,23 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "checkers/check.h"
+#include "checkers/check_test_util.h"
 #include "core/rng.h"
 #include "workloads/auth.h"
 
 namespace crashlab {
 namespace {
 
-std::string Describe(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) {
-    out += f.Key() + " " + f.summary + "\n";
-    for (const CellReport& c : f.cells) {
-      out += "  " + c.cell.ToString() + " " + c.expected.dump() + " " +
-             c.observed.dump() + "\n";
-    }
-  }
-  return out;
-}
+using testing_checkers::Describe;
 
 // One index for a run, shared by every state (the explorer's way), gives
 // exactly the findings of an index made for each state, on states that

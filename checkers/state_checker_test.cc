@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/check_test_util.h"
 #include "core/hash.h"
 #include "core/rng.h"
 #include "workloads/auth.h"
@@ -11,17 +12,7 @@
 namespace crashlab {
 namespace {
 
-std::string Describe(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) {
-    out += f.Key() + " " + f.summary + "\n";
-    for (const CellReport& c : f.cells) {
-      out += "  " + c.cell.ToString() + " " + c.expected.dump() + " " +
-             c.observed.dump() + "\n";
-    }
-  }
-  return out;
-}
+using testing_checkers::Describe;
 
 // A run of auth ops and the model after each.
 struct AuthRun {
