@@ -211,7 +211,8 @@ bool FsImage::ApplyPartialWrite(const Record& r, const Tear& tear) {
 
 bool FsImage::ApplyUndoable(const Record& r, uint32_t index, DataUndo* undo) {
   auto it = inodes_.find(r.file);
-  const std::string& old = it == inodes_.end() ? *EmptyData() : *it->second.data;
+  const std::string& old =
+      it == inodes_.end() ? *EmptyData() : *it->second.data;
   uint64_t lo = 0, hi = old.size();  // the range the record may overwrite
   if (r.op == Op::kWrite) {
     lo = r.offset;

@@ -55,8 +55,8 @@ class FsImage {
   // Taking back one change to a file's contents, so that an image can be
   // rolled back to an earlier position file by file (ImageBuilder).
   struct DataUndo {
-    uint32_t index = 0;  // the record
-    uint64_t size = 0;   // the file's size before it
+    uint32_t index = 0;   // the record
+    uint64_t size = 0;    // the file's size before it
     uint64_t offset = 0;  // where `saved` goes back
     std::string saved;    // the bytes it overwrote
   };

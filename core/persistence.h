@@ -153,9 +153,9 @@ class ImageBuilder {
   FsImage image_;
   FsImage prefix_;  // every record before prefix_position_
   size_t prefix_position_ = 0;
-  std::map<FileId, FileUndo> undo_;   // files prefix_ changed the contents of
-  std::vector<uint32_t> namespace_;   // namespace records in prefix_
-  std::set<FileId> named_;  // inodes namespace records in prefix_ made
+  std::map<FileId, FileUndo> undo_;  // files prefix_ changed the contents of
+  std::vector<uint32_t> namespace_;  // namespace records in prefix_
+  std::set<FileId> named_;           // inodes namespace records in prefix_ made
   size_t position_ = 0;             // image_ holds this position...
   std::vector<uint32_t> dropped_;   // ...without these records...
   std::vector<Tear> torn_;          // ...and with these only in part

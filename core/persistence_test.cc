@@ -244,7 +244,10 @@ Trace RandomTrace(uint64_t seed, int n) {
   Rng rng(seed);
   TraceBuilder b;
   const FileId sub = 2;
-  b.Add({.op = Op::kMkdir, .file = sub, .parent = kRootId, .mode = 040755,
+  b.Add({.op = Op::kMkdir,
+         .file = sub,
+         .parent = kRootId,
+         .mode = 040755,
          .name = "d"});
   const FileId dirs[] = {kRootId, sub};
   for (int i = 0; i < n; ++i) {
@@ -252,19 +255,36 @@ Trace RandomTrace(uint64_t seed, int n) {
     const FileId dir = dirs[rng.Uniform(2)];
     const std::string name = "f" + std::to_string(rng.Uniform(5));
     switch (rng.Uniform(12)) {
-      case 0: b.Create(dir, name, f); break;
-      case 1: b.Fsync(f); break;
-      case 2: b.FsyncDir(dir); break;
+      case 0:
+        b.Create(dir, name, f);
+        break;
+      case 1:
+        b.Fsync(f);
+        break;
+      case 2:
+        b.FsyncDir(dir);
+        break;
       case 3:
-        b.Add({.op = Op::kRename, .file = f, .parent = dir,
-               .new_parent = dirs[rng.Uniform(2)], .name = name,
+        b.Add({.op = Op::kRename,
+               .file = f,
+               .parent = dir,
+               .new_parent = dirs[rng.Uniform(2)],
+               .name = name,
                .new_name = "r" + std::to_string(rng.Uniform(3))});
         break;
-      case 4: b.Add({.op = Op::kUnlink, .file = f, .parent = dir, .name = name}); break;
-      case 5: b.Add({.op = Op::kLink, .file = f, .parent = dir, .name = "l" + name}); break;
-      case 6: b.Add({.op = Op::kTruncate, .file = f, .offset = rng.Uniform(40)}); break;
+      case 4:
+        b.Add({.op = Op::kUnlink, .file = f, .parent = dir, .name = name});
+        break;
+      case 5:
+        b.Add({.op = Op::kLink, .file = f, .parent = dir, .name = "l" + name});
+        break;
+      case 6:
+        b.Add({.op = Op::kTruncate, .file = f, .offset = rng.Uniform(40)});
+        break;
       case 7:
-        b.Add({.op = Op::kFallocate, .file = f, .offset = rng.Uniform(30),
+        b.Add({.op = Op::kFallocate,
+               .file = f,
+               .offset = rng.Uniform(30),
                .length = 1 + rng.Uniform(20),
                .mode = static_cast<uint32_t>(rng.Uniform(2) ? 0 : 3)});
         break;
@@ -273,14 +293,19 @@ Trace RandomTrace(uint64_t seed, int n) {
         break;
       case 9:
         if (rng.Uniform(4) == 0) {
-          b.Add({.op = Op::kSymlink, .file = 10 + rng.Uniform(3), .parent = dir,
-                 .mode = 0120777, .name = "s" + name, .data = "target" + name});
+          b.Add({.op = Op::kSymlink,
+                 .file = 10 + rng.Uniform(3),
+                 .parent = dir,
+                 .mode = 0120777,
+                 .name = "s" + name,
+                 .data = "target" + name});
           break;
         }
         [[fallthrough]];
       default:
-        b.Write(f, rng.Uniform(64),
-                std::string(1 + rng.Uniform(24), static_cast<char>('a' + i % 26)));
+        b.Write(
+            f, rng.Uniform(64),
+            std::string(1 + rng.Uniform(24), static_cast<char>('a' + i % 26)));
     }
   }
   return b.trace();
@@ -297,16 +322,21 @@ std::vector<CrashState> RandomStates(const Trace& t, uint64_t seed) {
     for (uint32_t i : tracker.Unsynced()) {
       const bool write = t.records[i].op == Op::kWrite;
       switch (rng.Uniform(3)) {
-        case 0: s.dropped.push_back(i); break;
-        case 1:
-          if (write) s.torn.push_back({.index = i, .keep = {{0, 1}},
-                                       .fill = Tear::Fill::kZeros});
+        case 0:
+          s.dropped.push_back(i);
           break;
-        default: break;
+        case 1:
+          if (write)
+            s.torn.push_back(
+                {.index = i, .keep = {{0, 1}}, .fill = Tear::Fill::kZeros});
+          break;
+        default:
+          break;
       }
     }
     out.push_back(std::move(s));
-    if (p < t.records.size()) tracker.Observe(static_cast<uint32_t>(p), t.records[p]);
+    if (p < t.records.size())
+      tracker.Observe(static_cast<uint32_t>(p), t.records[p]);
   }
   return out;
 }
