@@ -47,8 +47,8 @@ std::string AuthWorkload::Hex(int digits) {
   return s;
 }
 
-const std::string& AuthWorkload::PickOf(const OrderedKeys& keys) {
-  return *keys.find_by_order(rng_.Uniform(keys.size()));
+std::string AuthWorkload::PickOf(const OrderedKeys& keys) {
+  return keys.Kth(rng_.Uniform(keys.size()));
 }
 
 void AuthWorkload::Index(const std::string& table, const std::string& key,
@@ -60,9 +60,9 @@ void AuthWorkload::Index(const std::string& table, const std::string& key,
   const json& row = r->second;
   const auto set = [add, &key](OrderedKeys& keys) {
     if (add) {
-      keys.insert(key);
+      keys.Insert(key);
     } else {
-      keys.erase(key);
+      keys.Erase(key);
     }
   };
   if (table == "users") {
@@ -77,12 +77,12 @@ void AuthWorkload::Index(const std::string& table, const std::string& key,
     std::set<std::string>& tokens = tokens_[u];
     if (add) {
       tokens.insert(key);
-      token_users_.insert(u);
+      token_users_.Insert(u);
     } else {
       tokens.erase(key);
       if (tokens.empty()) {
         tokens_.erase(u);
-        token_users_.erase(u);
+        token_users_.Erase(u);
       }
     }
   }

@@ -31,16 +31,13 @@
 #define CRASHLAB_WORKLOADS_AUTH_H_
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <set>
 #include <string>
-
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
+#include <unordered_map>
 
 #include "core/data_model.h"
 #include "core/rng.h"
+#include "workloads/ordered_keys.h"
 #include "workloads/workload.h"
 
 namespace crashlab {
@@ -64,18 +61,11 @@ class AuthWorkload : public Workload {
   const Rows& model() const { return model_; }
 
  private:
-  // Keys in order, with the k-th found in O(log n) (libstdc++'s policy
-  // tree with order statistics).
-  using OrderedKeys =
-      __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
-                       std::less<std::string>, __gnu_pbds::rb_tree_tag,
-                       __gnu_pbds::tree_order_statistics_node_update>;
-
   LogicalOp Make(const std::string& f, nlohmann::json args,
                  std::vector<Mutation> mutations, uint64_t process);
   std::string Hex(int digits);
   // A uniformly drawn key of `keys` (not empty).
-  const std::string& PickOf(const OrderedKeys& keys);
+  std::string PickOf(const OrderedKeys& keys);
   // Adds (add = true) or removes the index entries of row `key` of `table`
   // as the model holds it now (nothing if it holds no such row).
   void Index(const std::string& table, const std::string& key, bool add);
@@ -84,11 +74,12 @@ class AuthWorkload : public Workload {
   Rng rng_;
   Rows model_;
   uint64_t next_id_ = 1;
-  OrderedKeys users_;        // every user
-  OrderedKeys unlocked_;     // users whose `locked` is false
-  OrderedKeys sessions_;     // every session id
-  OrderedKeys token_users_;  // users with at least one reset token
-  std::map<std::string, std::set<std::string>> tokens_;  // user -> tokens
+  OrderedKeys users_{"user-"};        // every user
+  OrderedKeys unlocked_{"user-"};     // users whose `locked` is false
+  OrderedKeys sessions_{"s-"};        // every session id
+  OrderedKeys token_users_{"user-"};  // users with at least one reset token
+  // user -> its tokens, in order
+  std::unordered_map<std::string, std::set<std::string>> tokens_;
 };
 
 }  // namespace crashlab
