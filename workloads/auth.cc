@@ -224,9 +224,16 @@ void AuthWorkload::Complete(const LogicalOp& op, bool applied) {
         m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete ||
         (m.kind == MutationKind::kUpdate &&
          (m.values.contains("locked") || m.values.contains("username")));
+    model_stale_ = true;
+    if (m.kind == MutationKind::kInsert) {
+      // A new row had no index entries; an existing one is left as it was.
+      if (ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table))) {
+        Index(m.table, m.key, true);
+      }
+      continue;
+    }
     if (reindex) Index(m.table, m.key, false);
     ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table));
-    model_stale_ = true;
     if (reindex) Index(m.table, m.key, true);
   }
 }
