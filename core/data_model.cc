@@ -222,8 +222,8 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
                               const std::vector<Mutation>& mutations) {
   return EffectsOf(
       schema,
-      [&before](const std::string& table, const std::string& key)
-          -> const json* {
+      [&before](const std::string& table,
+                const std::string& key) -> const json* {
         const auto t = before.find(table);
         if (t == before.end()) return nullptr;
         const auto it = t->second.find(key);

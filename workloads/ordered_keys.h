@@ -22,14 +22,13 @@
 #define CRASHLAB_WORKLOADS_ORDERED_KEYS_H_
 
 #include <cstdint>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
 
 namespace crashlab {
 
@@ -51,10 +50,9 @@ class OrderedKeys {
   bool by_id() const { return tree_ == nullptr; }
 
  private:
-  using Tree =
-      __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
-                       std::less<std::string>, __gnu_pbds::rb_tree_tag,
-                       __gnu_pbds::tree_order_statistics_node_update>;
+  using Tree = __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
+                                std::less<std::string>, __gnu_pbds::rb_tree_tag,
+                                __gnu_pbds::tree_order_statistics_node_update>;
 
   // The id of `key` and the text after it (`*rest`, from the separator
   // on), or 0 when `key` is not `<prefix><id>[<sep>...]`.
@@ -67,10 +65,10 @@ class OrderedKeys {
 
   std::string prefix_;
   uint64_t size_ = 0;
-  std::vector<uint32_t> count_;   // by id: keys in its trie subtree
-  std::vector<bool> present_;     // by id: the key with this id is in
+  std::vector<uint32_t> count_;  // by id: keys in its trie subtree
+  std::vector<bool> present_;    // by id: the key with this id is in
   std::unordered_map<uint64_t, std::string> rest_;  // text after an id
-  std::unique_ptr<Tree> tree_;    // every key, once not all are by id
+  std::unique_ptr<Tree> tree_;  // every key, once not all are by id
 };
 
 }  // namespace crashlab

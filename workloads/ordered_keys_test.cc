@@ -12,7 +12,8 @@ namespace crashlab {
 namespace {
 
 // Every Kth of `keys` against the same keys in a std::set.
-void ExpectSameOrder(const OrderedKeys& keys, const std::set<std::string>& ref) {
+void ExpectSameOrder(const OrderedKeys& keys,
+                     const std::set<std::string>& ref) {
   ASSERT_EQ(keys.size(), ref.size());
   uint64_t k = 0;
   for (const std::string& key : ref) {
@@ -53,9 +54,9 @@ TEST(OrderedKeysTest, IdsSortAsTheirKeysStringsDo) {
   for (int id : {2, 10, 1, 100, 19, 9, 11, 1000, 101}) {
     keys.Insert("user-" + std::to_string(id));
   }
-  const char* want[] = {"user-1",   "user-10", "user-100", "user-1000",
-                        "user-101", "user-11", "user-19",  "user-2",
-                        "user-9"};
+  const char* want[] = {"user-1",    "user-10",  "user-100",
+                        "user-1000", "user-101", "user-11",
+                        "user-19",   "user-2",   "user-9"};
   ASSERT_EQ(keys.size(), 9u);
   for (uint64_t k = 0; k < 9; ++k) EXPECT_EQ(keys.Kth(k), want[k]);
   EXPECT_TRUE(keys.by_id());
@@ -75,8 +76,9 @@ TEST(OrderedKeysTest, OtherKeysMoveToTheTreeAndStillMatchAStdSet) {
   // Keys an engine's dump could hold after a crash of someone else's data:
   // no prefix, leading zeros, one id with two suffixes, a separator above
   // '0', huge ids.
-  const char* odd[] = {"alice", "user-007", "user-5-a", "user-5-b",
-                       "user-5~", "user-99999999999999999999", "user-", "user"};
+  const char* odd[] = {"alice",    "user-007", "user-5-a",
+                       "user-5-b", "user-5~",  "user-99999999999999999999",
+                       "user-",    "user"};
   for (const char* first : odd) {
     OrderedKeys keys("user-");
     std::set<std::string> ref;
