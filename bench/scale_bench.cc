@@ -18,7 +18,9 @@
 // 1.00 is flat.
 //
 //   crashlab-bench-scale [--sizes 1000,10000,100000,1000000] [--states S]
-//                        [--seed N]
+//                        [--seed N] [--generate-only]
+// --generate-only skips the checks (for profiling the generator: their
+// columns print as "-").
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,7 +58,7 @@ struct SizeResult {
   size_t findings = 0;
 };
 
-SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed) {
+SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed, bool check) {
   SizeResult r;
   AuthWorkload w(seed);
   const Rows base = w.model();
@@ -76,6 +78,12 @@ SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed) {
     w.Complete(ops.back(), true);
   }
   r.gen_per_s = n / (Now() - t0);
+  if (!check) {
+    rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r.peak_kb = ru.ru_maxrss;
+    return r;
+  }
 
   t0 = Now();
   const CheckIndex index(w.schema(), ops);
@@ -136,17 +144,21 @@ int main(int argc, char** argv) {
   using namespace crashlab;
   std::vector<uint64_t> sizes = {1000, 10000, 100000, 1000000};
   uint64_t states = 200, seed = 7;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--sizes")) {
-      sizes = ParseSizes(argv[i + 1]);
-    } else if (!std::strcmp(argv[i], "--states")) {
-      states = std::strtoull(argv[i + 1], nullptr, 10);
-    } else if (!std::strcmp(argv[i], "--seed")) {
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
+  bool check = true;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--generate-only")) {
+      check = false;
+    } else if (has_value && !std::strcmp(argv[i], "--sizes")) {
+      sizes = ParseSizes(argv[++i]);
+    } else if (has_value && !std::strcmp(argv[i], "--states")) {
+      states = std::strtoull(argv[++i], nullptr, 10);
+    } else if (has_value && !std::strcmp(argv[i], "--seed")) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--sizes 1000,10000,...] [--states S] "
-                   "[--seed N]\n",
+                   "[--seed N] [--generate-only]\n",
                    argv[0]);
       return 2;
     }
@@ -169,7 +181,7 @@ int main(int argc, char** argv) {
       // A state of N ops checks O(N) cells: fewer of them at large sizes.
       const uint64_t k = std::min<uint64_t>(
           states, std::max<uint64_t>(10, 2000000 / std::max<uint64_t>(n, 1)));
-      const SizeResult r = Measure(n, k, seed);
+      const SizeResult r = Measure(n, k, seed, check);
       if (write(fds[1], &r, sizeof(r)) != sizeof(r)) _exit(3);
       _exit(0);
     }
@@ -188,6 +200,14 @@ int main(int argc, char** argv) {
       first_gen = r.gen_per_s;
       first_cells = r.cells_per_s;
       first_incremental = r.incremental_per_s;
+    }
+    if (!check) {  // no check columns: a row of generation alone
+      std::printf("%10llu %14.0f %8.2f %12s %14s %8s %14s %8s %9s %6ld MB\n",
+                  static_cast<unsigned long long>(n), r.gen_per_s,
+                  r.gen_per_s / first_gen, "-", "-", "-", "-", "-", "-",
+                  r.peak_kb / 1024);
+      std::fflush(stdout);
+      continue;
     }
     std::printf(
         "%10llu %14.0f %8.2f %12.1f %14.0f %8.2f %14.1f %8.2f %9.2f %6ld MB%s\n",

@@ -131,35 +131,7 @@ json CellValue(const Rows& rows, const Schema& schema, const Cell& cell) {
 }
 
 bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows) {
-  const TableSchema* ts = schema.Find(m.table);
-  auto& table = (*rows)[m.table];
-  auto it = table.find(m.key);
-  switch (m.kind) {
-    case MutationKind::kInsert: {
-      if (it != table.end()) return false;
-      json row = m.values;
-      if (ts) row[ts->key] = m.key;
-      table[m.key] = std::move(row);
-      return true;
-    }
-    case MutationKind::kUpdate:
-      if (it == table.end()) return false;
-      for (const auto& [col, v] : m.values.items()) it->second[col] = v;
-      return true;
-    case MutationKind::kIncrement:
-      if (it == table.end()) return false;
-      for (const auto& [col, delta] : m.values.items()) {
-        const json& cur = it->second[col];
-        int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
-        it->second[col] = base + delta.get<int64_t>();
-      }
-      return true;
-    case MutationKind::kDelete:
-      if (it == table.end()) return false;
-      table.erase(it);
-      return true;
-  }
-  return false;
+  return ApplyMutationToTable(schema.Find(m.table), m, &(*rows)[m.table]);
 }
 
 namespace {
@@ -248,6 +220,20 @@ json AfterValue(const TouchedRow& r, const std::string& column) {
 
 std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
                               const std::vector<Mutation>& mutations) {
+  return EffectsOf(
+      schema,
+      [&before](const std::string& table,
+                const std::string& key) -> const json* {
+        const auto t = before.find(table);
+        if (t == before.end()) return nullptr;
+        const auto it = t->second.find(key);
+        return it == t->second.end() ? nullptr : &it->second;
+      },
+      mutations);
+}
+
+std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
+                              const std::vector<Mutation>& mutations) {
   // Mutations only ever touch their own row, so each row they name, taken
   // from `before` and moved on row by row, stands for the whole database:
   // O(rows touched), not a copy of `before` (nor of the touched rows into
@@ -259,11 +245,7 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
     });
     if (row == rows.end()) {
       TouchedRow r{&m.table, &m.key};
-      const auto t = before.find(m.table);
-      if (t != before.end()) {
-        const auto it = t->second.find(m.key);
-        if (it != t->second.end()) r.before = &it->second;
-      }
+      r.before = row_before(m.table, m.key);
       r.exists = r.before != nullptr;
       r.base = r.before;
       rows.push_back(std::move(r));

@@ -13,6 +13,7 @@
 #define CRASHLAB_CORE_DATA_MODEL_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -117,9 +118,52 @@ nlohmann::json CellValue(const Rows& rows, const Schema& schema,
 // (an existing key is left as it was and false is returned).
 bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows);
 
+// ApplyMutation on the one table `m` names, held in any map from key to
+// row with std::map's try_emplace/find/erase (Rows' inner map, or a hash
+// map where a workload keeps its model); `ts` is that table's schema, or
+// null when the schema has no such table.
+template <typename Table>
+bool ApplyMutationToTable(const TableSchema* ts, const Mutation& m,
+                          Table* table) {
+  if (m.kind == MutationKind::kInsert) {
+    const auto [it, inserted] = table->try_emplace(m.key);
+    if (!inserted) return false;
+    it->second = m.values;
+    if (ts) it->second[ts->key] = m.key;
+    return true;
+  }
+  const auto it = table->find(m.key);
+  if (it == table->end()) return false;
+  nlohmann::json& row = it->second;
+  switch (m.kind) {
+    case MutationKind::kInsert:
+      break;
+    case MutationKind::kUpdate:
+      for (const auto& [col, v] : m.values.items()) row[col] = v;
+      break;
+    case MutationKind::kIncrement:
+      for (const auto& [col, delta] : m.values.items()) {
+        nlohmann::json& cur = row[col];
+        const int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
+        cur = base + delta.template get<int64_t>();
+      }
+      break;
+    case MutationKind::kDelete:
+      table->erase(it);
+      break;
+  }
+  return true;
+}
+
 // The effects of applying `mutations` (one transaction) to `before`: every
 // cell the transaction touched with the value it holds afterwards.
 std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
+                              const std::vector<Mutation>& mutations);
+// The same, with the rows before read through `row_before(table, key)`
+// (the row, or null when there is none): for a model not held as Rows.
+using RowLookup = std::function<const nlohmann::json*(const std::string& table,
+                                                      const std::string& key)>;
+std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
                               const std::vector<Mutation>& mutations);
 
 // Parses a dump reply {"tables": {"users": [row, ...], ...}} into Rows,

@@ -23,7 +23,27 @@ constexpr WeightedChoice kChoices[] = {
 
 AuthWorkload::AuthWorkload(uint64_t seed)
     : schema_(MakeSchema()), rng_(Rng(seed).Fork("auth")) {
-  for (const auto& t : schema_.tables) model_[t.name];
+  for (const auto& t : schema_.tables) tables_[t.name];
+}
+
+const Rows& AuthWorkload::model() const {
+  if (model_stale_) {
+    model_.clear();
+    for (const auto& [name, table] : tables_) {
+      auto& rows = model_[name];
+      for (const auto& [key, row] : table) rows.emplace(key, row);
+    }
+    model_stale_ = false;
+  }
+  return model_;
+}
+
+const json* AuthWorkload::Row(const std::string& table,
+                              const std::string& key) const {
+  const auto t = tables_.find(table);
+  if (t == tables_.end()) return nullptr;
+  const auto r = t->second.find(key);
+  return r == t->second.end() ? nullptr : &r->second;
 }
 
 Schema AuthWorkload::MakeSchema() {
@@ -47,22 +67,20 @@ std::string AuthWorkload::Hex(int digits) {
   return s;
 }
 
-const std::string& AuthWorkload::PickOf(const OrderedKeys& keys) {
-  return *keys.find_by_order(rng_.Uniform(keys.size()));
+std::string AuthWorkload::PickOf(const OrderedKeys& keys) {
+  return keys.Kth(rng_.Uniform(keys.size()));
 }
 
 void AuthWorkload::Index(const std::string& table, const std::string& key,
                          bool add) {
-  const auto t = model_.find(table);
-  if (t == model_.end()) return;
-  const auto r = t->second.find(key);
-  if (r == t->second.end()) return;
-  const json& row = r->second;
+  const json* found = Row(table, key);
+  if (!found) return;
+  const json& row = *found;
   const auto set = [add, &key](OrderedKeys& keys) {
     if (add) {
-      keys.insert(key);
+      keys.Insert(key);
     } else {
-      keys.erase(key);
+      keys.Erase(key);
     }
   };
   if (table == "users") {
@@ -77,25 +95,31 @@ void AuthWorkload::Index(const std::string& table, const std::string& key,
     std::set<std::string>& tokens = tokens_[u];
     if (add) {
       tokens.insert(key);
-      token_users_.insert(u);
+      token_users_.Insert(u);
     } else {
       tokens.erase(key);
       if (tokens.empty()) {
         tokens_.erase(u);
-        token_users_.erase(u);
+        token_users_.Erase(u);
       }
     }
   }
 }
 
 void AuthWorkload::Rebase(const Rows& rows) {
-  model_ = rows;
+  tables_.clear();
+  for (const auto& [name, by_key] : rows) {
+    Table& table = tables_[name];
+    table.reserve(by_key.size());
+    for (const auto& [key, row] : by_key) table.emplace(key, row);
+  }
+  model_stale_ = true;
   users_.clear();
   unlocked_.clear();
   sessions_.clear();
   token_users_.clear();
   tokens_.clear();
-  for (const auto& [table, by_key] : model_) {
+  for (const auto& [table, by_key] : rows) {
     for (const auto& [key, row] : by_key) Index(table, key, true);
   }
 }
@@ -108,7 +132,12 @@ LogicalOp AuthWorkload::Make(const std::string& f, json args,
   op.process = process;
   op.f = f;
   op.args = std::move(args);
-  op.effects = EffectsOf(schema_, model_, mutations);
+  op.effects = EffectsOf(
+      schema_,
+      [this](const std::string& table, const std::string& key) {
+        return Row(table, key);
+      },
+      mutations);
   op.mutations = std::move(mutations);
   return op;
 }
@@ -145,7 +174,7 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
   if (f == "logout") {
     const std::string sid = PickOf(sessions_);
     const std::string user =
-        model_["sessions"].at(sid)["username"].get<std::string>();
+        TableOf("sessions").at(sid).at("username").get<std::string>();
     return Make(f, {{"username", user}, {"session", sid}},
                 {{MutationKind::kDelete, "sessions", sid, json::object()},
                  {MutationKind::kIncrement, "users", user, {{"sessions", -1}}}},
@@ -157,7 +186,8 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     std::vector<Mutation> m = {
         {MutationKind::kInsert, "attempts", aid, {{"username", user}}},
         {MutationKind::kIncrement, "users", user, {{"failed", 1}}}};
-    const int64_t failed = model_["users"][user]["failed"].get<int64_t>() + 1;
+    const int64_t failed =
+        TableOf("users").at(user).at("failed").get<int64_t>() + 1;
     if (failed >= kLockoutThreshold) {
       m.push_back({MutationKind::kUpdate, "users", user, {{"locked", true}}});
     }
@@ -194,8 +224,16 @@ void AuthWorkload::Complete(const LogicalOp& op, bool applied) {
         m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete ||
         (m.kind == MutationKind::kUpdate &&
          (m.values.contains("locked") || m.values.contains("username")));
+    model_stale_ = true;
+    if (m.kind == MutationKind::kInsert) {
+      // A new row had no index entries; an existing one is left as it was.
+      if (ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table))) {
+        Index(m.table, m.key, true);
+      }
+      continue;
+    }
     if (reindex) Index(m.table, m.key, false);
-    ApplyMutation(schema_, m, &model_);
+    ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table));
     if (reindex) Index(m.table, m.key, true);
   }
 }

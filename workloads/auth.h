@@ -19,28 +19,26 @@
 // login to a locked account, no logout of a closed session); each op's
 // effects are computed against that model. Complete() moves the model on.
 //
-// Cost: Next() and Complete() cost O(rows touched x log rows), never a scan
-// or a copy of the model: the candidates an operation picks from (unlocked
-// users, sessions, users holding reset tokens, a user's tokens) are kept in
-// order-statistic indexes that Complete() updates row by row, and effects
-// are computed on a copy of the touched rows only. The k-th candidate is the
-// k-th in key order, as a scan of the model would list it, so a seed gives
-// the same operations as it always did. Rebase() rebuilds the indexes
-// (O(rows log rows), once per crash). Not thread-safe.
+// Cost: Next() and Complete() cost O(rows touched), never a scan or a copy
+// of the model, and compare no key along a tree: the model's rows are in
+// hash tables, the candidates an operation picks from (unlocked users,
+// sessions, users holding reset tokens) are kept in OrderedKeys (a count
+// per id, ordered_keys.h) that Complete() updates row by row, and effects
+// are computed on the touched rows only. The k-th candidate is the k-th in
+// key order, as a scan of the model would list it, so a seed gives the same
+// operations as it always did. Rebase() rebuilds the indexes (O(rows), once
+// per crash). Not thread-safe.
 #ifndef CRASHLAB_WORKLOADS_AUTH_H_
 #define CRASHLAB_WORKLOADS_AUTH_H_
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <set>
 #include <string>
-
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
+#include <unordered_map>
 
 #include "core/data_model.h"
 #include "core/rng.h"
+#include "workloads/ordered_keys.h"
 #include "workloads/workload.h"
 
 namespace crashlab {
@@ -61,34 +59,40 @@ class AuthWorkload : public Workload {
   void Complete(const LogicalOp& op, bool applied) override;
   // Replaces the model with what an engine actually holds (after a crash).
   void Rebase(const Rows& rows) override;
-  const Rows& model() const { return model_; }
+  // The model as Rows, built from the workload's own tables when they
+  // changed since the last call (O(rows log rows)): valid until the next
+  // Complete() or Rebase().
+  const Rows& model() const;
 
  private:
-  // Keys in order, with the k-th found in O(log n) (libstdc++'s policy
-  // tree with order statistics).
-  using OrderedKeys =
-      __gnu_pbds::tree<std::string, __gnu_pbds::null_type,
-                       std::less<std::string>, __gnu_pbds::rb_tree_tag,
-                       __gnu_pbds::tree_order_statistics_node_update>;
-
   LogicalOp Make(const std::string& f, nlohmann::json args,
                  std::vector<Mutation> mutations, uint64_t process);
   std::string Hex(int digits);
   // A uniformly drawn key of `keys` (not empty).
-  const std::string& PickOf(const OrderedKeys& keys);
+  std::string PickOf(const OrderedKeys& keys);
   // Adds (add = true) or removes the index entries of row `key` of `table`
   // as the model holds it now (nothing if it holds no such row).
   void Index(const std::string& table, const std::string& key, bool add);
 
+  // key -> row: the model, looked up by hash (it is never walked in order).
+  using Table = std::unordered_map<std::string, nlohmann::json>;
+  Table& TableOf(const std::string& table) { return tables_[table]; }
+  // The row `key` of `table`, or null.
+  const nlohmann::json* Row(const std::string& table,
+                            const std::string& key) const;
+
   Schema schema_;
   Rng rng_;
-  Rows model_;
+  std::unordered_map<std::string, Table> tables_;  // the model
+  mutable Rows model_;  // tables_ as Rows, when model() last built it
+  mutable bool model_stale_ = true;
   uint64_t next_id_ = 1;
-  OrderedKeys users_;        // every user
-  OrderedKeys unlocked_;     // users whose `locked` is false
-  OrderedKeys sessions_;     // every session id
-  OrderedKeys token_users_;  // users with at least one reset token
-  std::map<std::string, std::set<std::string>> tokens_;  // user -> tokens
+  OrderedKeys users_{"user-"};        // every user
+  OrderedKeys unlocked_{"user-"};     // users whose `locked` is false
+  OrderedKeys sessions_{"s-"};        // every session id
+  OrderedKeys token_users_{"user-"};  // users with at least one reset token
+  // user -> its tokens, in order
+  std::unordered_map<std::string, std::set<std::string>> tokens_;
 };
 
 }  // namespace crashlab
