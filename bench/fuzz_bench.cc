@@ -99,10 +99,12 @@ AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
   };
 }
 
+// As the fuzzer does: one compaction thread for every engine.
 AuthEngineFactory Leveldb(bool sync) {
+  static BackgroundThread* thread = new BackgroundThread;
   return [sync] {
-    return std::make_unique<LeveldbAuthEngine>(LeveldbSettings{sync},
-                                               AuthWorkload::MakeSchema());
+    return std::make_unique<LeveldbAuthEngine>(
+        LeveldbSettings{sync}, AuthWorkload::MakeSchema(), thread);
   };
 }
 

@@ -19,16 +19,20 @@ class DiscardLogger final : public leveldb::Logger {
 
 }  // namespace
 
-LeveldbAuthEngine::LeveldbAuthEngine(LeveldbSettings settings, Schema schema)
+LeveldbAuthEngine::LeveldbAuthEngine(LeveldbSettings settings, Schema schema,
+                                     BackgroundThread* thread)
     : settings_(settings),
       schema_(std::move(schema)),
+      thread_(thread),
       logger_(std::make_unique<DiscardLogger>()) {}
 
 LeveldbAuthEngine::~LeveldbAuthEngine() { Close(); }
 
 Status LeveldbAuthEngine::Open(SimFs& fs, bool create) {
   Close();
-  env_ = std::make_unique<SimEnv>(&fs);
+  env_ = std::make_unique<SimEnv>(&fs, thread_);
+  // Background work runs between DB calls, on this thread (leveldb_env.h).
+  env_->SetDeferBackgroundWork(true);
   leveldb::Options options;
   options.env = env_.get();
   options.create_if_missing = create;
@@ -126,13 +130,18 @@ Status LeveldbAuthEngine::Dump(Rows* rows, std::string* check) {
 }
 
 Status LeveldbAuthEngine::Maintain() {
+  // CompactRange waits for the compactions it schedules: they need the
+  // Env's thread.
+  env_->SetDeferBackgroundWork(false);
   db_->CompactRange(nullptr, nullptr);
-  env_->WaitForBackgroundWork();
+  env_->SetDeferBackgroundWork(true);
   return Status::Ok();
 }
 
 void LeveldbAuthEngine::Close() {
-  db_.reset();  // waits for background compaction, releases the lock
+  // Nothing may stay queued: ~DB waits for scheduled work to finish.
+  if (env_) env_->WaitForBackgroundWork();
+  db_.reset();  // releases the lock
   if (env_) env_->WaitForBackgroundWork();
   env_.reset();
 }

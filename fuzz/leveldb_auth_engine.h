@@ -9,9 +9,12 @@
 // key space (memtable flush, level compaction, new table files, obsolete
 // file deletion): the input decides when.
 //
-// Every DB call is followed by SimEnv::WaitForBackgroundWork(), so
-// compactions never interleave with the next call and a cycle's trace is
-// the same for the same input.
+// Background work is deferred (SimEnv::SetDeferBackgroundWork): every DB
+// call is followed by SimEnv::WaitForBackgroundWork(), which runs the
+// compactions the call scheduled on the calling thread, so they never
+// interleave with a call and a cycle's trace is the same for the same
+// input. Only Maintain's CompactRange, which waits for its own
+// compactions, runs them on the Env's thread.
 //
 // Ownership: owns the DB and the Env; the SimFs passed to Open is borrowed
 // until Close. Thread-safety: none (LevelDB's own threads are the Env's).
@@ -38,7 +41,10 @@ struct LeveldbSettings {
 
 class LeveldbAuthEngine final : public AuthEngine {
  public:
-  LeveldbAuthEngine(LeveldbSettings settings, Schema schema);
+  // `thread` (borrowed, may be null) runs Maintain's compactions; lend
+  // every engine of a harness the same one (leveldb_env.h).
+  LeveldbAuthEngine(LeveldbSettings settings, Schema schema,
+                    BackgroundThread* thread = nullptr);
   ~LeveldbAuthEngine() override;
 
   Status Open(SimFs& fs, bool create) override;
@@ -50,6 +56,7 @@ class LeveldbAuthEngine final : public AuthEngine {
  private:
   LeveldbSettings settings_;
   Schema schema_;
+  BackgroundThread* thread_;
   std::unique_ptr<SimEnv> env_;
   std::unique_ptr<leveldb::Logger> logger_;
   std::unique_ptr<leveldb::DB> db_;

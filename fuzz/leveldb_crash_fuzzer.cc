@@ -66,6 +66,9 @@ struct State {
   std::string sync;
   SpaceConfig space;
   FsImage base;
+  // Every engine's compaction thread (leveldb_env.h): one for the process.
+  std::unique_ptr<BackgroundThread> thread =
+      std::make_unique<BackgroundThread>();
 };
 
 }  // namespace
@@ -79,8 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.sync = state->sync == "any" ? choices.Pick(2) == 1
                                        : state->sync == "true";
   const AuthEngineFactory make = [&] {
-    return std::make_unique<LeveldbAuthEngine>(settings,
-                                               AuthWorkload::MakeSchema());
+    return std::make_unique<LeveldbAuthEngine>(
+        settings, AuthWorkload::MakeSchema(), state->thread.get());
   };
   CycleConfig config;
   config.space = state->space;

@@ -76,12 +76,22 @@ sqlite3_stmt* SqliteAuthEngine::Prepared(const std::string& sql,
   const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1,
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
-    *error = Error(rc, "prepare " + sql);
+    if (error) *error = Error(rc, "prepare " + sql);
     sqlite3_finalize(stmt);
     return nullptr;
   }
   stmts_[sql] = stmt;
   return stmt;
+}
+
+int SqliteAuthEngine::Step(const std::string& sql, std::string* error) {
+  sqlite3_stmt* stmt = Prepared(sql, error);
+  if (!stmt) return SQLITE_ERROR;
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return SQLITE_OK;
+  if (error) *error = Error(rc, sql);
+  return rc;
 }
 
 Status SqliteAuthEngine::Configure(bool create) {
@@ -160,18 +170,18 @@ int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
 
 ApplyResult SqliteAuthEngine::Apply(const LogicalOp& op) {
   std::string error;
-  int rc = Exec("BEGIN IMMEDIATE", &error);
+  int rc = Step("BEGIN IMMEDIATE", &error);
   for (size_t i = 0; rc == SQLITE_OK && i < op.mutations.size(); ++i) {
     rc = Run(op.mutations[i], &error);
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
   }
   if (rc == SQLITE_OK) {
-    rc = Exec("COMMIT", &error);
+    rc = Step("COMMIT", &error);
     if (rc == SQLITE_OK) return ApplyResult::Ok();
-    if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+    if (!sqlite3_get_autocommit(db_)) Step("ROLLBACK", nullptr);
     return {ApplyResult::Kind::kUnknown, error};
   }
-  if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+  if (!sqlite3_get_autocommit(db_)) Step("ROLLBACK", nullptr);
   return {ApplyResult::Kind::kFailed, error};
 }
 
@@ -195,12 +205,12 @@ int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
 
 Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
   std::string error;
-  int rc = Exec("BEGIN", &error);
+  int rc = Step("BEGIN", &error);
   for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
     rc = ReadTable(schema_.tables[i], rows, &error);
   }
   if (rc == SQLITE_OK) *check = SqliteQuickCheck(db_);
-  if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", nullptr);
+  if (!sqlite3_get_autocommit(db_)) Step("ROLLBACK", nullptr);
   return rc == SQLITE_OK ? Status::Ok() : Status::Engine(error);
 }
 

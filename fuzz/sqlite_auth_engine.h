@@ -69,6 +69,10 @@ class SqliteAuthEngine final : public AuthEngine {
   std::string Error(int rc, const std::string& context) const;
   int Exec(const std::string& sql, std::string* error);
   sqlite3_stmt* Prepared(const std::string& sql, std::string* error);
+  // Runs `sql` (no result rows wanted) as a prepared statement kept for
+  // the connection's life: transaction control runs once or twice per op,
+  // and sqlite3_exec would parse it each time. SQLITE_OK or the error.
+  int Step(const std::string& sql, std::string* error);
   int Run(const Mutation& m, std::string* error);
   int ReadTable(const TableSchema& t, Rows* rows, std::string* error);
   Status Configure(bool create);

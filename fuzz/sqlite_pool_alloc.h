@@ -9,6 +9,9 @@
 // reuse freed blocks (refilled from malloc in whole blocks, never returned:
 // memory is bounded by SQLite's peak use, a few MB per cycle).
 //
+// Memory statistics (SQLITE_CONFIG_MEMSTATUS) are turned off with it: they
+// cost a mutex per allocation, and nothing reads sqlite3_memory_used().
+//
 // What changes for checking: nothing in crashlab's own memory, which keeps
 // ASan's allocator; SQLite is not instrumented, so ASan never checked its
 // accesses anyway. Blocks handed to SQLite carry no redzones of their own.

@@ -20,10 +20,22 @@
 //   NewLogger     a logger that discards (set Options::info_log to keep
 //                 LevelDB's log; the LOG file is not the data under test).
 //   NowMicros     a logical clock; SleepForMicroseconds does not sleep.
-// Background work (Schedule) runs on one thread this Env owns and joins,
-// in the order scheduled, like PosixEnv's. WaitForBackgroundWork() blocks
-// until it is idle: a harness that calls it after every DB call keeps the
-// trace deterministic (compactions never interleave with its next call).
+// Background work (Schedule) runs in the order scheduled, one item at a
+// time, in one of two modes:
+//   threaded (the default, like PosixEnv): on a BackgroundThread, the
+//     Env's own or one the caller lends it. WaitForBackgroundWork() blocks
+//     until it is idle: a harness that calls it after every DB call keeps
+//     the trace deterministic (compactions never interleave with its next
+//     call).
+//   deferred (SetDeferBackgroundWork(true)): Schedule only queues, and
+//     WaitForBackgroundWork() runs the queue on the calling thread. No
+//     hand-off between threads (under ASan a futex wake and wait cost more
+//     than the compaction they carry), and background work runs exactly
+//     between DB calls. Only for DB calls that never wait for background
+//     work themselves: DB::Open, Write (while the memtable has room), reads
+//     and iterators, and deleting a DB whose queue was drained.
+//     CompactRange waits for its compactions, and would wait forever: turn
+//     deferral off around it.
 // StartThread's threads are joined in the destructor.
 //
 // Thread-safety: safe for LevelDB's use from its caller and background
@@ -41,6 +53,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -52,9 +66,35 @@
 
 namespace crashlab {
 
+// One thread running posted tasks in order. A harness that makes an Env
+// per simulated process lends every one the same thread (SimEnv's
+// constructor), so that compactions on a thread do not cost a thread start
+// each (with ASan, starting and ending a thread clears the shadow of its
+// stack). An Env holds the thread only while it has work queued, so any
+// number of Envs may share one. Thread-safe.
+class BackgroundThread {
+ public:
+  BackgroundThread();
+  ~BackgroundThread();  // runs what was posted, then joins
+  BackgroundThread(const BackgroundThread&) = delete;
+  BackgroundThread& operator=(const BackgroundThread&) = delete;
+  // Runs `task` on the thread after every task posted before it.
+  void Post(std::function<void()> task);
+
+ private:
+  void Loop();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SimEnv final : public leveldb::EnvWrapper {
  public:
-  explicit SimEnv(SimFs* fs);
+  // `thread` (borrowed, may be null: the Env starts its own when first
+  // needed) runs threaded background work; it must outlive the Env.
+  explicit SimEnv(SimFs* fs, BackgroundThread* thread = nullptr);
   ~SimEnv() override;
   SimEnv(const SimEnv&) = delete;
   SimEnv& operator=(const SimEnv&) = delete;
@@ -88,8 +128,12 @@ class SimEnv final : public leveldb::EnvWrapper {
   uint64_t NowMicros() override;
   void SleepForMicroseconds(int micros) override;
 
-  // Blocks until no scheduled work is queued or running.
+  // Blocks until no scheduled work is queued or running; when deferred,
+  // runs the queue (and whatever it schedules) on the calling thread.
   void WaitForBackgroundWork();
+  // Deferred (true) or threaded (false) background work; see above.
+  // Switching waits for the work queued so far to finish first.
+  void SetDeferBackgroundWork(bool defer);
 
   // Runs `fn` on the SimFs under the Env's lock (files use it).
   template <typename Fn>
@@ -110,9 +154,10 @@ class SimEnv final : public leveldb::EnvWrapper {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   std::deque<std::pair<void (*)(void*), void*>> queue_;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::thread worker_;
+  bool looping_ = false;  // BackgroundLoop is posted or running
+  bool defer_ = false;
+  BackgroundThread* thread_;  // lent, or own_thread_ once started
+  std::unique_ptr<BackgroundThread> own_thread_;
   std::vector<std::thread> threads_;
 };
 

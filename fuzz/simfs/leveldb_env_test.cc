@@ -1,12 +1,15 @@
 #include "fuzz/simfs/leveldb_env.h"
 
+#include <gtest/gtest.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace crashlab {
 namespace {
@@ -136,6 +139,82 @@ TEST(LeveldbEnvTest, BackgroundWorkRunsInOrderAndCanBeAwaited) {
   env.WaitForBackgroundWork();
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
   EXPECT_GT(env.NowMicros(), 0u);
+}
+
+// Deferred: Schedule only queues; WaitForBackgroundWork runs the queue on
+// the calling thread, in order, with what the work schedules itself.
+TEST(LeveldbEnvTest, DeferredBackgroundWorkRunsOnTheWaitingThread) {
+  SimFs fs;
+  SimEnv env(&fs);
+  env.SetDeferBackgroundWork(true);
+  struct Arg {
+    SimEnv* env;
+    std::vector<std::pair<int, std::thread::id>>* ran;
+    int n;
+    Arg* then;  // scheduled by this one
+  };
+  std::vector<std::pair<int, std::thread::id>> ran;
+  auto run = [](void* p) {
+    auto* arg = static_cast<Arg*>(p);
+    arg->ran->emplace_back(arg->n, std::this_thread::get_id());
+    if (arg->then)
+      arg->env->Schedule(
+          +[](void* q) {
+            auto* a = static_cast<Arg*>(q);
+            a->ran->emplace_back(a->n, std::this_thread::get_id());
+          },
+          arg->then);
+  };
+  Arg c{&env, &ran, 3, nullptr}, a{&env, &ran, 1, &c},
+      b{&env, &ran, 2, nullptr};
+  env.Schedule(run, &a);
+  env.Schedule(run, &b);
+  EXPECT_TRUE(ran.empty());
+  env.WaitForBackgroundWork();
+  ASSERT_EQ(ran.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ran[i].first, i + 1);
+    EXPECT_EQ(ran[i].second, std::this_thread::get_id());
+  }
+}
+
+// A real DB with deferred background work, and CompactRange (which waits
+// for its own compactions) on a lent thread that several Envs share.
+TEST(LeveldbEnvTest, DeferredEnvsShareOneThreadForCompactRange) {
+  BackgroundThread thread;
+  SimFs fs;
+  for (int round = 0; round < 3; ++round) {
+    SimEnv env(&fs, &thread);
+    env.SetDeferBackgroundWork(true);
+    leveldb::Options options;
+    options.env = &env;
+    options.create_if_missing = true;
+    options.paranoid_checks = true;
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(options, "/db", &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    env.WaitForBackgroundWork();
+    const std::string key = "k" + std::to_string(round);
+    ASSERT_TRUE(db->Put(leveldb::WriteOptions(), key, "v").ok());
+    env.WaitForBackgroundWork();
+    env.SetDeferBackgroundWork(false);
+    db->CompactRange(nullptr, nullptr);
+    env.SetDeferBackgroundWork(true);
+    for (int i = 0; i <= round; ++i) {
+      std::string v;
+      const std::string k = "k" + std::to_string(i);
+      EXPECT_TRUE(db->Get(leveldb::ReadOptions(), k, &v).ok()) << k;
+    }
+    env.WaitForBackgroundWork();
+    db.reset();
+  }
+  std::vector<std::string> names;
+  ASSERT_EQ(fs.List("/db", &names), 0);
+  EXPECT_NE(std::find_if(names.begin(), names.end(),
+                         [](const std::string& n) {
+                           return n.find(".ldb") != std::string::npos;
+                         }),
+            names.end());
 }
 
 }  // namespace

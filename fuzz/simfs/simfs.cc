@@ -94,21 +94,30 @@ void SimFs::Append(Record r) {
 
 int SimFs::Resolve(std::string_view path, FileId* parent, std::string* name,
                    FileId* id) const {
-  std::vector<std::string_view> parts;
-  if (int err = Components(path, &parts)) return err;
+  // Component by component, without collecting them: engines resolve a
+  // path on every open, stat and rename, and a vector each time is an
+  // allocation (costly under ASan).
   *parent = 0;
   name->clear();
   *id = kRootId;
-  for (size_t i = 0; i < parts.size(); ++i) {
+  bool missing = false;  // a component before this one was not found
+  for (size_t i = 0; i <= path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    const std::string_view part = path.substr(i, j - i);
+    i = j + 1;
+    if (part == "..") return EINVAL;
+    if (part.empty() || part == ".") continue;
+    if (missing) return ENOENT;
     const auto* entries = live_.Entries(*id);
     if (!entries) return ENOTDIR;
     *parent = *id;
-    name->assign(parts[i]);
+    name->assign(part);
     auto it = entries->find(*name);
     if (it == entries->end()) {
-      if (i + 1 < parts.size()) return ENOENT;
+      missing = true;
       *id = 0;
-      return 0;
+      continue;
     }
     *id = it->second;
   }
