@@ -119,12 +119,7 @@ json LogicalOp::ToJson() const {
 
 json CellValue(const Rows& rows, const Schema& schema, const Cell& cell) {
   (void)schema;
-  auto t = rows.find(cell.table);
-  const json* row = nullptr;
-  if (t != rows.end()) {
-    auto r = t->second.find(cell.key);
-    if (r != t->second.end()) row = &r->second;
-  }
+  const json* row = FindRow(rows, cell.table, cell.key);
   if (cell.column.empty()) return row != nullptr;
   if (!row || !row->contains(cell.column)) return nullptr;
   return (*row)[cell.column];
@@ -222,12 +217,8 @@ std::vector<Effect> EffectsOf(const Schema& schema, const Rows& before,
                               const std::vector<Mutation>& mutations) {
   return EffectsOf(
       schema,
-      [&before](const std::string& table,
-                const std::string& key) -> const json* {
-        const auto t = before.find(table);
-        if (t == before.end()) return nullptr;
-        const auto it = t->second.find(key);
-        return it == t->second.end() ? nullptr : &it->second;
+      [&before](const std::string& table, const std::string& key) {
+        return FindRow(before, table, key);
       },
       mutations);
 }

@@ -118,6 +118,17 @@ nlohmann::json CellValue(const Rows& rows, const Schema& schema,
 // (an existing key is left as it was and false is returned).
 bool ApplyMutation(const Schema& schema, const Mutation& m, Rows* rows);
 
+// The row `key` of `table` in `tables` (Rows, or any map of table name to
+// a map of key to row with find/end), or null when there is none.
+template <typename Tables>
+const nlohmann::json* FindRow(const Tables& tables, const std::string& table,
+                              const std::string& key) {
+  const auto t = tables.find(table);
+  if (t == tables.end()) return nullptr;
+  const auto r = t->second.find(key);
+  return r == t->second.end() ? nullptr : &r->second;
+}
+
 // ApplyMutation on the one table `m` names, held in any map from key to
 // row with std::map's try_emplace/find/erase (Rows' inner map, or a hash
 // map where a workload keeps its model); `ts` is that table's schema, or

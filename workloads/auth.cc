@@ -40,10 +40,7 @@ const Rows& AuthWorkload::model() const {
 
 const json* AuthWorkload::Row(const std::string& table,
                               const std::string& key) const {
-  const auto t = tables_.find(table);
-  if (t == tables_.end()) return nullptr;
-  const auto r = t->second.find(key);
-  return r == t->second.end() ? nullptr : &r->second;
+  return FindRow(tables_, table, key);
 }
 
 Schema AuthWorkload::MakeSchema() {
