@@ -73,7 +73,7 @@ uint64_t WriterOf(const CheckInput& in, const Cell& cell, const json& value,
   const int64_t at = in.index->Find(cell);
   if (at < 0) return 0;
   for (const CheckIndex::Writer& w : in.index->cells()[at].writers) {
-    if (!Invoked(in, w.op)) continue;
+    if (w.carried || !Invoked(in, w.op)) continue;
     if (f && in.ops[w.op].f != f) continue;
     if (*w.value == value) return in.ops[w.op].id;
   }
@@ -130,7 +130,9 @@ void CheckAuthState(const CheckInput& given, std::vector<Finding>* out) {
   }
   std::optional<CheckIndex> local;
   CheckInput in = given;
-  if (!in.index) in.index = &local.emplace(in.schema, in.ops);
+  if (!in.index) {
+    in.index = &local.emplace(in.schema, in.ops, in.whole_rows);
+  }
   const Rows& rows = in.observed.rows;
   static const std::map<std::string, json> kNone;
   const auto table = [&](const char* name) -> const std::map<std::string, json>& {

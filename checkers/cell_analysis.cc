@@ -35,7 +35,9 @@ const json& ValueIn(const json* row, const std::string& column) {
 Match MatchCell(const CheckInput& in, const CheckIndex::WrittenCell& wc) {
   Match m;
   for (const CheckIndex::Writer& w : wc.writers) {
-    if (in.status[w.op] != OpStatus::kNotInvoked) m.has_writer = true;
+    if (!w.carried && in.status[w.op] != OpStatus::kNotInvoked) {
+      m.has_writer = true;
+    }
   }
   if (!m.has_writer) return m;
   const Cell& c = wc.cell;
@@ -81,7 +83,7 @@ std::optional<CellReport> ApplyWrittenCell(const CheckInput& in, uint32_t at,
   if (!m.any && !m.base_match) {
     json candidates = json::array();
     for (const CheckIndex::Writer& w : wc.writers) {
-      if (in.status[w.op] != OpStatus::kNotInvoked) {
+      if (!w.carried && in.status[w.op] != OpStatus::kNotInvoked) {
         candidates.push_back(*w.value);
       }
     }
@@ -91,7 +93,8 @@ std::optional<CellReport> ApplyWrittenCell(const CheckInput& in, uint32_t at,
     return r.cell < c;
   };
   for (const CheckIndex::Writer& w : wc.writers) {
-    if (in.status[w.op] == OpStatus::kNotInvoked) continue;
+    // A carried write is no evidence of its own operation (check_index.h).
+    if (w.carried || in.status[w.op] == OpStatus::kNotInvoked) continue;
     OpPresence& p = a->ops[w.op];
     switch (Classify(m, w.op)) {
       case Seen::kBefore: {
@@ -125,7 +128,7 @@ std::vector<CellReport> AfterEvidence(const CheckInput& in, size_t op) {
     const Match m = MatchCell(in, wc);
     if (!m.any && !m.base_match) continue;  // unexplained: no evidence
     for (const CheckIndex::Writer& w : wc.writers) {
-      if (w.op == op && Classify(m, op) == Seen::kAfter) {
+      if (w.op == op && !w.carried && Classify(m, op) == Seen::kAfter) {
         out.push_back({wc.cell, *w.value, *m.seen});
       }
     }

@@ -78,7 +78,9 @@ std::vector<Finding> CheckState(const CheckInput& given, LossStats* loss) {
   if (!CheckRecovery(given, &out)) return out;
   std::optional<CheckIndex> local;
   CheckInput in = given;
-  if (!in.index) in.index = &local.emplace(in.schema, in.ops);
+  if (!in.index) {
+    in.index = &local.emplace(in.schema, in.ops, in.whole_rows);
+  }
   const CellAnalysis a = AnalyzeCells(in);
   CheckDurability(in, a, &out);
   CheckAtomicity(in, a, &out);

@@ -159,6 +159,10 @@ struct CheckInput {
   const AckOrder* order = nullptr;
   OrderPromise promise;
   uint64_t crash_ns = 0;
+  // The engine writes rows whole (Engine::writes_whole_rows): a write of
+  // one column rewrites every column with what the row held, so a later
+  // operation's write carries earlier operations' values (check_index.h).
+  bool whole_rows = false;
 };
 
 // Runs every oracle on one crash state: O(cells the operations write + rows

@@ -1,6 +1,7 @@
 #include "checkers/check_index.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace crashlab {
 
@@ -10,7 +11,8 @@ std::string AuthUserOf(const nlohmann::json& args) {
   return it != args.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops)
+CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
+                       bool whole_rows)
     : ops_(&ops), op_cells_(ops.size()) {
   // Every (cell, writer), sorted by cell; a stable sort keeps each cell's
   // writers in operation order. One vector, not a map of every cell.
@@ -43,6 +45,53 @@ CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops)
     for (const Column& c : t.columns) cols.push_back(c.name);
     std::sort(cols.begin(), cols.end());
     columns_[t.name] = std::move(cols);
+  }
+  if (whole_rows) AddCarriedWriters();
+}
+
+void CheckIndex::AddCarriedWriters() {
+  // A carried value is the last earlier real writer's (a carried writer
+  // only ever repeats one), so they are found from the real writers alone
+  // and merged in afterwards, in operation order.
+  std::vector<std::vector<Writer>> carried(cells_.size());
+  carried_cells_.resize(op_cells_.size());
+  for (uint32_t op = 0; op < op_cells_.size(); ++op) {
+    const std::vector<uint32_t>& mine = op_cells_[op];
+    for (size_t begin = 0, end; begin < mine.size(); begin = end) {
+      const Cell& row = cells_[mine[begin]].cell;
+      end = begin;
+      bool deletes = false;
+      while (end < mine.size() && cells_[mine[end]].cell.table == row.table &&
+             cells_[mine[end]].cell.key == row.key) {
+        const WrittenCell& wc = cells_[mine[end]];
+        for (const Writer& w : wc.writers) {
+          deletes |= w.op == op && wc.cell.column.empty() && *w.value == false;
+        }
+        ++end;
+      }
+      if (deletes) continue;
+      for (const std::string& column : ColumnsOf(row.table)) {
+        const int64_t at = Find({row.table, row.key, column});
+        if (at < 0) continue;
+        const std::vector<Writer>& ws = cells_[at].writers;
+        const auto after = std::partition_point(
+            ws.begin(), ws.end(), [op](const Writer& w) { return w.op < op; });
+        if (after == ws.begin()) continue;  // no earlier writer
+        if (after != ws.end() && after->op == op) continue;  // its own cell
+        carried[at].push_back({op, std::prev(after)->value, true});
+        carried_cells_[op].push_back(static_cast<uint32_t>(at));
+      }
+    }
+  }
+  for (size_t at = 0; at < cells_.size(); ++at) {
+    if (carried[at].empty()) continue;
+    std::vector<Writer> merged;
+    merged.reserve(cells_[at].writers.size() + carried[at].size());
+    std::merge(cells_[at].writers.begin(), cells_[at].writers.end(),
+               carried[at].begin(), carried[at].end(),
+               std::back_inserter(merged),
+               [](const Writer& a, const Writer& b) { return a.op < b.op; });
+    cells_[at].writers = std::move(merged);
   }
 }
 

@@ -33,13 +33,23 @@ class CheckIndex {
   struct Writer {
     uint32_t op;                  // index into ops
     const nlohmann::json* value;  // the value its effect leaves in the cell
+    // Whole rows only: `op` rewrote this cell of a row it changed with the
+    // value the last earlier writer left. Such a write may explain what a
+    // cell holds (so the earlier writer's is ambiguous there), but is no
+    // evidence of `op` itself: an earlier writer that did not take effect
+    // makes it carry an older value.
+    bool carried = false;
   };
   struct WrittenCell {
     Cell cell;
     std::vector<Writer> writers;  // in operation order
   };
 
-  CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops);
+  // `whole_rows`: the engine writes rows whole (CheckInput::whole_rows),
+  // so every operation that changes a row without deleting it also gets a
+  // carried writer for each other cell of the row an earlier one wrote.
+  CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
+             bool whole_rows = false);
 
   const std::vector<LogicalOp>& ops() const { return *ops_; }
   // Every written cell, in Cell order.
@@ -51,6 +61,11 @@ class CheckIndex {
   const std::vector<uint32_t>& CellsOf(size_t op) const {
     return op_cells_[op];
   }
+  // Positions of the cells operation `op` has a carried writer on (whole
+  // rows only), ascending: what its status changes besides CellsOf.
+  const std::vector<uint32_t>& CarriedCellsOf(size_t op) const {
+    return carried_cells_.empty() ? kNoCells : carried_cells_[op];
+  }
   // Auth: the operations whose args name `user`, in order (nullptr: none).
   const std::vector<uint32_t>* OpsOfUser(const std::string& user) const;
   // Cells of one row, sorted: existence, then the schema's columns by name
@@ -58,9 +73,13 @@ class CheckIndex {
   const std::vector<std::string>& ColumnsOf(const std::string& table) const;
 
  private:
+  void AddCarriedWriters();
+
   const std::vector<LogicalOp>* ops_;
   std::vector<WrittenCell> cells_;
   std::vector<std::vector<uint32_t>> op_cells_;
+  std::vector<std::vector<uint32_t>> carried_cells_;  // empty: none
+  static inline const std::vector<uint32_t> kNoCells;
   std::unordered_map<std::string, std::vector<uint32_t>> user_ops_;
   std::map<std::string, std::vector<std::string>> columns_;
   std::vector<std::string> existence_only_ = {""};

@@ -13,6 +13,9 @@ class Scenario {
   Scenario()
       : schema_{{{"users", "name", {{"n", ColumnType::kInt}}},
                  {"sessions", "id", {{"user", ColumnType::kText}}}}} {}
+  explicit Scenario(Schema schema) : schema_(std::move(schema)) {}
+  // The engine stores rows whole (CheckInput::whole_rows).
+  bool whole_rows = false;
 
   // `applied` = false: the client never learned the outcome (or was told
   // it failed), so the workload's model moves on without it.
@@ -58,6 +61,7 @@ class Scenario {
     o.message = "boom";
     Rows base;
     CheckInput in{schema_, ops_, status, base, o, ages, window_s};
+    in.whole_rows = whole_rows;
     return CheckState(in);
   }
   std::vector<OpStatus> All(OpStatus s) const {
@@ -119,6 +123,67 @@ TEST(CheckTest, HalfAnOperationIsAnAtomicityFinding) {
   auto acked = s.Check(half, s.All(OpStatus::kAcked));
   EXPECT_EQ(Kinds(acked),
             (std::vector<std::string>{"lost_commit", "atomicity"}));
+}
+
+// A reset (new password, token deleted) is lost whole, but a later login
+// of the same user survives; a store that writes rows whole (LevelDB's
+// driver: read, modify, write) wrote the reset's password again with the
+// login's row. Found in a LevelDB run across log rotation: the reset's log
+// record was in the old log's lost tail, the login in the new log.
+class CarriedRowTest : public ::testing::Test {
+ protected:
+  CarriedRowTest()
+      : s_(Schema{{{"users",
+                    "name",
+                    {{"pw", ColumnType::kText}, {"n", ColumnType::kInt}}},
+                   {"tokens", "id", {{"user", ColumnType::kText}}}}}) {}
+  void Run(bool reset_applied) {
+    s_.Add("signup",
+           {{MutationKind::kInsert, "users", "al", {{"pw", "p0"}, {"n", 0}}}});
+    s_.Add("request_reset",
+           {{MutationKind::kInsert, "tokens", "t1", {{"user", "al"}}}});
+    s_.Add("reset",
+           {{MutationKind::kUpdate, "users", "al", {{"pw", "p1"}}},
+            {MutationKind::kDelete, "tokens", "t1", json::object()}},
+           reset_applied);
+    s_.Add("login", {{MutationKind::kIncrement, "users", "al", {{"n", 1}}}});
+  }
+  Rows Seen(const std::string& pw) {
+    Rows rows = s_.After(2);
+    rows["users"]["al"] = {{"name", "al"}, {"pw", pw}, {"n", 1}};
+    return rows;
+  }
+  Scenario s_;
+};
+
+TEST_F(CarriedRowTest, ValueCarriedByALaterWholeRowWriteIsNotHalfAnOp) {
+  Run(/*reset_applied=*/true);
+  const Rows seen = Seen("p1");  // the login's row, token t1 still there
+  const auto status = s_.All(OpStatus::kAcked);
+  // Cell by cell, the reset looks half-applied...
+  EXPECT_EQ(Kinds(s_.Check(seen, status)),
+            (std::vector<std::string>{"lost_commit", "atomicity"}));
+  // ...but the login's whole-row write explains its password: the reset
+  // is lost, not torn.
+  s_.whole_rows = true;
+  const auto fs = s_.Check(seen, status);
+  ASSERT_EQ(Kinds(fs), std::vector<std::string>{"lost_commit"});
+  EXPECT_EQ(fs[0].ops, std::vector<uint64_t>{3});
+}
+
+TEST_F(CarriedRowTest, CarriedValueIsNoEvidenceAgainstTheCarrier) {
+  // The reset failed (never applied): the login carried the old password,
+  // not the reset's, and is there in full.
+  Run(/*reset_applied=*/false);
+  auto status = s_.All(OpStatus::kAcked);
+  status[2] = OpStatus::kFailed;
+  s_.whole_rows = true;
+  EXPECT_TRUE(s_.Check(Seen("p0"), status).empty());
+  // The login's own cell still counts: without its increment it is lost.
+  Rows without = Seen("p0");
+  without["users"]["al"]["n"] = 0;
+  EXPECT_EQ(Kinds(s_.Check(without, status)),
+            std::vector<std::string>{"lost_commit"});
 }
 
 TEST(CheckTest, CountersThatRepeatValuesAreNotMistakenForLoss) {

@@ -65,6 +65,7 @@ void StateChecker::Update(const CheckInput& prev, const CheckInput& in) {
       written.push_back(at);
       cells.push_back(index_.cells()[at].cell);
     }
+    for (uint32_t at : index_.CarriedCellsOf(op)) written.push_back(at);
   }
   std::sort(cells.begin(), cells.end());
   cells.erase(std::unique(cells.begin(), cells.end()), cells.end());

@@ -69,7 +69,8 @@ std::shared_ptr<const Observation> Perturbed(const AuthRun& run, size_t k,
 // a barrier at every fifth operation, a window of three operations) and
 // the loss shapes must agree too.
 std::string CheckBoth(const AuthRun& run, uint64_t seed, int states,
-                      uint64_t* incremental, bool order = false) {
+                      uint64_t* incremental, bool order = false,
+                      bool whole_rows = false) {
   AckOrder ack;
   for (uint32_t i = 0; i < run.ops.size(); ++i) {
     ack.by_ack.push_back(i);
@@ -81,7 +82,7 @@ std::string CheckBoth(const AuthRun& run, uint64_t seed, int states,
   promise.prefix = PrefixScope::kGlobal;
   promise.sync_barrier = true;
   promise.window_ops = 3;
-  const CheckIndex index(run.w.schema(), run.ops);
+  const CheckIndex index(run.w.schema(), run.ops, whole_rows);
   StateChecker checker(run.w.schema(), run.ops, run.base, index);
   Rng rng(seed);
   Hasher h;
@@ -152,6 +153,16 @@ TEST(StateCheckerTest, OrderOraclesAndLossShapeAsCheckState) {
   EXPECT_GT(incremental, 1500u);
   // The oracles did find something on these states.
   EXPECT_NE(with_order, CheckBoth(run, 9, 3000, &incremental, false));
+}
+
+// An index with carried writers (engines that write rows whole) is read
+// the same way by both.
+TEST(StateCheckerTest, WholeRowIndexAsCheckState) {
+  const AuthRun run(5, 160);
+  uint64_t incremental = 0;
+  const std::string whole = CheckBoth(run, 9, 3000, &incremental, true, true);
+  ASSERT_FALSE(whole.empty());
+  EXPECT_GT(incremental, 1500u);
 }
 
 TEST(StateCheckerTest, OtherSeedsAndLongerRuns) {

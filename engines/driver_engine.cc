@@ -114,6 +114,7 @@ Result<std::unique_ptr<DriverClient>> DriverEngine::StartDriver() {
         schema_changes_.push_back(kind);
       }
     }
+    whole_rows_ = client->hello().value("row_writes", json()) == "whole";
   }
   return client;
 }

@@ -91,6 +91,9 @@ class DriverEngine : public Engine {
   Recovery Recover(const std::string& dir, const Schema& schema) override;
   // What the driver's hello lists under "schema_changes".
   Result<std::vector<SchemaChangeKind>> SchemaChanges() override;
+  // The hello's "row_writes": "whole" (known once a driver has started, as
+  // Init, Open, Recover and Version start one).
+  bool writes_whole_rows() const override { return whole_rows_; }
 
   // Pid of the driver Recover reuses, -1 when none is running.
   pid_t recovery_driver_pid() const;
@@ -112,6 +115,7 @@ class DriverEngine : public Engine {
   std::unique_ptr<DriverClient> recovery_driver_;
   std::string version_;
   std::vector<SchemaChangeKind> schema_changes_;  // from the hello
+  bool whole_rows_ = false;                        // from the hello
 };
 
 // The EngineDef of an engine whose driver is built with crashlab (SQLite,

@@ -180,6 +180,11 @@ class Engine {
   // True when the engine runs as another user than crashlab, so a faultfs
   // mount must allow other users (PostgreSQL refuses to run as root).
   virtual bool runs_as_other_user() const { return false; }
+
+  // True when the engine stores a row as one value (the key-value drivers:
+  // engines/kv_rows.h), so changing one column rewrites the whole row and
+  // a later write carries what earlier ones left (CheckInput::whole_rows).
+  virtual bool writes_whole_rows() const { return false; }
 };
 
 // Where engines find their helper binaries, and how long they wait.

@@ -94,12 +94,14 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
   const size_t n = 1 + choices.Pick(config.max_ops);
   std::vector<LogicalOp> ops;
   std::vector<OpRun> runs;
+  bool whole_rows = false;
   {
     std::unique_ptr<AuthEngine> engine = make();
     const Status opened = engine->Open(fs, /*create=*/false);
     if (!opened.ok()) {
       return opened.Annotate("the engine did not open its base image");
     }
+    whole_rows = engine->writes_whole_rows();
     for (size_t i = 0; i < n; ++i) {
       if (choices.Pick(4) == 0) (void)engine->Maintain();
       ops.push_back(workload.Next());
@@ -127,7 +129,8 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
     if (status.back() == OpStatus::kAcked) ++out.acked;
   }
   const Observation seen = Recover(make, fs);
-  const CheckInput in{workload.schema(), ops, status, base_rows, seen};
+  CheckInput in{workload.schema(), ops, status, base_rows, seen};
+  in.whole_rows = whole_rows;
   out.findings = CheckState(in);
   if (!out.findings.empty()) {
     out.report = Report(config, ops, status, fs, seen, out.findings);

@@ -66,6 +66,8 @@ class AuthEngine {
   virtual Status Maintain() { return Status::Ok(); }
   // Orderly shutdown; may write (checkpoints). Safe to call twice.
   virtual void Close() = 0;
+  // Engine::writes_whole_rows: a row is stored as one value.
+  virtual bool writes_whole_rows() const { return false; }
 };
 
 using AuthEngineFactory = std::function<std::unique_ptr<AuthEngine>()>;

@@ -52,6 +52,8 @@ class LeveldbAuthEngine final : public AuthEngine {
   Status Dump(Rows* rows, std::string* check) override;
   Status Maintain() override;
   void Close() override;
+  // Rows are stored whole, as the LevelDB driver stores them.
+  bool writes_whole_rows() const override { return true; }
 
  private:
   LeveldbSettings settings_;

@@ -204,6 +204,7 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.run_dir = o_.out;
   const DurabilityClaim claim = engine_->Claim();
   config.promise = claim.order;
+  config.whole_rows = engine_->writes_whole_rows();
   config.loss_window_s =
       claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
   config.order_checks = o_.order_checks;
@@ -296,6 +297,7 @@ Result<RunOutcome> RunContext::Live(FindingSet* findings) {
     lo.loss_window_s = claim.window_s;
   }
   lo.promise = claim.order;
+  lo.whole_rows = engine_->writes_whole_rows();
   lo.order_checks = o_.order_checks;
   lo.out = o_.out;
   lo.scratch = scratch_;

@@ -133,7 +133,8 @@ class LeveldbBackend final : public DriverBackend {
   json Hello() override {
     return {{"engine", "leveldb"},
             {"version", std::to_string(leveldb::kMajorVersion) + "." +
-                            std::to_string(leveldb::kMinorVersion)}};
+                            std::to_string(leveldb::kMinorVersion)},
+            {"row_writes", "whole"}};
   }
   DriverReply Open(const OpenRequest& req) override;
   DriverReply Apply(const ApplyRequest& req) override;

@@ -246,9 +246,13 @@ TEST(IntegrationEnginesLeveldb, SettingsAndClaimsFollowTheDocs) {
   EXPECT_FALSE(async.order.sync_barrier);
   EXPECT_FALSE(MakeLeveldb("true")->Claim().order.any());
   EXPECT_EQ(MakeLeveldb("false")->settings().at("sync"), "false");
-  auto v = MakeLeveldb("false")->Version();
+  auto engine = MakeLeveldb("false");
+  EXPECT_FALSE(engine->writes_whole_rows());  // no driver started yet
+  auto v = engine->Version();
   ASSERT_TRUE(v.ok()) << v.status().message();
   EXPECT_EQ(v->rfind("1.", 0), 0u) << *v;
+  // A row is one LevelDB value: the hello says so (CheckInput::whole_rows).
+  EXPECT_TRUE(engine->writes_whole_rows());
 }
 
 // Measures (does not assert) how fast Recover is: the explorer calls it

@@ -129,7 +129,8 @@ class LmdbBackend final : public DriverBackend {
     mdb_version(&major, &minor, &patch);
     return {{"engine", "lmdb"},
             {"version", std::to_string(major) + "." + std::to_string(minor) +
-                            "." + std::to_string(patch)}};
+                            "." + std::to_string(patch)},
+            {"row_writes", "whole"}};
   }
   DriverReply Open(const OpenRequest& req) override;
   DriverReply Apply(const ApplyRequest& req) override;

@@ -183,9 +183,11 @@ TEST(IntegrationEnginesLmdb, ClaimsQuoteLmdbH) {
   EXPECT_NE(meta.basis.find("a system crash may undo the last committed "
                             "transaction"),
             std::string::npos);
-  auto v = MakeLmdb(false, false, false)->Version();
+  auto engine = MakeLmdb(false, false, false);
+  auto v = engine->Version();
   ASSERT_TRUE(v.ok()) << v.status().message();
   EXPECT_EQ(v->rfind("0.9.", 0), 0u) << *v;
+  EXPECT_TRUE(engine->writes_whole_rows());  // a row is one LMDB value
 }
 
 TEST(IntegrationEnginesLmdb, RecoverRate) {

@@ -189,6 +189,7 @@ std::string Sweep::Classify(const Observation& seen) {
     return "detected_and_refused";
   }
   CheckInput in{schema_, ops_, status_, base_rows_, seen};
+  in.whole_rows = engine_->writes_whole_rows();
   bool loss = false, wrong = false;
   for (const Finding& f : CheckState(in)) {
     if (baseline_keys_.count(f.Key())) continue;
@@ -212,6 +213,7 @@ Status Sweep::Baseline() {
                                   "stopped directory: " + seen.message);
   }
   CheckInput in{schema_, ops_, status_, base_rows_, seen};
+  in.whole_rows = engine_->writes_whole_rows();
   for (const Finding& f : CheckState(in)) baseline_keys_.insert(f.Key());
   return Status::Ok();
 }

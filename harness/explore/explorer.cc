@@ -63,7 +63,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   std::unordered_set<Hash128, Hash128Hasher> distinct;
   ObservationCache cache(kKeptObservations);
   Progress progress(stats.crash_states, config_.progress);
-  const CheckIndex index(schema_, ops_);
+  const CheckIndex index(schema_, ops_, config_.whole_rows);
   StateChecker checker(schema_, ops_, base_rows_, index);
   stats.loss.window_s = config_.loss_window_s;
   stats.loss.window_ops = config_.promise.window_ops;
@@ -85,6 +85,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     ObservationCache::Entry& e = cache.Use(image_of[i]);
     CheckInput in{schema_, ops_, status, base_rows_, *e.seen};
     in.index = &index;
+    in.whole_rows = config_.whole_rows;
     if (config_.order_checks) {
       in.order = &order;
       in.promise = config_.promise;

@@ -63,6 +63,7 @@ struct ExploreConfig {
   OrderPromise promise;
   double loss_window_s = 0;  // the claim's window in seconds (0: none)
   bool order_checks = true;
+  bool whole_rows = false;  // Engine::writes_whole_rows (CheckInput's)
   const CauseNamer* causes = nullptr;
 };
 

@@ -47,6 +47,7 @@ Result<bool> Minimizer::Shows(const CrashState& candidate,
   CheckInput in{schema_, ops_, status, base_rows_, it->second};
   in.order = order_;
   in.promise = promise_;
+  in.whole_rows = engine_.writes_whole_rows();
   for (const Finding& f : CheckState(in)) {
     if (f.Key() == fingerprint) return true;
   }

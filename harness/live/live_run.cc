@@ -70,6 +70,7 @@ void LiveRun::CheckCrash(const PendingCheck& crash, const Observation& seen,
   CheckInput in{workload_.schema(), crash.ops,  crash.status,
                 crash.base,         seen,       &crash.ack_age_s,
                 o_.loss_window_s};
+  in.whole_rows = o_.whole_rows;
   if (o_.order_checks) {
     in.order = &crash.order;
     in.promise = o_.promise;

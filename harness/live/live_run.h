@@ -54,6 +54,7 @@ struct LiveOptions {
   uint64_t seed = 0;
   double loss_window_s = -1;  // the engine's promised window, < 0: none
   OrderPromise promise;       // the engine's order promise (order oracles)
+  bool whole_rows = false;    // Engine::writes_whole_rows
   bool order_checks = true;   // order oracles and loss shape
   std::string out;          // OUT
   std::string scratch;      // short private directory (control socket)
