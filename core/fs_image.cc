@@ -209,6 +209,62 @@ bool FsImage::ApplyPartialWrite(const Record& r, const Tear& tear) {
   return true;
 }
 
+bool FsImage::ApplyUndoable(const Record& r, uint32_t index, DataUndo* undo) {
+  auto it = inodes_.find(r.file);
+  const std::string& old =
+      it == inodes_.end() ? *EmptyData() : *it->second.data;
+  uint64_t lo = 0, hi = old.size();  // the range the record may overwrite
+  if (r.op == Op::kWrite) {
+    lo = r.offset;
+    hi = r.offset + r.data.size();
+  } else if (r.op == Op::kTruncate) {
+    lo = r.offset;
+  } else if (r.op == Op::kFallocate) {
+    lo = r.offset;
+    hi = r.offset + r.length;
+  }
+  lo = std::min<uint64_t>(lo, old.size());
+  hi = std::min<uint64_t>(std::max(hi, lo), old.size());
+  undo->index = index;
+  undo->size = old.size();
+  undo->offset = lo;
+  undo->saved.assign(old, lo, hi - lo);
+  return Apply(r);
+}
+
+bool FsImage::ApplyContents(const Record& r) {
+  if (r.op != Op::kSymlink) return Apply(r);
+  Get(r.file, Kind::kSymlink).data = std::make_shared<std::string>(r.data);
+  return true;
+}
+
+void FsImage::Undo(FileId file, const DataUndo& undo) {
+  std::string& data = MutableData(Get(file, Kind::kFile));
+  data.resize(undo.size, '\0');
+  data.replace(undo.offset, undo.saved.size(), undo.saved);
+}
+
+void FsImage::AdoptNamespace(const FsImage& ns,
+                             const std::function<bool(FileId)>& written) {
+  for (auto it = inodes_.begin(); it != inodes_.end();) {
+    auto from = ns.inodes_.find(it->first);
+    if (from != ns.inodes_.end()) {
+      it->second.kind = from->second.kind;
+      it->second.mode = from->second.mode;
+      it->second.entries = from->second.entries;
+    } else if (written(it->first)) {
+      it->second.kind = Kind::kFile;
+      it->second.mode = 0;
+      it->second.entries.clear();
+    } else {
+      it = inodes_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+  for (const auto& [id, inode] : ns.inodes_) inodes_.try_emplace(id, inode);
+}
+
 template <typename Fn>
 void FsImage::Walk(FileId dir, const std::string& prefix, Fn&& fn) const {
   std::set<FileId> seen = {dir};

@@ -18,6 +18,7 @@
 #define CRASHLAB_CORE_FS_IMAGE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +51,41 @@ class FsImage {
   bool ApplyTornWrite(const Record& r, uint64_t keep, std::string_view tail);
   // Applies the parts of a write a Tear says persisted (persistence.h).
   bool ApplyPartialWrite(const Record& r, const struct Tear& tear);
+
+  // Taking back one change to a file's contents, so that an image can be
+  // rolled back to an earlier position file by file (ImageBuilder).
+  struct DataUndo {
+    uint32_t index = 0;   // the record
+    uint64_t size = 0;    // the file's size before it
+    uint64_t offset = 0;  // where `saved` goes back
+    std::string saved;    // the bytes it overwrote
+  };
+  // Records whose only effect on an inode is on its contents: writes,
+  // truncates, fallocates, and a symlink's target (a symlink also names it).
+  static bool ChangesData(Op op) {
+    return op == Op::kWrite || op == Op::kTruncate || op == Op::kFallocate ||
+           op == Op::kSymlink;
+  }
+  // Apply(r) for a record with ChangesData(r.op), saving in *undo (index
+  // `index`) what it overwrites.
+  bool ApplyUndoable(const Record& r, uint32_t index, DataUndo* undo);
+  // The effect of a ChangesData record on contents alone (a symlink's
+  // target, not its name).
+  bool ApplyContents(const Record& r);
+  // Gives file `file` back the contents it had before `undo`'s record.
+  // Undos of one file must be taken back newest first.
+  void Undo(FileId file, const DataUndo& undo);
+  // Removes inode `id` as if nothing had made it (names of it stay, and
+  // lead nowhere, as in a replay that never created it).
+  void Forget(FileId id) { inodes_.erase(id); }
+  // Takes kinds, permissions and directory entries from `ns`, an image built
+  // from the same base by the same namespace records (those without
+  // ChangesData-only effects) that this one kept, and keeps this image's
+  // contents. An inode `ns` lacks stays, as an unlinked file of kind kFile
+  // and mode 0 (as a write creates it), only if `written(id)`; otherwise it
+  // goes.
+  void AdoptNamespace(const FsImage& ns,
+                      const std::function<bool(FileId)>& written);
 
   // Writes the reachable tree into `dir`, which must exist and be empty.
   Status Materialize(const std::string& dir) const;

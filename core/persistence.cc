@@ -206,6 +206,7 @@ void ImageBuilder::ApplyRange(size_t from, size_t to,
       state.torn.begin(), state.torn.end(), from,
       [](const Tear& tear, size_t i) { return tear.index < i; });
   for (size_t i = from; i < to; ++i) {
+    ++applied_;
     if (d != drop.end() && *d == i) {
       ++d;
       continue;
@@ -217,6 +218,120 @@ void ImageBuilder::ApplyRange(size_t from, size_t to,
     }
     if (!image_.Apply(trace_.records[i])) ++inexact_;
   }
+}
+
+void ImageBuilder::AdvancePrefix(size_t position) {
+  if (prefix_position_ < trace_.first_op || prefix_position_ > position) {
+    prefix_ = base_;
+    prefix_position_ = trace_.first_op;
+    undo_.clear();
+    namespace_.clear();
+    named_.clear();
+  }
+  for (; prefix_position_ < position; ++prefix_position_) {
+    const uint32_t i = static_cast<uint32_t>(prefix_position_);
+    const Record& r = trace_.records[i];
+    ++applied_;
+    bool exact;
+    if (FsImage::ChangesData(r.op)) {
+      auto [u, fresh] = undo_.try_emplace(r.file);
+      if (fresh) u->second.first = u->second.horizon = i;
+      exact = prefix_.ApplyUndoable(r, i, &u->second.log.emplace_back());
+    } else {
+      exact = prefix_.Apply(r);
+    }
+    if (!exact) ++inexact_;
+    if (IsNamespaceOp(r.op)) {
+      namespace_.push_back(i);
+      // The inodes FsImage::Apply makes (Get) for it.
+      named_.insert(r.parent);
+      if (r.op == Op::kRename) named_.insert(r.new_parent);
+      if (r.op == Op::kCreate || r.op == Op::kMkdir || r.op == Op::kSymlink) {
+        named_.insert(r.file);
+      }
+    }
+    // Past a real fsync of the file, no state drops its earlier records.
+    if ((r.op == Op::kFsync || r.op == Op::kFdatasync) &&
+        !(r.tags & kTagNoBarrier)) {
+      auto u = undo_.find(r.file);
+      if (u != undo_.end()) {
+        u->second.log.clear();
+        u->second.horizon = i + 1;
+      }
+    }
+  }
+}
+
+bool ImageBuilder::RollBack(const CrashState& state) {
+  if (prefix_position_ != state.position) return false;
+  // Each file's first dropped or torn record; whether names are dropped.
+  std::map<FileId, size_t> from;
+  bool names = false;
+  auto note = [&](uint32_t i) {
+    const Record& r = trace_.records[i];
+    if (FsImage::ChangesData(r.op)) {
+      auto [f, fresh] = from.try_emplace(r.file, i);
+      if (!fresh) f->second = std::min<size_t>(f->second, i);
+    }
+    names = names || IsNamespaceOp(r.op);
+  };
+  for (uint32_t i : state.dropped) note(i);
+  for (const Tear& t : state.torn) note(t.index);
+  for (const auto& [file, i] : from) {
+    auto u = undo_.find(file);
+    if (u == undo_.end() || i < u->second.horizon) return false;
+  }
+  const auto dropped = [&](size_t i) {
+    return std::binary_search(state.dropped.begin(), state.dropped.end(), i);
+  };
+  image_ = prefix_;
+  for (const auto& [file, start] : from) {
+    const auto& log = undo_.at(file).log;
+    const auto first = std::lower_bound(
+        log.begin(), log.end(), start,
+        [](const FsImage::DataUndo& u, size_t i) { return u.index < i; });
+    for (auto u = log.end(); u != first;) image_.Undo(file, *--u);
+    for (auto u = first; u != log.end(); ++u) {
+      applied_ += 2;  // undone and redone
+      if (dropped(u->index)) continue;
+      const Record& r = trace_.records[u->index];
+      const auto t = std::lower_bound(
+          state.torn.begin(), state.torn.end(), u->index,
+          [](const Tear& tear, size_t i) { return tear.index < i; });
+      const bool exact = t != state.torn.end() && t->index == u->index
+                             ? image_.ApplyPartialWrite(r, *t)
+                             : image_.ApplyContents(r);
+      if (!exact) ++inexact_;
+    }
+  }
+  // Whether a kept record changed the contents of `id` (which makes it).
+  const auto written = [&](FileId id) {
+    auto u = undo_.find(id);
+    if (u == undo_.end()) return false;
+    auto f = from.find(id);
+    if (f == from.end() || u->second.first < f->second) return true;
+    for (const auto& d : u->second.log) {
+      if (d.index >= f->second && !dropped(d.index)) return true;
+    }
+    return false;
+  };
+  if (!names) {
+    FsImage::Kind kind;
+    for (const auto& [file, start] : from) {
+      if (!written(file) && !named_.count(file) && !base_.KindOf(file, &kind)) {
+        image_.Forget(file);
+      }
+    }
+    return true;
+  }
+  // The tree as the kept namespace records alone make it.
+  FsImage tree = base_;
+  for (uint32_t i : namespace_) {
+    ++applied_;
+    if (!dropped(i) && !tree.Apply(trace_.records[i])) ++inexact_;
+  }
+  image_.AdoptNamespace(tree, written);
+  return true;
 }
 
 const FsImage& ImageBuilder::Build(const CrashState& state) {
@@ -232,30 +347,15 @@ const FsImage& ImageBuilder::Build(const CrashState& state) {
       std::equal(state.dropped.begin(), old_end, dropped_.begin(),
                  dropped_.end()) &&
       std::equal(state.torn.begin(), old_torn_end, torn_.begin(), torn_.end());
-  if (!extends) {
-    // Everything before the first record the state drops or tears is the
-    // plain prefix.
-    size_t diverge = state.position;
-    if (!state.dropped.empty()) {
-      diverge = std::min<size_t>(diverge, state.dropped.front());
+  if (extends) {
+    ApplyRange(position_, state.position, state);
+  } else {
+    AdvancePrefix(std::max(state.position, trace_.first_op));
+    if (!RollBack(state)) {
+      image_ = base_;
+      ApplyRange(trace_.first_op, state.position, state);
     }
-    if (!state.torn.empty()) {
-      diverge = std::min<size_t>(diverge, state.torn.front().index);
-    }
-    diverge = std::max(diverge, trace_.first_op);
-    if (prefix_position_ < trace_.first_op || prefix_position_ > diverge) {
-      prefix_ = base_;
-      prefix_position_ = trace_.first_op;
-    }
-    for (; prefix_position_ < diverge; ++prefix_position_) {
-      if (!prefix_.Apply(trace_.records[prefix_position_])) ++inexact_;
-    }
-    image_ = prefix_;
-    position_ = diverge;
-    dropped_.clear();
-    torn_.clear();
   }
-  ApplyRange(position_, state.position, state);
   position_ = state.position;
   dropped_ = state.dropped;
   torn_ = state.torn;

@@ -15,11 +15,18 @@
 // ImageBuilder turns a CrashState into an FsImage, reusing the previous
 // image when the new state extends it (prefix walks cost one Apply per
 // record, not a rebuild). When it does not (a sync made fewer records
-// unsynced), the image is rebuilt from a prefix image kept at the state's
-// first dropped or torn record, not from the base: for drop-unsynced walks
-// that costs the records since the oldest unsynced one, not the whole
-// trace (the prefix image only moves forward; a state before it restarts
-// it from the base).
+// unsynced), the image starts as a prefix image kept at the state's
+// position and only the files with dropped or torn records are rolled back
+// and replayed: each file's contents depend on its own records alone, and
+// the prefix image keeps, per file, how to undo each change since that
+// file's last fsync. So a state costs the records since the oldest unsynced
+// one OF EACH FILE it drops from, not since the oldest unsynced one of any
+// file (SQLite's -shm file is written once and never synced, which made
+// every drop-unsynced state replay the whole trace). Dropped namespace
+// records (creates, links, renames, ...) rebuild the directory tree from
+// the base by the kept namespace records alone. A state before the prefix
+// image restarts it from the base; a state dropping a record older than
+// its file's last fsync (none the models make) is replayed from the base.
 #ifndef CRASHLAB_CORE_PERSISTENCE_H_
 #define CRASHLAB_CORE_PERSISTENCE_H_
 
@@ -124,18 +131,36 @@ class ImageBuilder {
   const FsImage& Build(const CrashState& state);
   // Records that did not apply exactly as recorded (lenient replay).
   uint64_t inexact() const { return inexact_; }
+  // Records applied to images so far, rollbacks included: the work done.
+  uint64_t applied() const { return applied_; }
 
  private:
+  // What it takes to roll one file of prefix_ back: how to undo each change
+  // to its contents from `horizon` on, oldest first.
+  struct FileUndo {
+    size_t first = 0;    // its first record that changed its contents
+    size_t horizon = 0;  // its records before this have no undo
+    std::vector<FsImage::DataUndo> log;
+  };
   void ApplyRange(size_t from, size_t to, const CrashState& state);
+  // Moves prefix_ to `position` (restarting from the base if it is past it).
+  void AdvancePrefix(size_t position);
+  // image_ = the state at prefix_'s position, rolled back file by file;
+  // false if it cannot (a dropped record older than its file's undo).
+  bool RollBack(const CrashState& state);
   const Trace& trace_;
   const FsImage& base_;
   FsImage image_;
   FsImage prefix_;  // every record before prefix_position_
   size_t prefix_position_ = 0;
+  std::map<FileId, FileUndo> undo_;  // files prefix_ changed the contents of
+  std::vector<uint32_t> namespace_;  // namespace records in prefix_
+  std::set<FileId> named_;           // inodes namespace records in prefix_ made
   size_t position_ = 0;             // image_ holds this position...
   std::vector<uint32_t> dropped_;   // ...without these records...
   std::vector<Tear> torn_;          // ...and with these only in part
   uint64_t inexact_ = 0;
+  uint64_t applied_ = 0;
 };
 
 }  // namespace crashlab
