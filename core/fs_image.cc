@@ -1,6 +1,7 @@
 #include "core/fs_image.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/falloc.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -322,6 +323,39 @@ Hash128 FsImage::ContentHash() const {
     h.Update(*inode.data);
   });
   return h.Digest();
+}
+
+std::string FsImage::FirstDifference(const FsImage& other) const {
+  auto list = [](const FsImage& image) {
+    std::map<std::string, const Inode*> out;
+    image.Walk(kRootId, "",
+               [&](const std::string& rel, FileId, const Inode& inode) {
+                 out.emplace(rel, &inode);
+               });
+    return out;
+  };
+  const auto a = list(*this), b = list(other);
+  auto x = a.begin(), y = b.begin();
+  for (; x != a.end() && y != b.end(); ++x, ++y) {
+    if (x->first != y->first) break;
+    const Inode &i = *x->second, &j = *y->second;
+    if (i.kind != j.kind || i.mode != j.mode) {
+      return fmt::format("{}: kind {} mode {:o} vs kind {} mode {:o}", x->first,
+                         static_cast<int>(i.kind), i.mode,
+                         static_cast<int>(j.kind), j.mode);
+    }
+    const std::string &d = *i.data, &e = *j.data;
+    if (d != e) {
+      const auto at = std::mismatch(d.begin(), d.end(), e.begin(), e.end());
+      return fmt::format("{}: contents differ from byte {} (sizes {} vs {})",
+                         x->first, at.first - d.begin(), d.size(), e.size());
+    }
+  }
+  if (x == a.end() && y == b.end()) return "";
+  if (y == b.end() || (x != a.end() && x->first < y->first)) {
+    return x->first + ": only in the first image";
+  }
+  return y->first + ": only in the second image";
 }
 
 std::map<std::string, std::string> FsImage::Files() const {

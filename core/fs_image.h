@@ -91,6 +91,11 @@ class FsImage {
   Status Materialize(const std::string& dir) const;
   // Hash of the reachable tree: names, kinds, permissions and contents.
   Hash128 ContentHash() const;
+  // Where the reachable trees of this image and `other` first differ (a
+  // path present in one only, its kind or permissions, or the first byte
+  // of its contents that differs), in walk order; "" if they are the same
+  // (then their ContentHash is the same).
+  std::string FirstDifference(const FsImage& other) const;
   // Reachable regular files: path (relative, '/'-separated) -> contents.
   std::map<std::string, std::string> Files() const;
   // Path of a reachable file, or "" when it has no path in this image.

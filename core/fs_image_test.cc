@@ -91,6 +91,34 @@ TEST(FsImageTest, CopiesShareNothingVisible) {
   EXPECT_EQ(a.ContentHash(), b.ContentHash());
 }
 
+TEST(FsImageTest, FirstDifferenceNamesThePathAndByte) {
+  FsImage a;
+  a.Apply(Create(kRootId, "f", 3));
+  a.Apply(Write(3, 0, "same start"));
+  FsImage b = a;
+  EXPECT_EQ(a.FirstDifference(b), "");
+  b.Apply(Write(3, 5, "S"));
+  EXPECT_EQ(a.FirstDifference(b),
+            "f: contents differ from byte 5 (sizes 10 vs 10)");
+  b = a;
+  b.Apply(Write(3, 10, "!"));
+  EXPECT_EQ(a.FirstDifference(b),
+            "f: contents differ from byte 10 (sizes 10 vs 11)");
+  b = a;
+  b.Apply(Create(kRootId, "e", 4));
+  EXPECT_EQ(a.FirstDifference(b), "e: only in the second image");
+  EXPECT_EQ(b.FirstDifference(a), "e: only in the first image");
+  b = a;
+  b.Apply(Record{.op = Op::kMkdir,
+                 .file = 5,
+                 .parent = kRootId,
+                 .mode = 040700,
+                 .name = "g"});
+  EXPECT_EQ(a.FirstDifference(b), "g: only in the second image");
+  a.Apply(Create(kRootId, "g", 5));
+  EXPECT_EQ(a.FirstDifference(b), "g: kind 0 mode 644 vs kind 1 mode 700");
+}
+
 TEST(FsImageTest, HashSeesNamesNotJustBytes) {
   FsImage a, b;
   a.Apply(Create(kRootId, "x", 3));

@@ -334,6 +334,13 @@ bool ImageBuilder::RollBack(const CrashState& state) {
   return true;
 }
 
+FsImage ImageBuilder::Replay(const Trace& trace, const FsImage& base,
+                             const CrashState& state) {
+  ImageBuilder plain(trace, base);
+  plain.ApplyRange(trace.first_op, state.position, state);
+  return std::move(plain.image_);
+}
+
 const FsImage& ImageBuilder::Build(const CrashState& state) {
   // Reusable when the new state only adds records after the current
   // position and drops nothing the current image already holds.

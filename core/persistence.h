@@ -129,6 +129,10 @@ class ImageBuilder {
 
   // The image of `state`. Valid until the next call.
   const FsImage& Build(const CrashState& state);
+  // The image of `state` made the plain way, by applying every record it
+  // keeps to the base in trace order: what Build must equal (verification).
+  static FsImage Replay(const Trace& trace, const FsImage& base,
+                        const CrashState& state);
   // Records that did not apply exactly as recorded (lenient replay).
   uint64_t inexact() const { return inexact_; }
   // Records applied to images so far, rollbacks included: the work done.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "checkers/auth_invariants.h"
@@ -208,11 +209,19 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.loss_window_s =
       claim.kind == DurabilityClaim::Kind::kWindow ? claim.window_s : 0;
   config.order_checks = o_.order_checks;
+  const char* verify = std::getenv("CRASHLAB_VERIFY_IMAGES");
+  config.verify_images = verify && std::string(verify) == "1";
   const Timeline timeline(trace, out.ops);
   const CauseNamer causes(trace, out.ops, timeline);
   config.causes = &causes;
   Explorer explorer(trace, base, schema, out.ops, base_rows, config);
   CRASHLAB_ASSIGN_OR_RETURN(ExploreStats stats, explorer.Run(findings));
+  if (config.verify_images) {
+    fmt::print(stderr,
+               "crashlab: CRASHLAB_VERIFY_IMAGES: {} crash images equal their "
+               "in-order replay\n",
+               stats.images_verified);
+  }
   for (const auto& [name, m] : stats.models) {
     out.model_stats.push_back({name, m.states, m.crash_points,
                                m.exhaustive_points, m.sampled_points});

@@ -129,6 +129,16 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
     auto b = builders.try_emplace(state.model, trace_, base_).first;
     const FsImage& image = b->second.Build(state);
     image_of[produced] = image.ContentHash();
+    if (config_.verify_images) {
+      const FsImage plain = ImageBuilder::Replay(trace_, base_, state);
+      if (!(plain.ContentHash() == image_of[produced])) {
+        return Status::Infrastructure(fmt::format(
+            "the image built for crash state {} differs from its in-order "
+            "replay: {}",
+            state.Id(), image.FirstDifference(plain)));
+      }
+      ++stats.images_verified;
+    }
     distinct.insert(image_of[produced]);
     if (cache.Acquire(image_of[produced])) {
       // Not at hand (never recovered, or recovered long ago and evicted).

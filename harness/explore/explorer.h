@@ -65,6 +65,12 @@ struct ExploreConfig {
   bool order_checks = true;
   bool whole_rows = false;  // Engine::writes_whole_rows (CheckInput's)
   const CauseNamer* causes = nullptr;
+  // Debugging the image builder: also build each state's image by plain
+  // in-order replay (ImageBuilder::Replay) and stop with an infrastructure
+  // error naming the state and the first difference if they differ. Costs
+  // a replay of the trace up to each state. Set by run when the
+  // environment has CRASHLAB_VERIFY_IMAGES=1.
+  bool verify_images = false;
 };
 
 struct ExploreStats {
@@ -74,6 +80,7 @@ struct ExploreStats {
   uint64_t states_checked = 0;
   uint64_t recoveries = 0;      // engine recoveries run
   uint64_t inexact_records = 0; // records replayed leniently
+  uint64_t images_verified = 0;  // equal to their in-order replay
   std::map<std::string, ModelStats> models;
   bool complete = true;
   std::string stopped_because;
