@@ -19,12 +19,6 @@
 namespace crashlab {
 namespace {
 
-const std::shared_ptr<const std::string>& EmptyData() {
-  static const auto* empty =
-      new std::shared_ptr<const std::string>(std::make_shared<std::string>());
-  return *empty;
-}
-
 FsImage::Kind KindOfMode(uint32_t mode) {
   if (S_ISDIR(mode)) return FsImage::Kind::kDir;
   if (S_ISLNK(mode)) return FsImage::Kind::kSymlink;
@@ -37,19 +31,8 @@ FsImage::FsImage() { Get(kRootId, Kind::kDir); }
 
 FsImage::Inode& FsImage::Get(FileId id, Kind kind) {
   auto [it, inserted] = inodes_.try_emplace(id);
-  if (inserted) {
-    it->second.kind = kind;
-    it->second.data = EmptyData();
-  }
+  if (inserted) it->second.kind = kind;
   return it->second;
-}
-
-std::string& FsImage::MutableData(Inode& inode) {
-  if (inode.data.use_count() != 1) {
-    inode.data = std::make_shared<std::string>(*inode.data);
-  }
-  // The only owner: safe to hand out a mutable reference.
-  return const_cast<std::string&>(*inode.data);
 }
 
 Result<FsImage> FsImage::FromBase(const Trace& trace,
@@ -78,12 +61,12 @@ Result<FsImage> FsImage::FromBase(const Trace& trace,
       continue;
     } else if (inode.kind == Kind::kFile) {
       CRASHLAB_ASSIGN_OR_RETURN(std::string data, ReadFileToString(full));
-      inode.data = std::make_shared<std::string>(std::move(data));
+      inode.data = FileData(data);
     } else if (inode.kind == Kind::kSymlink) {
       char buf[4096];
       ssize_t n = ::readlink(full.c_str(), buf, sizeof(buf));
       if (n < 0) return Status::FromErrno("cannot read link " + full, errno);
-      inode.data = std::make_shared<std::string>(buf, static_cast<size_t>(n));
+      inode.data = FileData(std::string_view(buf, static_cast<size_t>(n)));
     }
     image.Get(r.parent, Kind::kDir).entries[r.name] = r.file;
   }
@@ -122,15 +105,11 @@ void FsImage::Fallocate(const Record& r) {
   Inode& inode = Get(r.file, Kind::kFile);
   const uint64_t end = r.offset + r.length;
   const bool keep_size = r.mode & FALLOC_FL_KEEP_SIZE;
+  FileData& data = inode.data;
+  if (!keep_size && end > data.size()) data.Resize(end);
   if (r.mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
-    std::string& data = MutableData(inode);
-    if (!keep_size && end > data.size()) data.resize(end, '\0');
     const uint64_t stop = std::min<uint64_t>(end, data.size());
-    for (uint64_t i = r.offset; i < stop; ++i) data[i] = '\0';
-    return;
-  }
-  if (!keep_size && end > inode.data->size()) {
-    MutableData(inode).resize(end, '\0');
+    if (r.offset < stop) data.Fill(r.offset, stop - r.offset, '\0');
   }
 }
 
@@ -146,7 +125,7 @@ bool FsImage::Apply(const Record& r) {
       inode.kind = kind;
       inode.mode = r.mode & 07777;
       if (kind == Kind::kSymlink) {
-        inode.data = std::make_shared<std::string>(r.data);
+        inode.data = FileData(r.data);
       }
       return Link(r.parent, r.name, r.file);
     }
@@ -160,7 +139,7 @@ bool FsImage::Apply(const Record& r) {
     case Op::kWrite:
       return ApplyTornWrite(r, r.data.size(), {});
     case Op::kTruncate:
-      MutableData(Get(r.file, Kind::kFile)).resize(r.offset, '\0');
+      Get(r.file, Kind::kFile).data.Resize(r.offset);
       return true;
     case Op::kFallocate:
       Fallocate(r);
@@ -172,48 +151,40 @@ bool FsImage::Apply(const Record& r) {
 
 bool FsImage::ApplyTornWrite(const Record& r, uint64_t keep,
                              std::string_view tail) {
-  Inode& inode = Get(r.file, Kind::kFile);
-  std::string& data = MutableData(inode);
+  FileData& data = Get(r.file, Kind::kFile).data;
   keep = std::min<uint64_t>(keep, r.data.size());
   const uint64_t end = r.offset + keep + tail.size();
-  if (end > data.size()) data.resize(end, '\0');
-  data.replace(r.offset, keep, r.data, 0, keep);
-  if (!tail.empty()) data.replace(r.offset + keep, tail.size(), tail);
+  if (end > data.size()) data.Resize(end);
+  data.Write(r.offset, std::string_view(r.data).substr(0, keep));
+  if (!tail.empty()) data.Write(r.offset + keep, tail);
   return true;
 }
 
 bool FsImage::ApplyPartialWrite(const Record& r, const Tear& tear) {
   if (r.op != Op::kWrite) return Apply(r);
-  Inode& inode = Get(r.file, Kind::kFile);
-  std::string& data = MutableData(inode);
+  FileData& data = Get(r.file, Kind::kFile).data;
   const uint64_t len = r.data.size();
   // What the whole range holds unless a kept part says otherwise.
-  if (tear.fill != Tear::Fill::kOld) {
-    if (r.offset + len > data.size()) data.resize(r.offset + len, '\0');
-    if (tear.fill == Tear::Fill::kZeros) {
-      std::fill(data.begin() + r.offset, data.begin() + r.offset + len, '\0');
-    } else {
-      Rng rng(tear.garbage_seed);
-      for (uint64_t i = 0; i < len; ++i) {
-        data[r.offset + i] = static_cast<char>(rng.Next());
-      }
-    }
+  if (tear.fill == Tear::Fill::kZeros) {
+    data.Fill(r.offset, len, '\0');
+  } else if (tear.fill == Tear::Fill::kGarbage) {
+    std::string garbage(len, '\0');
+    Rng rng(tear.garbage_seed);
+    for (char& c : garbage) c = static_cast<char>(rng.Next());
+    data.Write(r.offset, garbage);
   }
   for (const auto& [off, n] : tear.keep) {
     if (off >= len) continue;
     const uint64_t take = std::min(n, len - off);
-    if (r.offset + off + take > data.size()) {
-      data.resize(r.offset + off + take, '\0');
-    }
-    data.replace(r.offset + off, take, r.data, off, take);
+    data.Write(r.offset + off, std::string_view(r.data).substr(off, take));
   }
   return true;
 }
 
 bool FsImage::ApplyUndoable(const Record& r, uint32_t index, DataUndo* undo) {
+  static const FileData kEmpty;
   auto it = inodes_.find(r.file);
-  const std::string& old =
-      it == inodes_.end() ? *EmptyData() : *it->second.data;
+  const FileData& old = it == inodes_.end() ? kEmpty : it->second.data;
   uint64_t lo = 0, hi = old.size();  // the range the record may overwrite
   if (r.op == Op::kWrite) {
     lo = r.offset;
@@ -229,20 +200,20 @@ bool FsImage::ApplyUndoable(const Record& r, uint32_t index, DataUndo* undo) {
   undo->index = index;
   undo->size = old.size();
   undo->offset = lo;
-  undo->saved.assign(old, lo, hi - lo);
+  undo->saved = old.Read(lo, hi - lo);
   return Apply(r);
 }
 
 bool FsImage::ApplyContents(const Record& r) {
   if (r.op != Op::kSymlink) return Apply(r);
-  Get(r.file, Kind::kSymlink).data = std::make_shared<std::string>(r.data);
+  Get(r.file, Kind::kSymlink).data = FileData(r.data);
   return true;
 }
 
 void FsImage::Undo(FileId file, const DataUndo& undo) {
-  std::string& data = MutableData(Get(file, Kind::kFile));
-  data.resize(undo.size, '\0');
-  data.replace(undo.offset, undo.saved.size(), undo.saved);
+  FileData& data = Get(file, Kind::kFile).data;
+  data.Resize(undo.size);
+  data.Write(undo.offset, undo.saved);
 }
 
 void FsImage::AdoptNamespace(const FsImage& ns,
@@ -301,12 +272,12 @@ Status FsImage::Materialize(const std::string& dir) const {
         }
         break;
       case Kind::kSymlink:
-        if (::symlink(inode.data->c_str(), full.c_str()) != 0) {
+        if (::symlink(inode.data.ToString().c_str(), full.c_str()) != 0) {
           status = Status::FromErrno("cannot create link " + full, errno);
         }
         break;
       case Kind::kFile:
-        status = WriteStringToFile(full, *inode.data);
+        status = WriteStringToFile(full, inode.data.ToString());
         if (status.ok() && inode.mode) ::chmod(full.c_str(), inode.mode);
         break;
     }
@@ -319,8 +290,8 @@ Hash128 FsImage::ContentHash() const {
   Walk(kRootId, "", [&](const std::string& rel, FileId, const Inode& inode) {
     h.Update(rel);
     h.UpdateU64(static_cast<uint64_t>(inode.kind) << 32 | inode.mode);
-    h.UpdateU64(inode.data->size());
-    h.Update(*inode.data);
+    h.UpdateU64(inode.data.size());
+    inode.data.ForEachBlock([&](std::string_view block) { h.Update(block); });
   });
   return h.Digest();
 }
@@ -344,8 +315,8 @@ std::string FsImage::FirstDifference(const FsImage& other) const {
                          static_cast<int>(i.kind), i.mode,
                          static_cast<int>(j.kind), j.mode);
     }
-    const std::string &d = *i.data, &e = *j.data;
-    if (d != e) {
+    if (!(i.data == j.data)) {
+      const std::string d = i.data.ToString(), e = j.data.ToString();
       const auto at = std::mismatch(d.begin(), d.end(), e.begin(), e.end());
       return fmt::format("{}: contents differ from byte {} (sizes {} vs {})",
                          x->first, at.first - d.begin(), d.size(), e.size());
@@ -361,7 +332,7 @@ std::string FsImage::FirstDifference(const FsImage& other) const {
 std::map<std::string, std::string> FsImage::Files() const {
   std::map<std::string, std::string> out;
   Walk(kRootId, "", [&](const std::string& rel, FileId, const Inode& inode) {
-    if (inode.kind == Kind::kFile) out[rel] = *inode.data;
+    if (inode.kind == Kind::kFile) out[rel] = inode.data.ToString();
   });
   return out;
 }
@@ -379,10 +350,10 @@ bool FsImage::IsDir(FileId id) const {
   return it != inodes_.end() && it->second.kind == Kind::kDir;
 }
 
-const std::string* FsImage::Data(FileId id) const {
+const FileData* FsImage::Data(FileId id) const {
   auto it = inodes_.find(id);
   if (it == inodes_.end() || it->second.kind == Kind::kDir) return nullptr;
-  return it->second.data.get();
+  return &it->second.data;
 }
 
 const std::map<std::string, FileId>* FsImage::Entries(FileId id) const {

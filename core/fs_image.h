@@ -10,8 +10,9 @@
 // Materialize() does not write (fsck would put it in lost+found). Apply()
 // reports when a record did not apply exactly as recorded.
 //
-// File contents are shared copy-on-write between copies of an image, so
-// copying an image to branch from it is cheap.
+// File contents are shared copy-on-write between copies of an image, block
+// by block (core/file_data.h), so copying an image to branch from it is
+// cheap and a write into a copy copies only the blocks it touches.
 //
 // Not thread-safe; copies are independent.
 #ifndef CRASHLAB_CORE_FS_IMAGE_H_
@@ -24,6 +25,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/file_data.h"
 #include "core/hash.h"
 #include "core/status.h"
 #include "core/trace.h"
@@ -106,7 +108,7 @@ class FsImage {
   // keeps a live image and serves reads from it. Pointers stay valid until
   // the image is next changed.
   // Contents of file (or target of symlink) `id`; nullptr if no such inode.
-  const std::string* Data(FileId id) const;
+  const FileData* Data(FileId id) const;
   // Entries (name -> id) of directory `id`; nullptr if it is no directory.
   const std::map<std::string, FileId>* Entries(FileId id) const;
   // Kind and permission bits of inode `id`; false if there is none.
@@ -118,12 +120,11 @@ class FsImage {
   struct Inode {
     Kind kind = Kind::kFile;
     uint32_t mode = 0;  // permission bits; 0 = default
-    std::shared_ptr<const std::string> data;  // contents or symlink target
+    FileData data;  // contents or symlink target
     std::map<std::string, FileId> entries;   // directories only
   };
 
   Inode& Get(FileId id, Kind kind);
-  std::string& MutableData(Inode& inode);
   bool Link(FileId parent, const std::string& name, FileId file);
   bool Unlink(FileId parent, const std::string& name, FileId file);
   bool Rename(const Record& r);

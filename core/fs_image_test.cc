@@ -164,7 +164,7 @@ TEST(FsImageTest, ReadAccessorsById) {
   EXPECT_TRUE(img.Apply(Create(5, "a", 9)));
   EXPECT_TRUE(img.Apply(Write(9, 0, "xy")));
   ASSERT_NE(img.Data(9), nullptr);
-  EXPECT_EQ(*img.Data(9), "xy");
+  EXPECT_EQ(img.Data(9)->ToString(), "xy");
   EXPECT_EQ(img.Data(5), nullptr);  // a directory has entries, not data
   EXPECT_EQ(img.Data(42), nullptr);
   ASSERT_NE(img.Entries(5), nullptr);

@@ -53,7 +53,7 @@ void WalkImage(const FsImage& image, FileId dir, const std::string& prefix,
     if (kind == FsImage::Kind::kDir) {
       WalkImage(image, id, path, fn);
     } else if (kind == FsImage::Kind::kFile) {
-      if (const std::string* data = image.Data(id)) fn(path, *data);
+      if (const FileData* data = image.Data(id)) fn(path, data->ToString());
     }
   }
 }

@@ -132,7 +132,7 @@ SimFs::Handle* SimFs::Find(int fd) {
 bool SimFs::IsDir(FileId id) const { return live_.IsDir(id); }
 
 uint64_t SimFs::SizeOf(FileId id) const {
-  const std::string* data = live_.Data(id);
+  const FileData* data = live_.Data(id);
   return data ? data->size() : 0;
 }
 
@@ -177,8 +177,8 @@ int SimFs::Pread(int fd, uint64_t offset, size_t n, std::string* out) {
   if (!h) return EBADF;
   if (h->is_dir) return EISDIR;
   out->clear();
-  const std::string* data = live_.Data(h->id);
-  if (data && offset < data->size()) out->assign(*data, offset, n);
+  const FileData* data = live_.Data(h->id);
+  if (data) *out = data->Read(offset, n);
   return 0;
 }
 
@@ -187,11 +187,8 @@ int SimFs::Pread(int fd, uint64_t offset, char* buf, size_t n, size_t* got) {
   if (!h) return EBADF;
   if (h->is_dir) return EISDIR;
   *got = 0;
-  const std::string* data = live_.Data(h->id);
-  if (data && offset < data->size()) {
-    *got = std::min<uint64_t>(n, data->size() - offset);
-    std::memcpy(buf, data->data() + offset, *got);
-  }
+  const FileData* data = live_.Data(h->id);
+  if (data) *got = data->Read(offset, n, buf);
   return 0;
 }
 

@@ -1,0 +1,118 @@
+#include "core/file_data.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace crashlab {
+
+FileData::FileData(std::string_view bytes) { Write(0, bytes); }
+
+std::string& FileData::MutableBlock(size_t i) {
+  if (blocks_[i].use_count() != 1) {
+    blocks_[i] = std::make_shared<std::string>(*blocks_[i]);
+  }
+  return *blocks_[i];
+}
+
+size_t FileData::Read(uint64_t offset, size_t n, char* out) const {
+  if (offset >= size_) return 0;
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+  size_t done = 0;
+  while (done < n) {
+    const uint64_t pos = offset + done;
+    const std::string& block = *blocks_[pos / kBlockSize];
+    const size_t in = pos % kBlockSize;
+    const size_t take = std::min<size_t>(n - done, block.size() - in);
+    std::memcpy(out + done, block.data() + in, take);
+    done += take;
+  }
+  return n;
+}
+
+std::string FileData::Read(uint64_t offset, size_t n) const {
+  std::string out;
+  if (offset >= size_) return out;
+  out.resize(std::min<uint64_t>(n, size_ - offset));
+  Read(offset, out.size(), out.data());
+  return out;
+}
+
+std::string FileData::ToString() const { return Read(0, size_); }
+
+void FileData::Resize(uint64_t size) {
+  if (size < size_) {
+    blocks_.resize((size + kBlockSize - 1) / kBlockSize);
+    if (!blocks_.empty()) {
+      const uint64_t last = size - (blocks_.size() - 1) * kBlockSize;
+      if (blocks_.back()->size() != last) {
+        MutableBlock(blocks_.size() - 1).resize(last);
+      }
+    }
+  } else if (size > size_) {
+    if (!blocks_.empty() && blocks_.back()->size() < kBlockSize) {
+      const uint64_t start = (blocks_.size() - 1) * kBlockSize;
+      MutableBlock(blocks_.size() - 1)
+          .resize(std::min(kBlockSize, size - start), '\0');
+    }
+    while (blocks_.size() * kBlockSize < size) {
+      const uint64_t start = blocks_.size() * kBlockSize;
+      auto block = std::make_shared<std::string>();
+      // A file past its first block is one that grows (a log, a WAL): its
+      // later blocks get their whole capacity at once, so appending to them
+      // does not reallocate at every doubling. Small files stay small.
+      if (start > 0) block->reserve(kBlockSize);
+      block->resize(std::min(kBlockSize, size - start), '\0');
+      blocks_.push_back(std::move(block));
+    }
+  }
+  size_ = size;
+}
+
+void FileData::Write(uint64_t offset, std::string_view bytes) {
+  if (offset + bytes.size() > size_) Resize(offset + bytes.size());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const uint64_t pos = offset + done;
+    std::string& block = MutableBlock(pos / kBlockSize);
+    const size_t in = pos % kBlockSize;
+    const size_t take =
+        std::min<size_t>(bytes.size() - done, block.size() - in);
+    std::memcpy(block.data() + in, bytes.data() + done, take);
+    done += take;
+  }
+}
+
+void FileData::Fill(uint64_t offset, uint64_t n, char c) {
+  if (offset + n > size_) Resize(offset + n);
+  uint64_t done = 0;
+  while (done < n) {
+    const uint64_t pos = offset + done;
+    std::string& block = MutableBlock(pos / kBlockSize);
+    const size_t in = pos % kBlockSize;
+    const size_t take = std::min<uint64_t>(n - done, block.size() - in);
+    std::memset(block.data() + in, c, take);
+    done += take;
+  }
+}
+
+bool FileData::operator==(const FileData& other) const {
+  if (size_ != other.size_) return false;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    if (blocks_[i] != other.blocks_[i] && *blocks_[i] != *other.blocks_[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool FileData::operator==(std::string_view bytes) const {
+  if (size_ != bytes.size()) return false;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    if (bytes.substr(i * kBlockSize, blocks_[i]->size()) != *blocks_[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace crashlab
