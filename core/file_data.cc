@@ -4,6 +4,25 @@
 #include <cstring>
 
 namespace crashlab {
+namespace {
+
+// Walks [offset, offset + n) block by block: fn(block, in, done, take) for
+// each piece, where block(i) gives block i, `in` is the offset in it,
+// `done` the bytes walked before and `take` the piece's length.
+template <typename Block, typename Fn>
+void ForEachSpan(uint64_t offset, uint64_t n, Block&& block, Fn&& fn) {
+  uint64_t done = 0;
+  while (done < n) {
+    const uint64_t pos = offset + done;
+    auto& b = block(pos / FileData::kBlockSize);
+    const size_t in = pos % FileData::kBlockSize;
+    const size_t take = std::min<uint64_t>(n - done, b.size() - in);
+    fn(b, in, done, take);
+    done += take;
+  }
+}
+
+}  // namespace
 
 FileData::FileData(std::string_view bytes) { Write(0, bytes); }
 
@@ -17,15 +36,11 @@ std::string& FileData::MutableBlock(size_t i) {
 size_t FileData::Read(uint64_t offset, size_t n, char* out) const {
   if (offset >= size_) return 0;
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
-  size_t done = 0;
-  while (done < n) {
-    const uint64_t pos = offset + done;
-    const std::string& block = *blocks_[pos / kBlockSize];
-    const size_t in = pos % kBlockSize;
-    const size_t take = std::min<size_t>(n - done, block.size() - in);
-    std::memcpy(out + done, block.data() + in, take);
-    done += take;
-  }
+  ForEachSpan(
+      offset, n, [this](size_t i) -> const std::string& { return *blocks_[i]; },
+      [out](const std::string& b, size_t in, uint64_t done, size_t take) {
+        std::memcpy(out + done, b.data() + in, take);
+      });
   return n;
 }
 
@@ -70,29 +85,21 @@ void FileData::Resize(uint64_t size) {
 
 void FileData::Write(uint64_t offset, std::string_view bytes) {
   if (offset + bytes.size() > size_) Resize(offset + bytes.size());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const uint64_t pos = offset + done;
-    std::string& block = MutableBlock(pos / kBlockSize);
-    const size_t in = pos % kBlockSize;
-    const size_t take =
-        std::min<size_t>(bytes.size() - done, block.size() - in);
-    std::memcpy(block.data() + in, bytes.data() + done, take);
-    done += take;
-  }
+  ForEachSpan(
+      offset, bytes.size(),
+      [this](size_t i) -> std::string& { return MutableBlock(i); },
+      [bytes](std::string& b, size_t in, uint64_t done, size_t take) {
+        std::memcpy(b.data() + in, bytes.data() + done, take);
+      });
 }
 
 void FileData::Fill(uint64_t offset, uint64_t n, char c) {
   if (offset + n > size_) Resize(offset + n);
-  uint64_t done = 0;
-  while (done < n) {
-    const uint64_t pos = offset + done;
-    std::string& block = MutableBlock(pos / kBlockSize);
-    const size_t in = pos % kBlockSize;
-    const size_t take = std::min<uint64_t>(n - done, block.size() - in);
-    std::memset(block.data() + in, c, take);
-    done += take;
-  }
+  ForEachSpan(
+      offset, n, [this](size_t i) -> std::string& { return MutableBlock(i); },
+      [c](std::string& b, size_t in, uint64_t, size_t take) {
+        std::memset(b.data() + in, c, take);
+      });
 }
 
 bool FileData::operator==(const FileData& other) const {
