@@ -195,12 +195,14 @@ void ApplyToRow(const TableSchema* ts, const Mutation& m, TouchedRow* row) {
   }
 }
 
-// CellValue of the row before.
-json BeforeValue(const TouchedRow& r, const std::string& column) {
-  if (column.empty()) return r.before != nullptr;
-  if (!r.before) return nullptr;
+// Whether `now` is the CellValue of the row before (compared in place:
+// this runs for every effect of every generated operation).
+bool SameAsBefore(const TouchedRow& r, const std::string& column,
+                  const json& now) {
+  if (column.empty()) return now == (r.before != nullptr);
+  if (!r.before) return now.is_null();
   const auto it = r.before->find(column);
-  return it == r.before->end() ? json() : *it;
+  return it == r.before->end() ? now.is_null() : *it == now;
 }
 
 // CellValue of the row after.
@@ -267,7 +269,7 @@ std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
       json now = AfterValue(r, column);
       // A cell the transaction did not change (update of a missing row) is
       // not an effect: nothing can be observed of it.
-      if (now == BeforeValue(r, column)) continue;
+      if (SameAsBefore(r, column, now)) continue;
       effects.push_back(
           {{*r.table, *r.key, std::move(column)}, std::move(now)});
     }

@@ -19,6 +19,16 @@ constexpr WeightedChoice kChoices[] = {
     {"failed_login", 20},  {"request_reset", 10}, {"reset_password", 10},
 };
 
+// The mutations, moved into a vector: a braced list would be copied, each
+// JSON value built twice.
+template <typename... M>
+std::vector<Mutation> MutationsOf(M&&... m) {
+  std::vector<Mutation> out;
+  out.reserve(sizeof...(m));
+  (out.push_back(std::forward<M>(m)), ...);
+  return out;
+}
+
 }  // namespace
 
 AuthWorkload::AuthWorkload(uint64_t seed)
@@ -155,17 +165,21 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     const std::string user = "user-" + std::to_string(id);
     const std::string hash = "pw-" + std::to_string(id) + "-" + Hex(12);
     return Make(f, {{"username", user}, {"pwhash", hash}},
-                {{MutationKind::kInsert, "users", user,
-                  {{"pwhash", hash}, {"sessions", 0}, {"failed", 0},
-                   {"locked", false}}}},
+                MutationsOf(Mutation{MutationKind::kInsert, "users", user,
+                                     {{"pwhash", hash},
+                                      {"sessions", 0},
+                                      {"failed", 0},
+                                      {"locked", false}}}),
                 process);
   }
   if (f == "login") {
     const std::string user = PickOf(unlocked_);
     const std::string sid = "s-" + std::to_string(id) + "-" + Hex(8);
     return Make(f, {{"username", user}, {"session", sid}},
-                {{MutationKind::kInsert, "sessions", sid, {{"username", user}}},
-                 {MutationKind::kIncrement, "users", user, {{"sessions", 1}}}},
+                MutationsOf(Mutation{MutationKind::kInsert, "sessions", sid,
+                                     {{"username", user}}},
+                            Mutation{MutationKind::kIncrement, "users", user,
+                                     {{"sessions", 1}}}),
                 process);
   }
   if (f == "logout") {
@@ -173,20 +187,22 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     const std::string user =
         TableOf("sessions").at(sid).at("username").get<std::string>();
     return Make(f, {{"username", user}, {"session", sid}},
-                {{MutationKind::kDelete, "sessions", sid, json::object()},
-                 {MutationKind::kIncrement, "users", user, {{"sessions", -1}}}},
+                MutationsOf(Mutation{MutationKind::kDelete, "sessions", sid},
+                            Mutation{MutationKind::kIncrement, "users", user,
+                                     {{"sessions", -1}}}),
                 process);
   }
   if (f == "failed_login") {
     const std::string user = PickOf(unlocked_);
     const std::string aid = "a-" + std::to_string(id) + "-" + Hex(8);
-    std::vector<Mutation> m = {
-        {MutationKind::kInsert, "attempts", aid, {{"username", user}}},
-        {MutationKind::kIncrement, "users", user, {{"failed", 1}}}};
+    std::vector<Mutation> m = MutationsOf(
+        Mutation{MutationKind::kInsert, "attempts", aid, {{"username", user}}},
+        Mutation{MutationKind::kIncrement, "users", user, {{"failed", 1}}});
     const int64_t failed =
         TableOf("users").at(user).at("failed").get<int64_t>() + 1;
     if (failed >= kLockoutThreshold) {
-      m.push_back({MutationKind::kUpdate, "users", user, {{"locked", true}}});
+      m.push_back(
+          Mutation{MutationKind::kUpdate, "users", user, {{"locked", true}}});
     }
     return Make(f, {{"username", user}, {"attempt", aid}, {"failed", failed}},
                 std::move(m), process);
@@ -195,17 +211,20 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     const std::string user = PickOf(users_);
     const std::string token = "t-" + std::to_string(id) + "-" + Hex(12);
     return Make(f, {{"username", user}, {"token", token}},
-                {{MutationKind::kInsert, "reset_tokens", token,
-                  {{"username", user}}}},
+                MutationsOf(Mutation{MutationKind::kInsert, "reset_tokens",
+                                     token, {{"username", user}}}),
                 process);
   }
   // reset_password
   const std::string user = PickOf(token_users_);
   const std::string hash = "pw-" + std::to_string(id) + "-" + Hex(12);
-  std::vector<Mutation> m = {
-      {MutationKind::kUpdate, "users", user, {{"pwhash", hash}}}};
-  for (const auto& token : tokens_.at(user)) {
-    m.push_back({MutationKind::kDelete, "reset_tokens", token, json::object()});
+  const std::set<std::string>& tokens = tokens_.at(user);
+  std::vector<Mutation> m;
+  m.reserve(1 + tokens.size());
+  m.push_back(
+      Mutation{MutationKind::kUpdate, "users", user, {{"pwhash", hash}}});
+  for (const auto& token : tokens) {
+    m.push_back(Mutation{MutationKind::kDelete, "reset_tokens", token});
   }
   return Make(f, {{"username", user}, {"pwhash", hash}}, std::move(m),
               process);
