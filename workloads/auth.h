@@ -97,7 +97,7 @@ class AuthWorkload : public Workload {
   OrderedKeys sessions_{"s-"};        // every session id
   OrderedKeys token_users_{"user-"};  // users with at least one reset token
   // user -> its tokens, in order
-  std::unordered_map<std::string, std::set<std::string>> tokens_;
+  absl::flat_hash_map<std::string, std::set<std::string>> tokens_;
 };
 
 }  // namespace crashlab

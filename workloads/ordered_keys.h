@@ -27,8 +27,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace crashlab {
 
@@ -67,7 +68,7 @@ class OrderedKeys {
   uint64_t size_ = 0;
   std::vector<uint32_t> count_;  // by id: keys in its trie subtree
   std::vector<bool> present_;    // by id: the key with this id is in
-  std::unordered_map<uint64_t, std::string> rest_;  // text after an id
+  absl::flat_hash_map<uint64_t, std::string> rest_;  // text after an id
   std::unique_ptr<Tree> tree_;  // every key, once not all are by id
 };
 
