@@ -153,8 +153,8 @@ Status SqliteAuthEngine::Open(SimFs& fs, bool create) {
 sqlite3_stmt* SqliteAuthEngine::MutationStmt(const TableSchema& t,
                                              const Mutation& m,
                                              std::string* error) {
-  const bool named = m.kind == MutationKind::kUpdate ||
-                     m.kind == MutationKind::kIncrement;
+  const bool named =
+      m.kind == MutationKind::kUpdate || m.kind == MutationKind::kIncrement;
   for (const ShapeStmt& s : shapes_) {
     if (s.table != &t || s.kind != m.kind) continue;
     if (!named) return s.stmt;
@@ -171,7 +171,9 @@ sqlite3_stmt* SqliteAuthEngine::MutationStmt(const TableSchema& t,
   if (!stmt) return nullptr;
   ShapeStmt shape{&t, m.kind, {}, stmt};
   if (named) {
-    for (const auto& [name, v] : m.values.items()) shape.columns.push_back(name);
+    for (const auto& [name, v] : m.values.items()) {
+      shape.columns.push_back(name);
+    }
   }
   shapes_.push_back(std::move(shape));
   return stmt;

@@ -200,8 +200,8 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     std::string user =
         TableOf("sessions").at(sid).at("username").get<std::string>();
     json args = Object("username", user, "session", sid);
-    m.push_back({MutationKind::kDelete, "sessions", std::move(sid),
-                 json::object()});
+    m.push_back(
+        {MutationKind::kDelete, "sessions", std::move(sid), json::object()});
     m.push_back({MutationKind::kIncrement, "users", std::move(user),
                  Object("sessions", -1)});
     return Make(f, std::move(args), std::move(m), process);
@@ -214,8 +214,7 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
     json args = Object("username", user, "attempt", aid, "failed", failed);
     m.push_back({MutationKind::kInsert, "attempts", std::move(aid),
                  Object("username", user)});
-    m.push_back(
-        {MutationKind::kIncrement, "users", user, Object("failed", 1)});
+    m.push_back({MutationKind::kIncrement, "users", user, Object("failed", 1)});
     if (failed >= kLockoutThreshold) {
       m.push_back({MutationKind::kUpdate, "users", std::move(user),
                    Object("locked", true)});
@@ -236,9 +235,8 @@ LogicalOp AuthWorkload::Next(uint64_t process) {
   json args = Object("username", user, "pwhash", hash);
   const std::set<std::string>& tokens = tokens_.at(user);
   m.reserve(1 + tokens.size());
-  m.push_back(
-      {MutationKind::kUpdate, "users", std::move(user),
-       Object("pwhash", std::move(hash))});
+  m.push_back({MutationKind::kUpdate, "users", std::move(user),
+               Object("pwhash", std::move(hash))});
   for (const auto& token : tokens) {
     m.push_back({MutationKind::kDelete, "reset_tokens", token, json::object()});
   }

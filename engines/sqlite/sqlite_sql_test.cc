@@ -44,7 +44,9 @@ class SqliteSqlTest : public ::testing::Test {
 };
 
 TEST_F(SqliteSqlTest, EachKindBindsKeyAndValuesInPlace) {
-  EXPECT_EQ(Expanded({MutationKind::kInsert, "users", "u-1",
+  EXPECT_EQ(Expanded({MutationKind::kInsert,
+                      "users",
+                      "u-1",
                       {{"pwhash", "p'1"},
                        {"sessions", 0},
                        {"failed", -3},
@@ -54,20 +56,26 @@ TEST_F(SqliteSqlTest, EachKindBindsKeyAndValuesInPlace) {
   // A column an insert leaves out (refused by CheckMutation) binds NULL.
   EXPECT_EQ(Expanded({MutationKind::kInsert, "sessions", "s", json::object()}),
             "INSERT INTO \"sessions\"(\"id\", \"username\") VALUES('s', NULL)");
-  EXPECT_EQ(Expanded({MutationKind::kUpdate, "users", "u-1",
+  EXPECT_EQ(Expanded({MutationKind::kUpdate,
+                      "users",
+                      "u-1",
                       {{"locked", false}, {"pwhash", nullptr}}}),
             "UPDATE \"users\" SET \"locked\" = 0, \"pwhash\" = NULL WHERE "
             "\"username\" = 'u-1'");
-  EXPECT_EQ(Expanded({MutationKind::kIncrement, "users", "u-1",
+  EXPECT_EQ(Expanded({MutationKind::kIncrement,
+                      "users",
+                      "u-1",
                       {{"failed", 1}, {"sessions", -1}}}),
             "UPDATE \"users\" SET \"failed\" = coalesce(\"failed\", 0) + 1, "
             "\"sessions\" = coalesce(\"sessions\", 0) + -1 WHERE "
             "\"username\" = 'u-1'");
-  EXPECT_EQ(Expanded({MutationKind::kDelete, "reset_tokens", "t-9",
-                      json::object()}),
-            "DELETE FROM \"reset_tokens\" WHERE \"token\" = 't-9'");
+  EXPECT_EQ(
+      Expanded({MutationKind::kDelete, "reset_tokens", "t-9", json::object()}),
+      "DELETE FROM \"reset_tokens\" WHERE \"token\" = 't-9'");
   // A value of no SQL type is bound as its JSON text.
-  EXPECT_EQ(Expanded({MutationKind::kUpdate, "sessions", "s",
+  EXPECT_EQ(Expanded({MutationKind::kUpdate,
+                      "sessions",
+                      "s",
                       {{"username", json::array({1, 2})}}}),
             "UPDATE \"sessions\" SET \"username\" = '[1,2]' WHERE \"id\" = "
             "'s'");
@@ -83,29 +91,28 @@ TEST_F(SqliteSqlTest, UpdateOfNoColumnsIsNoStatement) {
 TEST_F(SqliteSqlTest, TextWithNulRoundTrips) {
   const std::string key("k\0ey", 4);
   const std::string hash("p\0w", 3);
-  const Mutation m{MutationKind::kInsert, "users", key,
-                   {{"pwhash", hash},
-                    {"sessions", 1},
-                    {"failed", 2},
-                    {"locked", false}}};
+  const Mutation m{
+      MutationKind::kInsert,
+      "users",
+      key,
+      {{"pwhash", hash}, {"sessions", 1}, {"failed", 2}, {"locked", false}}};
   const TableSchema& t = *schema_.Find("users");
   sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db_, MutationSql(t, m).c_str(), -1, &stmt,
-                               nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db_, MutationSql(t, m).c_str(), -1, &stmt, nullptr),
+      SQLITE_OK);
   BindMutation(stmt, t, m);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
   sqlite3_finalize(stmt);
-  ASSERT_EQ(sqlite3_prepare_v2(db_, SelectAllSql(t).c_str(), -1, &stmt,
-                               nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db_, SelectAllSql(t).c_str(), -1, &stmt, nullptr),
+      SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(ReadSqlRow(stmt, t),
-            json({{"username", key},
-                  {"pwhash", hash},
-                  {"sessions", 1},
-                  {"failed", 2},
-                  {"locked", false}}));
+  EXPECT_EQ(ReadSqlRow(stmt, t), json({{"username", key},
+                                       {"pwhash", hash},
+                                       {"sessions", 1},
+                                       {"failed", 2},
+                                       {"locked", false}}));
   sqlite3_finalize(stmt);
 }
 
