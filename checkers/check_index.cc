@@ -21,6 +21,10 @@ CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
     Writer writer;
   };
   std::vector<Entry> all;
+  size_t effects = 0;
+  for (const LogicalOp& op : ops) effects += op.effects.size();
+  all.reserve(effects);
+  cells_.reserve(effects);
   for (size_t i = 0; i < ops.size(); ++i) {
     for (const Effect& e : ops[i].effects) {
       all.push_back({&e.cell, {static_cast<uint32_t>(i), &e.value}});

@@ -1,5 +1,6 @@
 #include "engines/kv_rows.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace crashlab {
@@ -11,6 +12,26 @@ namespace {
 std::string Describe(const Mutation& m) {
   return std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key +
          "]";
+}
+
+// A row's non-key columns as stored: compact JSON, invalid UTF-8 replaced.
+std::string DumpColumns(const json& columns) {
+  return columns.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The non-key columns a stored value holds (a key column stored in it by
+// someone else is dropped: the key is the store's key). An error naming
+// the row when the value is not a JSON object.
+Result<json> ParseColumns(const TableSchema& table, const std::string& key,
+                          const std::string& value) {
+  json row = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (row.is_discarded() || !row.is_object()) {
+    return Status::Engine(
+        table.name + "[" + key +
+        "]: stored value is not a JSON object: " + value.substr(0, 64));
+  }
+  row.erase(table.key);
+  return row;
 }
 
 }  // namespace
@@ -31,21 +52,17 @@ const TableSchema* SplitPrefixedKvKey(const Schema& schema,
 }
 
 std::string EncodeKvRow(const TableSchema& table, const json& row) {
+  if (!row.contains(table.key)) return DumpColumns(row);
   json columns = json::object();
   for (const auto& [name, v] : row.items()) {
     if (name != table.key) columns[name] = v;
   }
-  return columns.dump(-1, ' ', false, json::error_handler_t::replace);
+  return DumpColumns(columns);
 }
 
 Result<json> DecodeKvRow(const TableSchema& table, const std::string& key,
                          const std::string& value) {
-  json row = json::parse(value, nullptr, /*allow_exceptions=*/false);
-  if (row.is_discarded() || !row.is_object()) {
-    return Status::Engine(
-        table.name + "[" + key +
-        "]: stored value is not a JSON object: " + value.substr(0, 64));
-  }
+  CRASHLAB_ASSIGN_OR_RETURN(json row, ParseColumns(table, key, value));
   row[table.key] = key;
   return row;
 }
@@ -53,64 +70,74 @@ Result<json> DecodeKvRow(const TableSchema& table, const std::string& key,
 DriverReply PlanKvOp(const Schema& schema,
                      const std::vector<Mutation>& mutations, const KvGet& get,
                      KvPlan* plan) {
-  // The row each touched key holds as the op goes on (nullopt: absent).
-  std::map<std::pair<std::string, std::string>, std::optional<json>> rows;
   for (const Mutation& m : mutations) {
     const std::string bad = CheckMutation(schema, m);
     if (!bad.empty()) return DriverReply::ApplyError("protocol", bad, true);
   }
+  // The non-key columns each touched row holds as the op goes on (nullopt:
+  // absent), beside its entry in the plan. An op touches a handful of rows,
+  // so a vector searched in order; the rows never hold their key column
+  // (no mutation may set it), so encoding them is one dump, no copy.
+  struct Touched {
+    const Mutation* first;  // names the row: table and key
+    KvWrite* write;
+    std::optional<json> columns;
+  };
+  std::vector<Touched> rows;
+  rows.reserve(mutations.size());
   for (const Mutation& m : mutations) {
     const TableSchema& t = *schema.Find(m.table);
-    const auto id = std::make_pair(m.table, m.key);
-    if (!rows.count(id)) {
+    auto row = std::find_if(rows.begin(), rows.end(), [&m](const Touched& r) {
+      return r.first->key == m.key && r.first->table == m.table;
+    });
+    if (row == rows.end()) {
       std::optional<std::string> stored;
       DriverReply read = get(m.table, m.key, &stored);
       if (!read.ok) {
         read.definite = true;
         return read;
       }
-      std::optional<json> row;
+      Touched touched{&m, &(*plan)[{m.table, m.key}], std::nullopt};
       if (stored) {
-        auto decoded = DecodeKvRow(t, m.key, *stored);
-        if (!decoded.ok()) {
-          return DriverReply::ApplyError("corrupt", decoded.status().message(),
+        auto parsed = ParseColumns(t, m.key, *stored);
+        if (!parsed.ok()) {
+          return DriverReply::ApplyError("corrupt", parsed.status().message(),
                                          true);
         }
-        row = std::move(*decoded);
+        touched.columns = std::move(*parsed);
       }
-      (*plan)[id].existed = stored.has_value();
-      rows[id] = std::move(row);
+      touched.write->existed = stored.has_value();
+      rows.push_back(std::move(touched));
+      row = rows.end() - 1;
     }
-    std::optional<json>& row = rows[id];
+    std::optional<json>& columns = row->columns;
     switch (m.kind) {
       case MutationKind::kInsert:
-        if (row) {
+        if (columns) {
           return DriverReply::ApplyError(
               "constraint", Describe(m) + ": key already exists", true);
         }
-        row = m.values;
-        (*row)[t.key] = m.key;
+        columns = m.values;
         break;
       case MutationKind::kUpdate:
-        if (!row) break;
-        for (const auto& [col, v] : m.values.items()) (*row)[col] = v;
+        if (!columns) break;
+        for (const auto& [col, v] : m.values.items()) (*columns)[col] = v;
         break;
       case MutationKind::kIncrement:
-        if (!row) break;
+        if (!columns) break;
         for (const auto& [col, delta] : m.values.items()) {
-          const json& cur = (*row)[col];
+          json& cur = (*columns)[col];
           const int64_t base = cur.is_number_integer() ? cur.get<int64_t>() : 0;
-          (*row)[col] = base + delta.get<int64_t>();
+          cur = base + delta.get<int64_t>();
         }
         break;
       case MutationKind::kDelete:
-        row.reset();
+        columns.reset();
         break;
     }
   }
-  for (auto& [id, write] : *plan) {
-    const std::optional<json>& row = rows[id];
-    if (row) write.value = EncodeKvRow(*schema.Find(id.first), *row);
+  for (Touched& r : rows) {
+    if (r.columns) r.write->value = DumpColumns(*r.columns);
   }
   return DriverReply::Ok();
 }

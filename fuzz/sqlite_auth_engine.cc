@@ -150,19 +150,50 @@ Status SqliteAuthEngine::Open(SimFs& fs, bool create) {
   return s;
 }
 
+sqlite3_stmt* SqliteAuthEngine::MutationStmt(const TableSchema& t,
+                                             const Mutation& m,
+                                             std::string* error) {
+  const bool named =
+      m.kind == MutationKind::kUpdate || m.kind == MutationKind::kIncrement;
+  for (const ShapeStmt& s : shapes_) {
+    if (s.table != &t || s.kind != m.kind) continue;
+    if (!named) return s.stmt;
+    if (s.columns.size() != m.values.size()) continue;
+    size_t i = 0;
+    for (const auto& [name, v] : m.values.items()) {
+      if (s.columns[i] != name) break;
+      ++i;
+    }
+    if (i == s.columns.size()) return s.stmt;
+  }
+  const std::string sql = MutationSql(t, m);
+  sqlite3_stmt* stmt = Prepared(sql, error);
+  if (!stmt) return nullptr;
+  ShapeStmt shape{&t, m.kind, {}, stmt};
+  if (named) {
+    for (const auto& [name, v] : m.values.items()) {
+      shape.columns.push_back(name);
+    }
+  }
+  shapes_.push_back(std::move(shape));
+  return stmt;
+}
+
 int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
   const TableSchema* t = schema_.Find(m.table);
   if (!t) {
     *error = "no table " + m.table;
     return SQLITE_ERROR;
   }
-  const SqlStatement s = MutationStatement(*t, m);
-  if (s.sql.empty()) return SQLITE_DONE;
-  sqlite3_stmt* stmt = Prepared(s.sql, error);
+  if ((m.kind == MutationKind::kUpdate || m.kind == MutationKind::kIncrement) &&
+      m.values.empty()) {
+    return SQLITE_DONE;  // MutationSql: nothing to do
+  }
+  sqlite3_stmt* stmt = MutationStmt(*t, m, error);
   if (!stmt) return SQLITE_ERROR;
-  BindParams(stmt, s.params);
+  BindMutation(stmt, *t, m);
   const int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) *error = Error(rc, s.sql);
+  if (rc != SQLITE_DONE) *error = Error(rc, MutationSql(*t, m));
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   return rc;
@@ -217,6 +248,7 @@ Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
 void SqliteAuthEngine::Close() {
   for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
   stmts_.clear();
+  shapes_.clear();
   if (db_) {
     // Every statement is finalized, so the connection closes now (a
     // checkpoint's I/O error does not keep it open).

@@ -302,13 +302,14 @@ DriverReply SqliteBackend::Open(const OpenRequest& req) {
 
 // Runs one checked mutation; returns SQLITE_DONE or an error (error_ set).
 int SqliteBackend::Run(const Mutation& m) {
-  const SqlStatement s = MutationStatement(*schema_.Find(m.table), m);
-  if (s.sql.empty()) return SQLITE_DONE;
-  sqlite3_stmt* stmt = Prepared(s.sql);
+  const TableSchema& t = *schema_.Find(m.table);
+  const std::string sql = MutationSql(t, m);
+  if (sql.empty()) return SQLITE_DONE;
+  sqlite3_stmt* stmt = Prepared(sql);
   if (!stmt) return SQLITE_ERROR;
-  BindParams(stmt, s.params);
+  BindMutation(stmt, t, m);
   const int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) Fail(rc, s.sql);
+  if (rc != SQLITE_DONE) Fail(rc, sql);
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   return rc;

@@ -58,59 +58,74 @@ std::vector<std::string> CreateTableStatements(const Schema& schema) {
   return out;
 }
 
-SqlStatement MutationStatement(const TableSchema& t, const Mutation& m) {
+std::string MutationSql(const TableSchema& t, const Mutation& m) {
   const std::string table = QuoteSqlIdent(t.name), key = QuoteSqlIdent(t.key);
-  SqlStatement s;
   switch (m.kind) {
     case MutationKind::kInsert: {
       std::string cols = key, marks = "?";
-      s.params.push_back(m.key);
       for (const Column& c : t.columns) {
         cols += ", " + QuoteSqlIdent(c.name);
         marks += ", ?";
-        s.params.push_back(m.values.value(c.name, json()));
       }
-      s.sql = "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
-      break;
+      return "INSERT INTO " + table + "(" + cols + ") VALUES(" + marks + ")";
     }
     case MutationKind::kUpdate:
     case MutationKind::kIncrement: {
-      if (m.values.empty()) return s;
+      if (m.values.empty()) return "";
       const bool inc = m.kind == MutationKind::kIncrement;
       std::string sets;
       for (const auto& [name, v] : m.values.items()) {
         const std::string col = QuoteSqlIdent(name);
         sets += (sets.empty() ? "" : ", ") + col + " = " +
                 (inc ? "coalesce(" + col + ", 0) + ?" : "?");
-        s.params.push_back(v);
       }
-      s.sql = "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
-      s.params.push_back(m.key);
-      break;
+      return "UPDATE " + table + " SET " + sets + " WHERE " + key + " = ?";
     }
     case MutationKind::kDelete:
-      s.sql = "DELETE FROM " + table + " WHERE " + key + " = ?";
-      s.params.push_back(m.key);
-      break;
+      return "DELETE FROM " + table + " WHERE " + key + " = ?";
   }
-  return s;
+  return "";
 }
 
-void BindParams(sqlite3_stmt* stmt, const std::vector<json>& params) {
-  int idx = 1;
-  for (const json& v : params) {
+void BindMutation(sqlite3_stmt* stmt, const TableSchema& t, const Mutation& m) {
+  const auto text = [stmt](int idx, const std::string& s) {
+    sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+  };
+  const auto value = [stmt, &text](int idx, const json& v) {
     if (v.is_null()) {
       sqlite3_bind_null(stmt, idx);
     } else if (v.is_boolean()) {
       sqlite3_bind_int(stmt, idx, v.get<bool>());
     } else if (v.is_number_integer()) {
       sqlite3_bind_int64(stmt, idx, v.get<int64_t>());
+    } else if (v.is_string()) {
+      text(idx, v.get_ref<const std::string&>());
     } else {
-      const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
-      sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()),
-                        SQLITE_TRANSIENT);
+      text(idx, v.dump());
     }
-    ++idx;
+  };
+  int idx = 1;
+  switch (m.kind) {
+    case MutationKind::kInsert:
+      text(idx++, m.key);
+      for (const Column& c : t.columns) {
+        const auto it = m.values.find(c.name);
+        if (it == m.values.end()) {
+          sqlite3_bind_null(stmt, idx++);
+        } else {
+          value(idx++, *it);
+        }
+      }
+      return;
+    case MutationKind::kUpdate:
+    case MutationKind::kIncrement:
+      for (const auto& [name, v] : m.values.items()) value(idx++, v);
+      text(idx, m.key);
+      return;
+    case MutationKind::kDelete:
+      text(idx, m.key);
+      return;
   }
 }
 
@@ -121,7 +136,8 @@ std::string SelectAllSql(const TableSchema& t) {
 }
 
 json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t) {
-  json row = {{t.key, ColumnValue(stmt, 0, ColumnType::kText)}};
+  json row = json::object();  // not {{...}}: no array per field first
+  row.emplace(t.key, ColumnValue(stmt, 0, ColumnType::kText));
   for (size_t i = 0; i < t.columns.size(); ++i) {
     row[t.columns[i].name] =
         ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);

@@ -27,15 +27,15 @@ namespace crashlab {
 // catalog pseudo-table of the ddl workload is not a table: skipped).
 std::vector<std::string> CreateTableStatements(const Schema& schema);
 
-// One parameterised statement; params bind to ?1, ?2, ... in order.
-struct SqlStatement {
-  std::string sql;  // empty: nothing to do (an update of no columns)
-  std::vector<nlohmann::json> params;
-};
-// The statement of one mutation of table `t` (checked: CheckMutation).
-SqlStatement MutationStatement(const TableSchema& t, const Mutation& m);
-// Binds `params` (null, bool as 0/1, integer, else text) from ?1.
-void BindParams(sqlite3_stmt* stmt, const std::vector<nlohmann::json>& params);
+// The statement of one mutation of table `t` (checked: CheckMutation),
+// with parameters ?1, ?2, ...; "" when there is nothing to do (an update
+// of no columns). It depends only on the table, the kind and, for an
+// update or increment, the names of m.values in order: mutations alike in
+// these share one prepared statement.
+std::string MutationSql(const TableSchema& t, const Mutation& m);
+// Binds m's key and values (null, bool as 0/1, integer, else text) to a
+// statement prepared from MutationSql(t, m), without copying them.
+void BindMutation(sqlite3_stmt* stmt, const TableSchema& t, const Mutation& m);
 
 // SELECT of every row of `t`, key first, in key order.
 std::string SelectAllSql(const TableSchema& t);
