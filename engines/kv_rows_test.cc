@@ -18,7 +18,14 @@ class MemStore {
  public:
   DriverReply Apply(const Schema& schema, const std::vector<Mutation>& ms) {
     KvPlan plan;
-    DriverReply r = PlanKvOp(
+    DriverReply r = Plan(schema, ms, &plan);
+    if (r.ok) Write(plan);
+    return r;
+  }
+  // PlanKvOp reading this store.
+  DriverReply Plan(const Schema& schema, const std::vector<Mutation>& ms,
+                   KvPlan* plan) {
+    return PlanKvOp(
         schema, ms,
         [this](const std::string& t, const std::string& k,
                std::optional<std::string>* v) {
@@ -31,8 +38,9 @@ class MemStore {
           }
           return DriverReply::Ok();
         },
-        &plan);
-    if (!r.ok) return r;
+        plan);
+  }
+  void Write(const KvPlan& plan) {
     for (const auto& [id, w] : plan) {
       if (w.value) {
         data_[id] = *w.value;
@@ -40,7 +48,6 @@ class MemStore {
         data_.erase(id);
       }
     }
-    return r;
   }
   Rows ToRows(const Schema& schema) const {
     Rows rows;
@@ -93,26 +100,14 @@ TEST(KvRowsTest, AuthWorkloadMatchesTheModel) {
 TEST(KvRowsTest, PlannedValuesAreTheModelRowsEncoded) {
   AuthWorkload workload(/*seed=*/5);
   const Schema& schema = workload.schema();
-  std::map<std::pair<std::string, std::string>, std::string> data;
+  MemStore store;
   Rows model;
   for (const auto& t : schema.tables) model[t.name];
   size_t writes = 0;
   for (int i = 0; i < 300; ++i) {
     const LogicalOp op = workload.Next();
     KvPlan plan;
-    const DriverReply r = PlanKvOp(
-        schema, op.mutations,
-        [&data](const std::string& t, const std::string& k,
-                std::optional<std::string>* v) {
-          auto it = data.find({t, k});
-          if (it == data.end()) {
-            v->reset();
-          } else {
-            *v = it->second;
-          }
-          return DriverReply::Ok();
-        },
-        &plan);
+    const DriverReply r = store.Plan(schema, op.mutations, &plan);
     ASSERT_TRUE(r.ok) << op.f << ": " << r.message;
     for (const auto& m : op.mutations) ApplyMutation(schema, m, &model);
     workload.Complete(op, true);
@@ -120,14 +115,11 @@ TEST(KvRowsTest, PlannedValuesAreTheModelRowsEncoded) {
       const auto& rows = model[id.first];
       const auto row = rows.find(id.second);
       ASSERT_EQ(w.value.has_value(), row != rows.end()) << id.second;
-      if (!w.value) {
-        data.erase(id);
-        continue;
-      }
+      if (!w.value) continue;
       EXPECT_EQ(*w.value, EncodeKvRow(*schema.Find(id.first), row->second));
-      data[id] = *w.value;
       ++writes;
     }
+    store.Write(plan);
   }
   EXPECT_GT(writes, 300u);
 }
