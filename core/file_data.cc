@@ -2,9 +2,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+
+#include "core/asan.h"
 
 namespace crashlab {
 namespace {
+
+// Only blocks whose bytes are on the heap (not in the string object) and
+// large enough to be worth keeping are recycled; their bytes are poisoned
+// while they wait (AsanPoison).
+constexpr size_t kMinPooledCapacity = 1024;
 
 // Walks [offset, offset + n) block by block: fn(block, in, done, take) for
 // each piece, where block(i) gives block i, `in` is the offset in it,
@@ -24,20 +32,83 @@ void ForEachSpan(uint64_t offset, uint64_t n, Block&& block, Fn&& fn) {
 
 }  // namespace
 
+// The process's free blocks. Never destroyed (blocks may be dropped during
+// static destruction), and one for every thread: blocks written on one
+// thread (LevelDB's compactions) are often dropped on another, and lists
+// per thread would keep allocating on one and filling up on the other.
+// libFuzzer runs a leak check after every input that ends with more
+// allocations than frees, so the list must stop growing once it holds
+// what a cycle needs.
+struct FileData::FreeBlocks {
+  std::mutex mu;
+  std::vector<Block*> blocks;
+};
+
+FileData::FreeBlocks& FileData::Free() {
+  static FreeBlocks* const free = new FreeBlocks;
+  return *free;
+}
+
+void FileData::FillFreeList() {
+  FreeBlocks& free = Free();
+  std::lock_guard<std::mutex> lock(free.mu);
+  free.blocks.reserve(kPooledBlocks);
+  while (free.blocks.size() < kPooledBlocks) {
+    auto* b = new Block;
+    b->bytes.reserve(kBlockSize);
+    AsanPoison(b->bytes, true);
+    free.blocks.push_back(b);
+  }
+}
+
+FileData::Ref FileData::NewBlock() {
+  FreeBlocks& free = Free();
+  Block* b = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(free.mu);
+    if (!free.blocks.empty()) {
+      b = free.blocks.back();
+      free.blocks.pop_back();
+    }
+  }
+  if (!b) return Ref(new Block);
+  AsanPoison(b->bytes, false);
+  b->bytes.clear();
+  b->refs.store(1, std::memory_order_relaxed);
+  return Ref(b);
+}
+
+void FileData::Recycle(Block* b) {
+  if (b->bytes.capacity() >= kMinPooledCapacity) {
+    FreeBlocks& free = Free();
+    std::lock_guard<std::mutex> lock(free.mu);
+    if (free.blocks.size() < kPooledBlocks) {
+      if (free.blocks.empty()) free.blocks.reserve(kPooledBlocks);
+      AsanPoison(b->bytes, true);
+      free.blocks.push_back(b);
+      return;
+    }
+  }
+  delete b;
+}
+
 FileData::FileData(std::string_view bytes) { Write(0, bytes); }
 
 std::string& FileData::MutableBlock(size_t i) {
-  if (blocks_[i].use_count() != 1) {
-    blocks_[i] = std::make_shared<std::string>(*blocks_[i]);
+  if (blocks_[i].shared()) {
+    Ref copy = NewBlock();
+    copy->bytes.assign(blocks_[i]->bytes);
+    blocks_[i] = std::move(copy);
   }
-  return *blocks_[i];
+  return blocks_[i]->bytes;
 }
 
 size_t FileData::Read(uint64_t offset, size_t n, char* out) const {
   if (offset >= size_) return 0;
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
   ForEachSpan(
-      offset, n, [this](size_t i) -> const std::string& { return *blocks_[i]; },
+      offset, n,
+      [this](size_t i) -> const std::string& { return blocks_[i]->bytes; },
       [out](const std::string& b, size_t in, uint64_t done, size_t take) {
         std::memcpy(out + done, b.data() + in, take);
       });
@@ -56,35 +127,62 @@ std::string FileData::ToString() const { return Read(0, size_); }
 
 void FileData::Resize(uint64_t size) {
   if (size < size_) {
-    blocks_.resize((size + kBlockSize - 1) / kBlockSize);
+    blocks_.erase(blocks_.begin() + (size + kBlockSize - 1) / kBlockSize,
+                  blocks_.end());
     if (!blocks_.empty()) {
       const uint64_t last = size - (blocks_.size() - 1) * kBlockSize;
-      if (blocks_.back()->size() != last) {
+      if (blocks_.back()->bytes.size() != last) {
         MutableBlock(blocks_.size() - 1).resize(last);
       }
     }
   } else if (size > size_) {
-    if (!blocks_.empty() && blocks_.back()->size() < kBlockSize) {
+    if (!blocks_.empty() && blocks_.back()->bytes.size() < kBlockSize) {
       const uint64_t start = (blocks_.size() - 1) * kBlockSize;
       MutableBlock(blocks_.size() - 1)
           .resize(std::min(kBlockSize, size - start), '\0');
     }
     while (blocks_.size() * kBlockSize < size) {
       const uint64_t start = blocks_.size() * kBlockSize;
-      auto block = std::make_shared<std::string>();
+      Ref block = NewBlock();
       // A file past its first block is one that grows (a log, a WAL): its
       // later blocks get their whole capacity at once, so appending to them
-      // does not reallocate at every doubling. Small files stay small.
-      if (start > 0) block->reserve(kBlockSize);
-      block->resize(std::min(kBlockSize, size - start), '\0');
+      // does not reallocate at every doubling. Small files stay small
+      // (unless their block is a recycled one).
+      if (start > 0) block->bytes.reserve(kBlockSize);
+      block->bytes.resize(std::min(kBlockSize, size - start), '\0');
       blocks_.push_back(std::move(block));
     }
   }
   size_ = size;
 }
 
+void FileData::Append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (blocks_.empty() || blocks_.back()->bytes.size() == kBlockSize) {
+      Ref block = NewBlock();
+      if (!blocks_.empty()) block->bytes.reserve(kBlockSize);  // see Resize
+      blocks_.push_back(std::move(block));
+    }
+    std::string& last = MutableBlock(blocks_.size() - 1);
+    const size_t take =
+        std::min<uint64_t>(bytes.size(), kBlockSize - last.size());
+    last.append(bytes.data(), take);
+    bytes.remove_prefix(take);
+    size_ += take;
+  }
+}
+
 void FileData::Write(uint64_t offset, std::string_view bytes) {
-  if (offset + bytes.size() > size_) Resize(offset + bytes.size());
+  if (offset >= size_) {
+    if (offset > size_) Resize(offset);  // the gap reads as zeros
+    Append(bytes);
+    return;
+  }
+  if (offset + bytes.size() > size_) {
+    const size_t inside = static_cast<size_t>(size_ - offset);
+    Append(bytes.substr(inside));
+    bytes = bytes.substr(0, inside);
+  }
   ForEachSpan(
       offset, bytes.size(),
       [this](size_t i) -> std::string& { return MutableBlock(i); },
@@ -105,7 +203,8 @@ void FileData::Fill(uint64_t offset, uint64_t n, char c) {
 bool FileData::operator==(const FileData& other) const {
   if (size_ != other.size_) return false;
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (blocks_[i] != other.blocks_[i] && *blocks_[i] != *other.blocks_[i]) {
+    if (blocks_[i].get() != other.blocks_[i].get() &&
+        blocks_[i]->bytes != other.blocks_[i]->bytes) {
       return false;
     }
   }
@@ -115,7 +214,8 @@ bool FileData::operator==(const FileData& other) const {
 bool FileData::operator==(std::string_view bytes) const {
   if (size_ != bytes.size()) return false;
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (bytes.substr(i * kBlockSize, blocks_[i]->size()) != *blocks_[i]) {
+    if (bytes.substr(i * kBlockSize, blocks_[i]->bytes.size()) !=
+        blocks_[i]->bytes) {
       return false;
     }
   }

@@ -61,6 +61,29 @@ TEST(FileDataTest, NoBlockLargerThanTheBlockSize) {
   EXPECT_EQ(blocks, (d.size() + kB - 1) / kB);
 }
 
+// Dropped blocks are recycled: a new file never sees their old bytes, and
+// a copy still holding a block keeps it from being reused under it.
+TEST(FileDataTest, RecycledBlocksCarryNoOldBytes) {
+  FileData::FillFreeList();  // new blocks come from the free list
+  FileData keep;
+  {
+    FileData old(std::string(3 * kB, 'x'));
+    keep = old;
+    old.Write(kB, "changed");  // unshares one block of `old`
+  }  // `old`'s own block goes to the free list; the shared ones stay
+  EXPECT_TRUE(keep == std::string(3 * kB, 'x'));
+  for (int i = 0; i < 3; ++i) {
+    FileData fresh;
+    fresh.Resize(2 * kB + 5);
+    EXPECT_TRUE(fresh == std::string(2 * kB + 5, '\0')) << i;
+    FileData appended;
+    appended.Write(0, "ab");
+    appended.Write(kB - 1, "cd");  // a gap, then across a block boundary
+    EXPECT_EQ(appended.ToString(), "ab" + std::string(kB - 3, '\0') + "cd");
+  }
+  EXPECT_TRUE(keep == std::string(3 * kB, 'x'));
+}
+
 // Seeded random writes, fills, truncations and copies give the bytes a
 // plain string gets from the same operations.
 TEST(FileDataTest, MatchesAStringModelOverSeededOperations) {
@@ -71,7 +94,7 @@ TEST(FileDataTest, MatchesAStringModelOverSeededOperations) {
     for (int step = 0; step < 60; ++step) {
       const uint64_t off = rng.Next() % (3 * kB);
       const uint64_t n = rng.Next() % (kB + 100);
-      switch (rng.Next() % 4) {
+      switch (rng.Next() % 5) {
         case 0: {
           std::string bytes(n, static_cast<char>('a' + step % 26));
           d.Write(off, bytes);
@@ -91,6 +114,14 @@ TEST(FileDataTest, MatchesAStringModelOverSeededOperations) {
         case 3: {
           FileData copy = d;  // shares blocks; writing the copy must not leak
           copy.Write(off, "copy");
+          break;
+        }
+        case 4: {  // an append, and one that overlaps the end
+          const std::string bytes(n, static_cast<char>('A' + step % 26));
+          const uint64_t at = d.size() - std::min<uint64_t>(d.size(), n / 2);
+          d.Write(at, bytes);
+          model.resize(at);
+          model += bytes;
           break;
         }
       }

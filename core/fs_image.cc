@@ -154,7 +154,9 @@ bool FsImage::ApplyTornWrite(const Record& r, uint64_t keep,
   FileData& data = Get(r.file, Kind::kFile).data;
   keep = std::min<uint64_t>(keep, r.data.size());
   const uint64_t end = r.offset + keep + tail.size();
-  if (end > data.size()) data.Resize(end);
+  // Write extends the file itself (appended bytes are not zero-filled
+  // first); only an empty write past the end needs the explicit Resize.
+  if (end == r.offset && end > data.size()) data.Resize(end);
   data.Write(r.offset, std::string_view(r.data).substr(0, keep));
   if (!tail.empty()) data.Write(r.offset + keep, tail);
   return true;

@@ -3,6 +3,7 @@
 #include "engines/sqlite/sqlite_sql.h"
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 
 namespace crashlab {
@@ -16,6 +17,58 @@ std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// The SQL text of one statement shape, built once per thread: each cycle
+// opens two connections, and each prepared its statements from text built
+// afresh (with the statement map's keys, a tenth of the SQLite fuzzer's
+// allocations). The text depends only on these fields.
+struct ShapeSql {
+  std::string table, key;
+  int kind;                          // a MutationKind, or kSelectAll
+  std::vector<std::string> columns;  // the table's, or what an update sets
+  std::string sql;
+};
+constexpr int kSelectAll = -1;
+
+bool SetsColumns(int kind) {
+  return kind == static_cast<int>(MutationKind::kUpdate) ||
+         kind == static_cast<int>(MutationKind::kIncrement);
+}
+
+// Calls fn(name) for each column name the shape's text depends on.
+template <typename Fn>
+void ForEachShapeColumn(const TableSchema& t, int kind, const Mutation* m,
+                        Fn&& fn) {
+  if (SetsColumns(kind)) {
+    for (const auto& [name, v] : m->values.items()) fn(name);
+  } else {
+    for (const Column& c : t.columns) fn(c.name);
+  }
+}
+
+// `m` is the mutation for mutation shapes, null for kSelectAll.
+const std::string& CachedSql(const TableSchema& t, int kind,
+                             const Mutation* m) {
+  thread_local std::deque<ShapeSql> cache;  // references stay valid
+  for (const ShapeSql& c : cache) {
+    if (c.kind != kind || c.table != t.name || c.key != t.key) continue;
+    size_t i = 0;
+    bool same = true;
+    ForEachShapeColumn(t, kind, m, [&](const std::string& name) {
+      same = same && i < c.columns.size() && c.columns[i] == name;
+      ++i;
+    });
+    if (same && i == c.columns.size()) return c.sql;
+  }
+  ShapeSql& c = cache.emplace_back();
+  c.table = t.name;
+  c.key = t.key;
+  c.kind = kind;
+  ForEachShapeColumn(
+      t, kind, m, [&](const std::string& name) { c.columns.push_back(name); });
+  c.sql = kind == kSelectAll ? SelectAllSql(t) : MutationSql(t, *m);
+  return c.sql;
 }
 
 }  // namespace
@@ -68,29 +121,32 @@ int SqliteAuthEngine::Exec(const std::string& sql, std::string* error) {
   return rc;
 }
 
-sqlite3_stmt* SqliteAuthEngine::Prepared(const std::string& sql,
+sqlite3_stmt* SqliteAuthEngine::Prepared(std::string_view sql,
                                          std::string* error) {
-  auto it = stmts_.find(sql);
-  if (it != stmts_.end()) return it->second;
+  for (const auto& [text, stmt] : stmts_) {
+    if (text.data() == sql.data() || text == sql) return stmt;
+  }
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1,
-                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
-    if (error) *error = Error(rc, "prepare " + sql);
+    if (error) *error = Error(rc, "prepare " + std::string(sql));
     sqlite3_finalize(stmt);
     return nullptr;
   }
-  stmts_[sql] = stmt;
+  if (stmts_.empty()) stmts_.reserve(16);
+  stmts_.emplace_back(sql, stmt);
   return stmt;
 }
 
-int SqliteAuthEngine::Step(const std::string& sql, std::string* error) {
+int SqliteAuthEngine::Step(std::string_view sql, std::string* error) {
   sqlite3_stmt* stmt = Prepared(sql, error);
   if (!stmt) return SQLITE_ERROR;
   int rc = sqlite3_step(stmt);
   sqlite3_reset(stmt);
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) return SQLITE_OK;
-  if (error) *error = Error(rc, sql);
+  if (error) *error = Error(rc, std::string(sql));
   return rc;
 }
 
@@ -153,30 +209,7 @@ Status SqliteAuthEngine::Open(SimFs& fs, bool create) {
 sqlite3_stmt* SqliteAuthEngine::MutationStmt(const TableSchema& t,
                                              const Mutation& m,
                                              std::string* error) {
-  const bool named =
-      m.kind == MutationKind::kUpdate || m.kind == MutationKind::kIncrement;
-  for (const ShapeStmt& s : shapes_) {
-    if (s.table != &t || s.kind != m.kind) continue;
-    if (!named) return s.stmt;
-    if (s.columns.size() != m.values.size()) continue;
-    size_t i = 0;
-    for (const auto& [name, v] : m.values.items()) {
-      if (s.columns[i] != name) break;
-      ++i;
-    }
-    if (i == s.columns.size()) return s.stmt;
-  }
-  const std::string sql = MutationSql(t, m);
-  sqlite3_stmt* stmt = Prepared(sql, error);
-  if (!stmt) return nullptr;
-  ShapeStmt shape{&t, m.kind, {}, stmt};
-  if (named) {
-    for (const auto& [name, v] : m.values.items()) {
-      shape.columns.push_back(name);
-    }
-  }
-  shapes_.push_back(std::move(shape));
-  return stmt;
+  return Prepared(CachedSql(t, static_cast<int>(m.kind), &m), error);
 }
 
 int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
@@ -218,7 +251,7 @@ ApplyResult SqliteAuthEngine::Apply(const LogicalOp& op) {
 
 int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
                                 std::string* error) {
-  const std::string sql = SelectAllSql(t);
+  const std::string& sql = CachedSql(t, kSelectAll, nullptr);
   sqlite3_stmt* stmt = Prepared(sql, error);
   if (!stmt) return SQLITE_ERROR;
   auto& table = (*rows)[t.name];
@@ -248,7 +281,6 @@ Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
 void SqliteAuthEngine::Close() {
   for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
   stmts_.clear();
-  shapes_.clear();
   if (db_) {
     // Every statement is finalized, so the connection closes now (a
     // checkpoint's I/O error does not keep it open).

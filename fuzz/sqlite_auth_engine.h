@@ -28,9 +28,10 @@
 
 #include <sqlite3.h>
 
-#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/data_model.h"
@@ -68,15 +69,17 @@ class SqliteAuthEngine final : public AuthEngine {
   // The engine's words for `rc`, with what we were doing.
   std::string Error(int rc, const std::string& context) const;
   int Exec(const std::string& sql, std::string* error);
-  sqlite3_stmt* Prepared(const std::string& sql, std::string* error);
+  // The connection's statement for `sql`, prepared on first use. `sql`
+  // must outlive the connection's statements: a literal, or text from the
+  // per-thread shape cache (sqlite_auth_engine.cc).
+  sqlite3_stmt* Prepared(std::string_view sql, std::string* error);
   // Runs `sql` (no result rows wanted) as a prepared statement kept for
   // the connection's life: transaction control runs once or twice per op,
   // and sqlite3_exec would parse it each time. SQLITE_OK or the error.
-  int Step(const std::string& sql, std::string* error);
-  // The prepared statement of m's shape (MutationSql), found without
-  // building its SQL: an op's mutations are a handful of shapes, and
-  // building SQL text and parameters per mutation was 8% of the crash
-  // fuzzer's allocations. nullptr (and *error) when it does not prepare.
+  int Step(std::string_view sql, std::string* error);
+  // The prepared statement of m's shape (MutationSql): its text comes
+  // from the per-thread shape cache, so no SQL is built per mutation (nor
+  // per connection). nullptr (and *error) when it does not prepare.
   sqlite3_stmt* MutationStmt(const TableSchema& t, const Mutation& m,
                              std::string* error);
   int Run(const Mutation& m, std::string* error);
@@ -89,16 +92,8 @@ class SqliteAuthEngine final : public AuthEngine {
   SqliteVfs::Options vfs_options_;
   std::unique_ptr<SqliteVfs> vfs_;
   sqlite3* db_ = nullptr;
-  std::map<std::string, sqlite3_stmt*> stmts_;  // owns every statement
-  // What MutationStmt matched: table, kind, the names an update or
-  // increment sets (in order), and the statement (owned by stmts_).
-  struct ShapeStmt {
-    const TableSchema* table;
-    MutationKind kind;
-    std::vector<std::string> columns;
-    sqlite3_stmt* stmt;
-  };
-  std::vector<ShapeStmt> shapes_;
+  // Owns every statement, by its SQL text (see Prepared).
+  std::vector<std::pair<std::string_view, sqlite3_stmt*>> stmts_;
 };
 
 }  // namespace crashlab

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <utility>
 
 #include "core/bytes.h"
+#include "fuzz/simfs/record_pool.h"
 
 namespace crashlab {
 namespace {
@@ -42,15 +44,41 @@ const char* FillName(Tear::Fill f) {
 
 }  // namespace
 
-SimFs::SimFs() : next_id_(kRootId + 1) { StartTrace(); }
+namespace {
 
-SimFs::SimFs(const FsImage& base)
-    : base_(base), live_(base), next_id_(base.MaxId() + 1) {
+// Fills the record pool and FileData's free list when the first SimFs is
+// made, so that a fuzzer's inputs do not grow them (record_pool.h).
+void FillPoolsOnce() {
+  static const bool filled = [] {
+    FileData::FillFreeList();
+    record_pool::Fill();
+    return true;
+  }();
+  (void)filled;
+}
+
+}  // namespace
+
+SimFs::SimFs() : next_id_(kRootId + 1) {
+  FillPoolsOnce();
   StartTrace();
 }
 
+SimFs::SimFs(const FsImage& base)
+    : base_(base), live_(base), next_id_(base.MaxId() + 1) {
+  FillPoolsOnce();
+  StartTrace();
+}
+
+SimFs::~SimFs() {
+  record_pool::Recycle(&trace_);
+  record_pool::Recycle(&last_trace_);
+}
+
 void SimFs::StartTrace() {
+  record_pool::Recycle(&trace_);
   trace_ = Trace();
+  trace_.records = record_pool::TakeRecords();
   trace_.base_dir = "base";
   Record head;
   head.op = Op::kBase;
@@ -125,8 +153,9 @@ int SimFs::Resolve(std::string_view path, FileId* parent, std::string* name,
 }
 
 SimFs::Handle* SimFs::Find(int fd) {
-  auto it = fds_.find(fd);
-  return it == fds_.end() ? nullptr : &it->second;
+  const size_t i = static_cast<size_t>(fd - kFirstFd);
+  if (fd < kFirstFd || i >= fds_.size() || !fds_[i].open) return nullptr;
+  return &fds_[i];
 }
 
 bool SimFs::IsDir(FileId id) const { return live_.IsDir(id); }
@@ -166,11 +195,21 @@ int SimFs::Open(std::string_view path, int flags, int* fd, uint32_t mode) {
     }
   }
   *fd = next_fd_++;
-  fds_[*fd] = Handle{id, IsDir(id), access != O_RDONLY};
+  const size_t i = static_cast<size_t>(*fd - kFirstFd);
+  if (i >= fds_.size()) {
+    if (fds_.empty()) fds_.reserve(64);
+    fds_.resize(i + 1);
+  }
+  fds_[i] = Handle{id, IsDir(id), access != O_RDONLY, true};
   return 0;
 }
 
-int SimFs::Close(int fd) { return fds_.erase(fd) ? 0 : EBADF; }
+int SimFs::Close(int fd) {
+  Handle* h = Find(fd);
+  if (!h) return EBADF;
+  h->open = false;
+  return 0;
+}
 
 int SimFs::Pread(int fd, uint64_t offset, size_t n, std::string* out) {
   const Handle* h = Find(fd);
@@ -201,6 +240,7 @@ int SimFs::Pwrite(int fd, uint64_t offset, std::string_view data) {
   r.op = Op::kWrite;
   r.file = h->id;
   r.offset = offset;
+  r.data = record_pool::TakeBuffer(data.size());
   r.data.assign(data);
   Append(std::move(r));
   return 0;
@@ -341,6 +381,7 @@ int SimFs::List(std::string_view path, std::vector<std::string>* names) {
   const auto* entries = live_.Entries(id);
   if (!entries) return ENOTDIR;
   names->clear();
+  names->reserve(entries->size());
   for (const auto& [n, child] : *entries) names->push_back(n);
   return 0;
 }
@@ -382,6 +423,7 @@ const CrashState& SimFs::CrashAt(size_t position, Choices& choices,
   fds_.clear();
   ++crashes_;
   last_crash_ = std::move(state);
+  record_pool::Recycle(&last_trace_);
   last_trace_ = std::move(trace_);
   base_ = recovered;
   live_ = std::move(recovered);

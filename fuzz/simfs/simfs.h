@@ -33,7 +33,6 @@
 #include <fcntl.h>
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +60,10 @@ class SimFs {
   SimFs();
   // Starts from `base`, which counts as durable (the trace's base image).
   explicit SimFs(const FsImage& base);
+
+  // Gives its traces' buffers back to the record pool (record_pool.h),
+  // for the next SimFs.
+  ~SimFs();
 
   SimFs(const SimFs&) = delete;
   SimFs& operator=(const SimFs&) = delete;
@@ -132,7 +135,9 @@ class SimFs {
     FileId id = 0;
     bool is_dir = false;
     bool writable = false;
+    bool open = false;
   };
+  static constexpr int kFirstFd = 3;
 
   // Resolves `path`: *id (0 if the last component is missing) and its
   // parent directory and name. errno if a directory on the way is missing.
@@ -154,8 +159,9 @@ class SimFs {
   FsImage live_;
   Trace trace_;
   FileId next_id_;
-  int next_fd_ = 3;
-  std::map<int, Handle> fds_;
+  int next_fd_ = kFirstFd;
+  // Descriptor fd is fds_[fd - kFirstFd] (never reused, so a vector).
+  std::vector<Handle> fds_;
   uint64_t crashes_ = 0;
   std::optional<CrashState> last_crash_;
   Trace last_trace_;

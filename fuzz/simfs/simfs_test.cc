@@ -93,6 +93,13 @@ TEST(SimFsTest, ErrorsAreErrnoValues) {
   int ro;
   ASSERT_EQ(fs.Open("/f", O_RDONLY, &ro), 0);
   EXPECT_EQ(fs.Pwrite(ro, 0, "x"), EBADF);
+  // Descriptors are never reused: a closed one stays bad.
+  ASSERT_EQ(fs.Close(ro), 0);
+  EXPECT_EQ(fs.Close(ro), EBADF);
+  std::string out;
+  EXPECT_EQ(fs.Pread(ro, 0, 1, &out), EBADF);
+  EXPECT_EQ(fs.Close(-1), EBADF);
+  EXPECT_EQ(fs.Close(0), EBADF);
 }
 
 TEST(SimFsTest, UnsyncedDataIsLostAtACrash) {
@@ -171,7 +178,8 @@ TEST(SimFsTest, ATornWriteKeepsExactlyTheChosenPrefix) {
     c.models = {Model::kTorn};
     // Tear (1), the only write (0), byte cut 1000, the cut at index 2 of
     // the sorted candidates, the fill.
-    ScriptedChoices choices({1, 0, 1000, 2, fill == Tear::Fill::kOld ? 0u : 1u});
+    ScriptedChoices choices(
+        {1, 0, 1000, 2, fill == Tear::Fill::kOld ? 0u : 1u});
     const CrashState& s = fs.Crash(choices, c);
     ASSERT_EQ(s.torn.size(), 1u);
     ASSERT_EQ(s.torn[0].fill, fill);
