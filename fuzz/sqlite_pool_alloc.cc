@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 namespace crashlab {
@@ -22,14 +21,29 @@ static_assert(sizeof(Header) == 16);
 constexpr int kClasses = 13;  // blocks of 32 B .. 128 KiB, header included
 constexpr int64_t kSmallest = 32;
 
+// One pool per thread, so no allocation takes a lock (a block freed on
+// another thread than the one that made it joins that thread's lists). A
+// thread's pool gives its blocks back to malloc when the thread ends; SQLite
+// may still allocate and free afterwards (at exit, after main), and then
+// goes straight to malloc.
 struct Pool {
-  std::mutex mu;
   std::vector<void*> free[kClasses];
+  ~Pool();
 };
 
-Pool& ThePool() {
-  static Pool* pool = new Pool;  // never destroyed: SQLite may outlive main
-  return *pool;
+thread_local bool t_pool_gone = false;
+
+Pool* ThisThreadsPool() {
+  if (t_pool_gone) return nullptr;
+  thread_local Pool pool;
+  return &pool;
+}
+
+Pool::~Pool() {
+  t_pool_gone = true;
+  for (auto& list : free) {
+    for (void* block : list) std::free(block);
+  }
 }
 
 int ClassOf(int64_t block) {
@@ -52,13 +66,10 @@ void* Malloc(int n) {
   const int size = Roundup(n);
   const int c = ClassOf(size + int64_t{sizeof(Header)});
   void* block = nullptr;
-  if (c >= 0) {
-    Pool& pool = ThePool();
-    std::lock_guard<std::mutex> lock(pool.mu);
-    if (!pool.free[c].empty()) {
-      block = pool.free[c].back();
-      pool.free[c].pop_back();
-    }
+  Pool* pool = c >= 0 ? ThisThreadsPool() : nullptr;
+  if (pool && !pool->free[c].empty()) {
+    block = pool->free[c].back();
+    pool->free[c].pop_back();
   }
   if (!block) {
     block = std::malloc(c >= 0 ? ClassSize(c) : size + sizeof(Header));
@@ -79,9 +90,12 @@ void Free(void* p) {
     std::free(h);
     return;
   }
-  Pool& pool = ThePool();
-  std::lock_guard<std::mutex> lock(pool.mu);
-  pool.free[h->klass].push_back(h);
+  Pool* pool = ThisThreadsPool();
+  if (pool) {
+    pool->free[h->klass].push_back(h);
+  } else {
+    std::free(h);
+  }
 }
 
 int Size(void* p) { return p ? static_cast<int>(HeaderOf(p)->size) : 0; }
