@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fuzz/auth_cycle.h"
 #include "fuzz/sqlite_auth_engine.h"
@@ -70,6 +73,47 @@ TEST(SqlitePoolAllocTest, CyclesGoAndFindTheSameAsOnMalloc) {
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(got, want);
+}
+
+// The free lists are per thread: a block made on one thread may be freed
+// on another, and blocks outlive the thread that made them (its lists go
+// back to malloc when it ends, the blocks SQLite still holds do not). In a
+// child, as above; glibc aborts it on a double or bad free.
+TEST(SqlitePoolAllocTest, BlocksCrossThreadsAndOutliveTheirThread) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    sqlite3_shutdown();
+    if (!InstallSqlitePoolAllocator().ok()) _exit(2);
+    std::vector<void*> blocks;
+    std::thread maker([&blocks] {
+      for (int i = 0; i < 64; ++i) {
+        void* p = sqlite3_malloc(100 + i * 50);
+        if (!p) return;
+        std::memset(p, i, 100 + i * 50);
+        blocks.push_back(p);
+      }
+      // Some blocks wait in this thread's lists when it ends.
+      for (int i = 0; i < 8; ++i) {
+        sqlite3_free(blocks.back());
+        blocks.pop_back();
+      }
+    });
+    maker.join();
+    int bad = blocks.size() == 56 ? 0 : 3;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const auto* b = static_cast<const unsigned char*>(blocks[i]);
+      if (b[0] != i || b[99] != i) bad = 4;
+      sqlite3_free(blocks[i]);  // into this thread's lists
+    }
+    void* again = sqlite3_malloc(100);  // reused from them
+    if (!again || sqlite3_msize(again) < 100) bad = 5;
+    sqlite3_free(again);
+    _exit(bad);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
