@@ -1,6 +1,5 @@
 #include "fuzz/simfs/record_pool.h"
 
-#include <bit>
 #include <mutex>
 #include <utility>
 
@@ -37,8 +36,7 @@ int ClassFor(size_t n) {
 // allocations than frees).
 struct Pool {
   std::mutex mu;
-  std::vector<std::string> free[kNumClasses];
-  size_t bytes = 0;
+  std::vector<std::string> free[kNumClasses];  // each of its class's size
   std::vector<Record> records;
 };
 
@@ -59,7 +57,6 @@ void Fill() {
       s.reserve(kClasses[c].size);
       AsanPoison(s, true);
       p.free[c].push_back(std::move(s));
-      p.bytes += kClasses[c].size;
     }
   }
 }
@@ -77,7 +74,6 @@ std::string TakeBuffer(size_t n) {
     if (!p.free[c].empty()) {
       s = std::move(p.free[c].back());
       p.free[c].pop_back();
-      p.bytes -= s.capacity();
       AsanPoison(s, false);
       s.clear();
       return s;
@@ -109,7 +105,6 @@ void Recycle(Trace* t) {
     }
     AsanPoison(r.data, true);
     p.free[c].push_back(std::move(r.data));
-    p.bytes += cap;
   }
   t->records.clear();
   if (t->records.capacity() > p.records.capacity()) t->records.swap(p.records);
@@ -118,7 +113,11 @@ void Recycle(Trace* t) {
 size_t PooledBytes() {
   Pool& p = Get();
   std::lock_guard<std::mutex> lock(p.mu);
-  return p.bytes;
+  size_t bytes = 0;
+  for (int c = 0; c < kNumClasses; ++c) {
+    for (const std::string& s : p.free[c]) bytes += s.capacity();
+  }
+  return bytes;
 }
 
 }  // namespace crashlab::record_pool
