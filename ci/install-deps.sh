@@ -12,7 +12,7 @@ PACKAGES="
   libsqlite3-dev sqlite3
   libleveldb-dev liblmdb-dev
   libhiredis-dev redis-server libpq-dev postgresql util-linux
-  libxxhash-dev zlib1g-dev liblzma-dev libabsl-dev
+  libxxhash-dev zlib1g-dev liblzma-dev libabsl-dev libjemalloc-dev
   libcpptoml-dev
   python3 python3-jsonschema
   libyaml-cpp-dev libxml2-utils chromium
