@@ -1,8 +1,11 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
@@ -33,24 +36,40 @@ Result<std::string> ReadFileToString(const std::string& path) {
 
 Status WriteStringToFile(const std::string& path, std::string_view data,
                          bool sync) {
+  return WriteSpansToFile(path, {data}, sync);
+}
+
+Status WriteSpansToFile(const std::string& path,
+                        const std::vector<std::string_view>& spans,
+                        bool sync) {
+  std::vector<iovec> iov;
+  iov.reserve(spans.size());
+  for (std::string_view s : spans) {
+    if (!s.empty()) iov.push_back({const_cast<char*>(s.data()), s.size()});
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno("cannot create " + path, errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("cannot write " + path, err);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (sync && ::fsync(fd) != 0) {
-    int err = errno;
+  auto fail = [&](const char* what) {
+    const int err = errno;
     ::close(fd);
-    return Status::FromErrno("cannot fsync " + path, err);
+    return Status::FromErrno(what + path, err);
+  };
+  size_t next = 0;  // the first iovec not yet written whole
+  while (next < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+    ssize_t n = ::writev(fd, &iov[next], count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot write ");
+    // A short write: skip what went out, resume inside a partial iovec.
+    for (size_t left = static_cast<size_t>(n); left > 0;) {
+      const size_t step = std::min(left, iov[next].iov_len);
+      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + step;
+      iov[next].iov_len -= step;
+      left -= step;
+      if (iov[next].iov_len == 0) ++next;
+    }
   }
+  if (sync && ::fsync(fd) != 0) return fail("cannot fsync ");
   if (::close(fd) != 0) return Status::FromErrno("cannot close " + path, errno);
   return Status::Ok();
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -13,6 +14,11 @@ Result<std::string> ReadFileToString(const std::string& path);
 // Writes `data` to `path` (created or truncated); fsyncs it when `sync`.
 Status WriteStringToFile(const std::string& path, std::string_view data,
                          bool sync = false);
+// The same for a file given as pieces in order (their concatenation),
+// written with writev: no contiguous copy of the file is made first.
+Status WriteSpansToFile(const std::string& path,
+                        const std::vector<std::string_view>& spans,
+                        bool sync = false);
 Status MakeDirs(const std::string& path);
 // Removes `path` and everything under it; a missing path is fine.
 Status RemoveTree(const std::string& path);

@@ -25,6 +25,14 @@ FsImage::Kind KindOfMode(uint32_t mode) {
   return FsImage::Kind::kFile;
 }
 
+// The blocks of `data`, in order: written as they are, with no copy of the
+// whole file (Materialize writes a file per crash state explored).
+std::vector<std::string_view> Spans(const FileData& data) {
+  std::vector<std::string_view> out;
+  data.ForEachBlock([&](std::string_view block) { out.push_back(block); });
+  return out;
+}
+
 }  // namespace
 
 FsImage::FsImage() { Get(kRootId, Kind::kDir); }
@@ -279,7 +287,7 @@ Status FsImage::Materialize(const std::string& dir) const {
         }
         break;
       case Kind::kFile:
-        status = WriteStringToFile(full, inode.data.ToString());
+        status = WriteSpansToFile(full, Spans(inode.data));
         if (status.ok() && inode.mode) ::chmod(full.c_str(), inode.mode);
         break;
     }

@@ -157,6 +157,42 @@ TEST(FsImageTest, FromBaseAndMaterializeRoundTrip) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// Materialize writes a file straight from its blocks: a file of several
+// blocks with a partial last one, and one rewritten in the middle after a
+// copy shared its blocks, come out byte for byte.
+TEST(FsImageTest, MaterializeWritesEveryBlockOfAFile) {
+  const uint64_t block = FileData::kBlockSize;
+  std::string big(3 * block + 123, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  FsImage img;
+  ASSERT_TRUE(img.Apply(Create(kRootId, "big", 2)));
+  ASSERT_TRUE(img.Apply(Write(2, 0, big)));
+  FsImage copy = img;  // shares the blocks
+  ASSERT_TRUE(copy.Apply(Write(2, block - 2, "abcd")));
+  big.replace(block - 2, 4, "abcd");
+  TempDir dir;
+  ASSERT_TRUE(copy.Materialize(dir.path()).ok());
+  EXPECT_EQ(*ReadFileToString(dir.Sub("big")), big);
+}
+
+// More pieces than one writev call takes (IOV_MAX, 1024 on Linux), empty
+// ones among them: the file is their concatenation.
+TEST(FsImageTest, WriteSpansToFileWritesEveryPiece) {
+  std::vector<std::string> pieces;
+  std::string want;
+  for (int i = 0; i < 3000; ++i) {
+    pieces.push_back(i % 5 == 0 ? "" : std::to_string(i) + ",");
+    want += pieces.back();
+  }
+  const std::vector<std::string_view> spans(pieces.begin(), pieces.end());
+  TempDir dir;
+  ASSERT_TRUE(WriteSpansToFile(dir.Sub("f"), spans, /*sync=*/true).ok());
+  EXPECT_EQ(*ReadFileToString(dir.Sub("f")), want);
+  ASSERT_TRUE(WriteSpansToFile(dir.Sub("f"), {}).ok());  // truncates
+  EXPECT_EQ(*ReadFileToString(dir.Sub("f")), "");
+  EXPECT_FALSE(WriteSpansToFile(dir.Sub("missing/f"), spans).ok());
+}
+
 TEST(FsImageTest, ReadAccessorsById) {
   FsImage img;
   EXPECT_TRUE(img.Apply(Record{.op = Op::kMkdir, .file = 5, .parent = kRootId,

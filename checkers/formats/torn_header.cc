@@ -53,7 +53,11 @@ void WalkImage(const FsImage& image, FileId dir, const std::string& prefix,
     if (kind == FsImage::Kind::kDir) {
       WalkImage(image, id, path, fn);
     } else if (kind == FsImage::Kind::kFile) {
-      if (const FileData* data = image.Data(id)) fn(path, data->ToString());
+      // Every header is within the first kHeaderScanBytes (ClassifyHeader
+      // reads no further), so only those are copied out of the image.
+      if (const FileData* data = image.Data(id)) {
+        fn(path, data->Read(0, kHeaderScanBytes));
+      }
     }
   }
 }
