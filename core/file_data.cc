@@ -75,7 +75,19 @@ FileData::Ref FileData::NewBlock() {
   AsanPoison(b->bytes, false);
   b->bytes.clear();
   b->refs.store(1, std::memory_order_relaxed);
+  b->hashed.store(false, std::memory_order_relaxed);
   return Ref(b);
+}
+
+Hash128 FileData::HashOf(Block& b) {
+  if (!b.hashed.load(std::memory_order_acquire)) {
+    const XXH128_hash_t h = XXH3_128bits(b.bytes.data(), b.bytes.size());
+    b.hash_lo.store(h.low64, std::memory_order_relaxed);
+    b.hash_hi.store(h.high64, std::memory_order_relaxed);
+    b.hashed.store(true, std::memory_order_release);
+  }
+  return Hash128{b.hash_lo.load(std::memory_order_relaxed),
+                 b.hash_hi.load(std::memory_order_relaxed)};
 }
 
 void FileData::Recycle(Block* b) {
@@ -100,6 +112,7 @@ std::string& FileData::MutableBlock(size_t i) {
     copy->bytes.assign(blocks_[i]->bytes);
     blocks_[i] = std::move(copy);
   }
+  blocks_[i]->hashed.store(false, std::memory_order_relaxed);  // about to change
   return blocks_[i]->bytes;
 }
 

@@ -22,6 +22,11 @@
 // fresh block was an allocation (stack capture, quarantine) and often a
 // page fault.
 //
+// Each block keeps its XXH3-128 once computed, until it is changed: the
+// crash states of one run share most blocks, so hashing an image
+// (FsImage::ContentHash, once per crash state explored) hashes only the
+// blocks that differ from images hashed before.
+//
 // Not thread-safe; copies are independent (copying shares blocks) and may
 // live on different threads (the reference counts are atomic).
 #ifndef CRASHLAB_CORE_FILE_DATA_H_
@@ -34,6 +39,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/hash.h"
 
 namespace crashlab {
 
@@ -68,6 +75,12 @@ class FileData {
   void ForEachBlock(Fn&& fn) const {
     for (const auto& b : blocks_) fn(std::string_view(b->bytes));
   }
+  // Calls fn(Hash128) with the XXH3-128 of each block's bytes, in order
+  // (kept in the block; see above).
+  template <typename Fn>
+  void ForEachBlockHash(Fn&& fn) const {
+    for (const auto& b : blocks_) fn(HashOf(*b.get()));
+  }
 
   // Writes `bytes` at `offset`, zero-filling any gap past the end (bytes
   // past the end are appended, never zero-filled first).
@@ -84,7 +97,14 @@ class FileData {
   struct Block {
     std::atomic<uint32_t> refs{1};
     std::string bytes;
+    // The hash of `bytes` when `hashed`. Written only while `bytes` cannot
+    // change (copies that share a block never change it; MutableBlock
+    // clears `hashed` before its one holder does), and by any copy's thread
+    // the same value, hence atomics.
+    std::atomic<bool> hashed{false};
+    std::atomic<uint64_t> hash_lo{0}, hash_hi{0};
   };
+  static Hash128 HashOf(Block& b);
   // A counted reference to a Block; the last one recycles it.
   class Ref {
    public:

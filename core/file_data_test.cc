@@ -130,6 +130,17 @@ TEST(FileDataTest, MatchesAStringModelOverSeededOperations) {
       ASSERT_TRUE(d == model) << "round " << round << " step " << step;
       ASSERT_EQ(d.Read(off, n),
                 model.substr(std::min<uint64_t>(off, model.size()), n));
+      // The block hashes kept from earlier steps follow every change, and
+      // a copy's writes do not reach them.
+      size_t at = 0;
+      d.ForEachBlockHash([&](const Hash128& h) {
+        const XXH128_hash_t want =
+            XXH3_128bits(model.data() + at, std::min<size_t>(kB, model.size() - at));
+        EXPECT_EQ(h, (Hash128{want.low64, want.high64}))
+            << "round " << round << " step " << step << " block " << at / kB;
+        at += kB;
+      });
+      ASSERT_EQ(at, (model.size() + kB - 1) / kB * kB);
     }
   }
 }

@@ -301,7 +301,12 @@ Hash128 FsImage::ContentHash() const {
     h.Update(rel);
     h.UpdateU64(static_cast<uint64_t>(inode.kind) << 32 | inode.mode);
     h.UpdateU64(inode.data.size());
-    inode.data.ForEachBlock([&](std::string_view block) { h.Update(block); });
+    // Block hashes, not bytes: blocks shared with images hashed before
+    // are not read again (file_data.h).
+    inode.data.ForEachBlockHash([&](const Hash128& block) {
+      h.UpdateU64(block.lo);
+      h.UpdateU64(block.hi);
+    });
   });
   return h.Digest();
 }
