@@ -8,13 +8,18 @@
 // RSS, and where the time went: building images (apply, hash, write out),
 // engine recoveries (summed over jobs) and checking, as shares of their sum.
 //
+// "known" counts the recoveries whose rows the engine did not send, as
+// recovery had seen them before (harness/explore/rows_by_digest.h).
+//
 // --sample N checks only every N-th state of the space (shard 1/N, as
 // `crashlab run --shard 1/N` does): the per-state costs of a long run,
 // sampled over all its crash positions, in 1/N of the time. Fewer states
 // then share an image, so more of them need a recovery.
 //
 //   crashlab-bench-explore [--ops 300,1500,10000] [--jobs 2] [--seed 7]
-//                          [--sample N] [--set k=v ...] [--work DIR]
+//                          [--sample N] [--kept-rows 16] [--set k=v ...]
+//                          [--work DIR]
+// --kept-rows 0 has every recovery send its rows (no digests).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,13 +45,14 @@ struct Args {
   std::vector<uint64_t> ops = {300, 1500, 10000};
   int jobs = 2;
   int sample = 1;
+  int kept_rows = 16;  // ExploreConfig::kept_rows (0: rows always sent)
   uint64_t seed = 7;
   Settings settings = {{"journal_mode", "wal"}, {"synchronous", "full"}};
   std::string work = "/tmp";
 };
 
 struct Outcome {
-  uint64_t states = 0, images = 0, recoveries = 0, findings = 0;
+  uint64_t states = 0, images = 0, recoveries = 0, known = 0, findings = 0;
   char first_finding[160] = {};
   double seconds = 0, build_s = 0, recover_s = 0, check_s = 0;
   long peak_kb = 0;
@@ -99,6 +105,7 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   config.progress = false;
   config.jobs = a.jobs;
   config.shard_count = a.sample;
+  config.kept_rows = a.kept_rows;
   config.engine_factory = [&] { return MakeEngine("sqlite", a.settings, env); };
   const Schema schema = AuthWorkload::MakeSchema();  // outlives the explorer
   Explorer explorer(*trace, *base, schema, ops, base_rows, config);
@@ -108,6 +115,7 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   o.states = st->states_checked;
   o.images = st->unique_images;
   o.recoveries = st->recoveries;
+  o.known = st->rows_known;
   o.findings = findings.size();
   const auto report =
       findings.ToReport(1, [](const std::string&, const std::string&,
@@ -137,6 +145,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       while (std::getline(in, item, ',')) a->ops.push_back(std::stoull(item));
     } else if (flag == "--sample") {
       a->sample = std::atoi(value.c_str());
+    } else if (flag == "--kept-rows") {
+      a->kept_rows = std::atoi(value.c_str());
     } else if (flag == "--jobs") {
       a->jobs = std::atoi(value.c_str());
     } else if (flag == "--seed") {
@@ -150,7 +160,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       return false;
     }
   }
-  return argc % 2 == 1 && !a->ops.empty() && a->jobs > 0 && a->sample > 0;
+  return argc % 2 == 1 && !a->ops.empty() && a->jobs > 0 && a->sample > 0 &&
+         a->kept_rows >= 0;
 }
 
 }  // namespace
@@ -162,7 +173,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &a)) {
     std::fprintf(stderr,
                  "usage: %s [--ops 300,1500,10000] [--jobs J] [--seed S] "
-                 "[--sample N] [--set k=v ...] [--work DIR]\n",
+                 "[--sample N] [--kept-rows K] [--set k=v ...] [--work DIR]\n",
                  argv[0]);
     return 2;
   }
@@ -170,11 +181,11 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : a.settings) settings += " " + k + "=" + v;
   fmt::print(
       "crashlab explore benchmark: sqlite{}, auth seed {}, prefix and "
-      "drop-unsynced, --jobs {}{}\n",
-      settings, a.seed, a.jobs,
+      "drop-unsynced, --jobs {}, --kept-rows {}{}\n",
+      settings, a.seed, a.jobs, a.kept_rows,
       a.sample > 1 ? fmt::format(", every {}th state", a.sample) : "");
-  fmt::print("{:>6} {:>8} {:>7} {:>8} {:>8} {:>9} {:>6} {:>8} {:>9}  {}\n",
-             "ops", "states", "images", "recov.", "seconds", "states/s",
+  fmt::print("{:>6} {:>8} {:>7} {:>8} {:>7} {:>8} {:>9} {:>6} {:>8} {:>9}  {}\n",
+             "ops", "states", "images", "recov.", "known", "seconds", "states/s",
              "ratio", "recov./s", "peak RSS",
              "time: images / recovery / checks");
   double first_rate = 0;
@@ -210,9 +221,9 @@ int main(int argc, char** argv) {
     if (first_rate == 0) first_rate = rate;
     const double busy = o.build_s + o.recover_s + o.check_s;
     fmt::print(
-        "{:>6} {:>8} {:>7} {:>8} {:>8.1f} {:>9.0f} {:>6.2f} {:>8.0f} "
+        "{:>6} {:>8} {:>7} {:>8} {:>7} {:>8.1f} {:>9.0f} {:>6.2f} {:>8.0f} "
         "{:>6} MB  {:.0f}% / {:.0f}% / {:.0f}%{}\n",
-        n, o.states, o.images, o.recoveries, o.seconds, rate, rate / first_rate,
+        n, o.states, o.images, o.recoveries, o.known, o.seconds, rate, rate / first_rate,
         o.recoveries / o.seconds, o.peak_kb / 1024, 100 * o.build_s / busy,
         100 * o.recover_s / busy, 100 * o.check_s / busy,
         o.findings

@@ -12,6 +12,25 @@ std::string Hash128::ToHex() const {
   return buf;
 }
 
+bool Hash128::FromHex(std::string_view hex, Hash128* out) {
+  if (hex.size() != 32) return false;
+  uint64_t words[2] = {0, 0};  // hi, lo
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
+    int v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      v = c - 'a' + 10;
+    } else {
+      return false;
+    }
+    words[i / 16] = (words[i / 16] << 4) | static_cast<uint64_t>(v);
+  }
+  *out = Hash128{words[1], words[0]};
+  return true;
+}
+
 Hasher::Hasher() : state_(XXH3_createState()) { XXH3_128bits_reset(state_); }
 Hasher::~Hasher() { XXH3_freeState(state_); }
 

@@ -15,6 +15,8 @@ struct Hash128 {
   uint64_t hi = 0;
   bool operator==(const Hash128&) const = default;
   std::string ToHex() const;
+  // Parses what ToHex prints (32 hex digits); false for anything else.
+  static bool FromHex(std::string_view hex, Hash128* out);
 };
 
 struct Hash128Hasher {

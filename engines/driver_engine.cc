@@ -213,17 +213,62 @@ Recovery ChannelFailure(const Status& s) {
   return r;
 }
 
+// A dump reply into r's stage, message, rows and engine check.
+void ReadDump(json dump, const Schema& schema, Recovery* r) {
+  if (!dump["ok"].get<bool>()) {
+    r->stage = Recovery::Stage::kDumpFailed;
+    r->message = RecoveryMessage(DriverClient::ErrorOf(dump));
+    return;
+  }
+  auto rows = RowsFromDump(TakeTables(dump), schema);
+  if (!rows.ok()) {
+    r->stage = Recovery::Stage::kDumpFailed;
+    r->message = "driver's dump is malformed: " + rows.status().message();
+    return;
+  }
+  r->rows = std::move(*rows);
+  const json check = dump.value("check", json(""));
+  r->engine_check = check.is_string() ? check.get<std::string>() : check.dump();
+}
+
 }  // namespace
 
 Recovery DriverEngine::Recover(const std::string& dir, const Schema& schema) {
+  return RecoverUnlessKnown(dir, schema, nullptr);
+}
+
+Recovery DriverEngine::RecoverUnlessKnown(const std::string& dir,
+                                          const Schema& schema,
+                                          const KnownRows& known) {
   bool idle_death = false;
-  Recovery r = RecoverOnce(dir, schema, &idle_death);
-  if (idle_death) r = RecoverOnce(dir, schema, &idle_death);
+  Recovery r = RecoverOnce(dir, schema, known, &idle_death);
+  if (idle_death) r = RecoverOnce(dir, schema, known, &idle_death);
   return r;
 }
 
+Status DriverEngine::AskDigest(DriverClient& driver, const KnownRows& known,
+                               Recovery* r) {
+  if (!known || driver.hello().value("digest", json(false)) != true) {
+    return Status::Ok();
+  }
+  auto reply = driver.Call({{"cmd", "dump"}, {"digest", true}});
+  if (!reply.ok()) return reply.status();
+  // A failed read is reported by the plain dump that follows, as without
+  // digests; so is a reply without a well-formed digest.
+  const json digest = reply->value("digest", json());
+  const json check = reply->value("check", json(""));
+  if (!(*reply)["ok"].get<bool>() || !digest.is_string() ||
+      !Hash128::FromHex(digest.get<std::string>(), &r->digest)) {
+    return Status::Ok();
+  }
+  r->has_digest = true;
+  r->engine_check = check.is_string() ? check.get<std::string>() : check.dump();
+  r->rows_known = known(r->digest, r->engine_check);
+  return Status::Ok();
+}
+
 Recovery DriverEngine::RecoverOnce(const std::string& dir, const Schema& schema,
-                                   bool* idle_death) {
+                                   const KnownRows& known, bool* idle_death) {
   *idle_death = false;
   const bool reused = recovery_driver_ && !recovery_driver_->broken() &&
                       recovery_driver_->running();
@@ -250,25 +295,17 @@ Recovery DriverEngine::RecoverOnce(const std::string& dir, const Schema& schema,
     return r;
   }
 
-  auto dump = driver.Call({{"cmd", "dump"}});
-  if (!dump.ok()) {
+  if (Status asked = AskDigest(driver, known, &r); !asked.ok()) {
     DropRecoveryDriver();
-    return ChannelFailure(dump.status());
+    return ChannelFailure(asked);
   }
-  if (!(*dump)["ok"].get<bool>()) {
-    r.stage = Recovery::Stage::kDumpFailed;
-    r.message = RecoveryMessage(DriverClient::ErrorOf(*dump));
-  } else {
-    auto rows = RowsFromDump(TakeTables(*dump), schema);
-    if (!rows.ok()) {
-      r.stage = Recovery::Stage::kDumpFailed;
-      r.message = "driver's dump is malformed: " + rows.status().message();
-    } else {
-      r.rows = std::move(*rows);
-      const json check = dump->value("check", json(""));
-      r.engine_check =
-          check.is_string() ? check.get<std::string>() : check.dump();
+  if (!r.rows_known) {  // else: the rows recovered before under r.digest
+    auto dump = driver.Call({{"cmd", "dump"}});
+    if (!dump.ok()) {
+      DropRecoveryDriver();
+      return ChannelFailure(dump.status());
     }
+    ReadDump(std::move(*dump), schema, &r);
   }
 
   auto closed = driver.Call({{"cmd", "close"}});

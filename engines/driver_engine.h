@@ -89,6 +89,10 @@ class DriverEngine : public Engine {
   Result<std::unique_ptr<Session>> Open(const std::string& dir,
                                         const Schema& schema) override;
   Recovery Recover(const std::string& dir, const Schema& schema) override;
+  // Asks for the rows' digest first when the driver's hello offers
+  // "digest" (every driver built on engines/driver_main.h does).
+  Recovery RecoverUnlessKnown(const std::string& dir, const Schema& schema,
+                              const KnownRows& known) override;
   // What the driver's hello lists under "schema_changes".
   Result<std::vector<SchemaChangeKind>> SchemaChanges() override;
   // The hello's "row_writes": "whole" (known once a driver has started, as
@@ -108,7 +112,11 @@ class DriverEngine : public Engine {
                 const Schema& schema, bool create);
   // One recovery attempt on recovery_driver_ (started if needed).
   Recovery RecoverOnce(const std::string& dir, const Schema& schema,
-                       bool* idle_death);
+                       const KnownRows& known, bool* idle_death);
+  // With `known` set and a driver that offers digests: the digest dump,
+  // filling r's digest, engine_check and rows_known. Channel failures only.
+  static Status AskDigest(DriverClient& driver, const KnownRows& known,
+                          Recovery* r);
   void DropRecoveryDriver();
 
   DriverEngineConfig config_;

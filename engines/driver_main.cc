@@ -5,7 +5,10 @@
 #include <cerrno>
 #include <exception>
 #include <istream>
+#include <optional>
 #include <ostream>
+
+#include "core/rows_digest.h"
 
 namespace crashlab {
 
@@ -143,15 +146,48 @@ DriverReply ParseApply(const json& req, ApplyRequest* out) {
   return DriverReply::Ok();
 }
 
-// Runs one parsed request. Sets *quit when the loop must end.
-DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit) {
+// `dump` with "digest": the rows' digest (core/rows_digest.h) and the
+// engine's check instead of the rows. The read is kept in *kept, so a plain
+// `dump` right after it (crashlab had not seen those rows) sends it without
+// reading the engine again.
+DriverReply Dump(DriverBackend& backend, const json& req,
+                 std::optional<DriverReply>* kept) {
+  if (!backend.is_open()) return ProtocolError("dump: not open");
+  const json digest = req.value("digest", json(false));
+  if (!digest.is_boolean()) {
+    return ProtocolError("dump: \"digest\" must be true or false");
+  }
+  if (!digest.get<bool>()) {
+    if (!kept->has_value()) return backend.Dump();
+    DriverReply r = std::move(**kept);
+    kept->reset();
+    return r;
+  }
+  DriverReply full = backend.Dump();
+  if (!full.ok) return full;
+  const auto tables = full.fields.find("tables");
+  const Hash128 d = DigestOfDumpTables(
+      tables == full.fields.end() ? json(nullptr) : *tables);
+  DriverReply r = DriverReply::Ok(
+      {{"digest", d.ToHex()}, {"check", full.fields.value("check", json("ok"))}});
+  *kept = std::move(full);
+  return r;
+}
+
+// Runs one parsed request. Sets *quit when the loop must end. *kept holds a
+// digest dump's read until the next request.
+DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit,
+                     std::optional<DriverReply>* kept) {
   if (!req.contains("cmd") || !req["cmd"].is_string()) {
     return ProtocolError("request has no \"cmd\" string");
   }
   const std::string cmd = req["cmd"].get<std::string>();
+  if (cmd == "dump") return Dump(backend, req, kept);
+  kept->reset();
   if (cmd == "hello") {
     json fields = backend.Hello();
     fields["protocol"] = kDriverProtocolVersion;
+    fields["digest"] = true;
     return DriverReply::Ok(std::move(fields));
   }
   if (cmd == "open") {
@@ -184,9 +220,6 @@ DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit) {
     }
     return backend.Txn(txn);
   }
-  if (cmd == "dump") {
-    return backend.is_open() ? backend.Dump() : ProtocolError("dump: not open");
-  }
   if (cmd == "close") {
     return backend.is_open() ? backend.Close() : DriverReply::Ok();
   }
@@ -197,11 +230,13 @@ DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit) {
   return ProtocolError("unknown cmd '" + cmd + "'");
 }
 
-json ReplyJson(const json& id, const DriverReply& r) {
+// Moves r's fields into the reply (a dump's hold every row).
+json ReplyJson(const json& id, DriverReply&& r) {
   json reply = {{"id", id}, {"ok", r.ok}};
   if (r.ok) {
-    for (const auto& [k, v] : r.fields.items()) {
-      if (k != "id" && k != "ok") reply[k] = v;
+    if (!r.fields.is_object()) return reply;
+    for (auto& [k, v] : r.fields.get_ref<json::object_t&>()) {
+      if (k != "id" && k != "ok") reply[k] = std::move(v);
     }
     return reply;
   }
@@ -216,6 +251,7 @@ json ReplyJson(const json& id, const DriverReply& r) {
 int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
   std::string line;
   bool quit = false;
+  std::optional<DriverReply> kept;
   while (!quit && std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
@@ -227,7 +263,7 @@ int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
     } else {
       id = req.value("id", json());
       try {
-        reply = Dispatch(backend, req, &quit);
+        reply = Dispatch(backend, req, &quit, &kept);
       } catch (const std::exception& e) {
         // A backend or JSON-access bug must cost one request, not the driver.
         reply = DriverReply::Error("other", std::string("driver: ") + e.what());
@@ -235,7 +271,7 @@ int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
     }
     // Engines may hand back invalid UTF-8 (e.g. from a corrupt page): replace
     // it rather than throw, so the reply still goes out.
-    out << ReplyJson(id, reply).dump(-1, ' ', false,
+    out << ReplyJson(id, std::move(reply)).dump(-1, ' ', false,
                                      json::error_handler_t::replace)
         << '\n'
         << std::flush;

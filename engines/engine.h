@@ -14,6 +14,7 @@
 #ifndef CRASHLAB_ENGINES_ENGINE_H_
 #define CRASHLAB_ENGINES_ENGINE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "core/data_model.h"
+#include "core/hash.h"
 #include "core/order_promise.h"
 #include "core/status.h"
 
@@ -77,6 +79,12 @@ struct Recovery {
   // The engine's own consistency check, if it has one (SQLite
   // quick_check): "ok", or what it reported.
   std::string engine_check;
+  // RecoverUnlessKnown only: the digest of the rows (core/rows_digest.h),
+  // when the engine gave one, and whether `known` recognised it (rows is
+  // then empty: they are the rows recovered before under that digest).
+  bool has_digest = false;
+  Hash128 digest;
+  bool rows_known = false;
 };
 const char* RecoveryStageName(Recovery::Stage s);
 
@@ -169,6 +177,18 @@ class Engine {
   // Never fails: every way recovery can go wrong is a Recovery::Stage.
   // It may change the image (journal rollback, checkpoints): give it a copy.
   virtual Recovery Recover(const std::string& dir, const Schema& schema) = 0;
+  // Recover, but an engine that can fingerprint its rows before sending
+  // them (drivers: PROTOCOL.md `dump` with "digest") first asks
+  // known(digest, engine_check) and sends no rows when it answers true.
+  // The default sends them every time.
+  using KnownRows =
+      std::function<bool(const Hash128& digest, const std::string& check)>;
+  virtual Recovery RecoverUnlessKnown(const std::string& dir,
+                                      const Schema& schema,
+                                      const KnownRows& known) {
+    (void)known;
+    return Recover(dir, schema);
+  }
 
   // The schema changes this engine runs (the ddl workload; core/
   // schema_change.h): applied by Session::Apply, the catalog dumped as the

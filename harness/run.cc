@@ -211,6 +211,11 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
   config.order_checks = o_.order_checks;
   const char* verify = std::getenv("CRASHLAB_VERIFY_IMAGES");
   config.verify_images = verify && std::string(verify) == "1";
+  // CRASHLAB_ROWS_DIGEST=0: every recovery sends its rows; =1: say how
+  // many did not need to (harness/explore/rows_by_digest.h).
+  const char* digest = std::getenv("CRASHLAB_ROWS_DIGEST");
+  const std::string digest_env = digest ? digest : "";
+  if (digest_env == "0") config.kept_rows = 0;
   const Timeline timeline(trace, out.ops);
   const CauseNamer causes(trace, out.ops, timeline);
   config.causes = &causes;
@@ -221,6 +226,12 @@ Result<RunOutcome> RunContext::Explore(FindingSet* findings) {
                "crashlab: CRASHLAB_VERIFY_IMAGES: {} crash images equal their "
                "in-order replay\n",
                stats.images_verified);
+  }
+  if (digest_env == "1") {
+    fmt::print(stderr,
+               "crashlab: CRASHLAB_ROWS_DIGEST: {} of {} recoveries found "
+               "their rows by digest\n",
+               stats.rows_known, stats.recoveries);
   }
   for (const auto& [name, m] : stats.models) {
     out.model_stats.push_back({name, m.states, m.crash_points,

@@ -57,7 +57,8 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
                    });
 
   // 2. Build, deduplicate and recover; check what is recovered as we go.
-  RecoveryPool pool(config_.jobs, config_.engine_factory, schema_);
+  RecoveryPool pool(config_.jobs, config_.engine_factory, schema_,
+                    config_.kept_rows);
   std::map<Model, ImageBuilder> builders;
   std::vector<Hash128> image_of(planned.size());
   std::unordered_set<Hash128, Hash128Hasher> distinct;
@@ -172,6 +173,7 @@ Result<ExploreStats> Explorer::Run(FindingSet* findings) {
   stats.states_checked = checked;
   stats.unique_images = distinct.size();
   stats.recoveries = pool.recoveries();
+  stats.rows_known = pool.rows_known();
   stats.outcomes = outcomes.Rows();
   stats.recover_seconds = pool.recover_seconds();
   for (const auto& [model, builder] : builders) {

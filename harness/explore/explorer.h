@@ -71,6 +71,10 @@ struct ExploreConfig {
   // a replay of the trace up to each state. Set by run when the
   // environment has CRASHLAB_VERIFY_IMAGES=1.
   bool verify_images = false;
+  // Observations kept by the digest of their rows, so an image recovering
+  // to rows seen lately costs no dump (rows_by_digest.h); 0: every
+  // recovery sends its rows.
+  size_t kept_rows = 16;
 };
 
 struct ExploreStats {
@@ -79,6 +83,7 @@ struct ExploreStats {
   uint64_t unique_images = 0;   // distinct images among checked states
   uint64_t states_checked = 0;
   uint64_t recoveries = 0;      // engine recoveries run
+  uint64_t rows_known = 0;      // of them, answered by a known rows digest
   uint64_t inexact_records = 0; // records replayed leniently
   uint64_t images_verified = 0;  // equal to their in-order replay
   std::map<std::string, ModelStats> models;

@@ -33,9 +33,10 @@ Observation ToObservation(Recovery r) {
   return o;
 }
 
-RecoveryPool::RecoveryPool(int jobs, EngineFactory factory, Schema schema)
+RecoveryPool::RecoveryPool(int jobs, EngineFactory factory, Schema schema,
+                           size_t kept_rows)
     : jobs_(std::max(1, jobs)), factory_(std::move(factory)),
-      schema_(std::move(schema)) {
+      schema_(std::move(schema)), by_digest_(kept_rows) {
   for (int i = 0; i < jobs_; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -93,8 +94,8 @@ void RecoveryPool::Work() {
     }
     cv_.notify_all();  // room for the producer
     const auto t0 = std::chrono::steady_clock::now();
-    auto seen = std::make_shared<const Observation>(
-        ToObservation((*engine)->Recover(job.dir, schema_)));
+    std::shared_ptr<const Observation> seen =
+        by_digest_.Recover(**engine, job.dir, schema_);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();

@@ -26,6 +26,7 @@
 #include "checkers/check.h"
 #include "core/hash.h"
 #include "engines/engine.h"
+#include "harness/explore/rows_by_digest.h"
 
 namespace crashlab {
 
@@ -33,7 +34,10 @@ using EngineFactory = std::function<Result<std::unique_ptr<Engine>>()>;
 
 class RecoveryPool {
  public:
-  RecoveryPool(int jobs, EngineFactory factory, Schema schema);
+  // Keeps the last `kept_rows` clean observations by the digest of their
+  // rows (rows_by_digest.h); 0 asks every recovery for all its rows.
+  RecoveryPool(int jobs, EngineFactory factory, Schema schema,
+               size_t kept_rows = 16);
   ~RecoveryPool();  // stops and joins the workers
   RecoveryPool(const RecoveryPool&) = delete;
   RecoveryPool& operator=(const RecoveryPool&) = delete;
@@ -48,6 +52,8 @@ class RecoveryPool {
   std::vector<std::pair<Hash128, std::shared_ptr<const Observation>>>
   TakeFinished();
   uint64_t recoveries() const { return recoveries_; }
+  // Recoveries whose rows were known by their digest (no dump sent).
+  uint64_t rows_known() const { return by_digest_.hits(); }
   // Seconds the workers spent recovering, summed. Valid after Drain().
   double recover_seconds() const { return recover_seconds_; }
 
@@ -61,6 +67,7 @@ class RecoveryPool {
   const int jobs_;
   EngineFactory factory_;
   const Schema schema_;
+  RowsByDigest by_digest_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;

@@ -1,0 +1,113 @@
+#include "core/rows_digest.h"
+
+#include <cstring>
+
+namespace crashlab {
+namespace {
+
+using json = nlohmann::json;
+
+void PutU64(uint64_t v, std::string* out) {
+  char b[8];
+  std::memcpy(b, &v, sizeof(v));
+  out->append(b, sizeof(b));
+}
+
+void PutBytes(std::string_view s, std::string* out) {
+  PutU64(s.size(), out);
+  out->append(s);
+}
+
+void Encode(const json& v, std::string* out) {
+  switch (v.type()) {
+    case json::value_t::null:
+      out->push_back('n');
+      return;
+    case json::value_t::boolean:
+      out->push_back(v.get<bool>() ? 'T' : 'F');
+      return;
+    case json::value_t::number_integer:
+      out->push_back('i');
+      PutU64(static_cast<uint64_t>(v.get<int64_t>()), out);
+      return;
+    case json::value_t::number_unsigned: {
+      const uint64_t u = v.get<uint64_t>();
+      out->push_back(u <= INT64_MAX ? 'i' : 'u');
+      PutU64(u, out);
+      return;
+    }
+    case json::value_t::number_float: {
+      const double d = v.get<double>();
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof(bits));
+      out->push_back('f');
+      PutU64(bits, out);
+      return;
+    }
+    case json::value_t::string:
+      out->push_back('s');
+      PutBytes(v.get_ref<const std::string&>(), out);
+      return;
+    case json::value_t::array:
+      out->push_back('a');
+      PutU64(v.size(), out);
+      for (const json& e : v) Encode(e, out);
+      return;
+    case json::value_t::object:
+      out->push_back('o');
+      PutU64(v.size(), out);
+      for (const auto& [k, e] : v.items()) {
+        PutBytes(k, out);
+        Encode(e, out);
+      }
+      return;
+    case json::value_t::binary:
+    case json::value_t::discarded:
+      out->push_back('x');
+      return;
+  }
+}
+
+}  // namespace
+
+void RowsDigest::Add(std::string_view table, const json& row) {
+  buf_.clear();
+  PutBytes(table, &buf_);
+  Encode(row, &buf_);
+  const XXH128_hash_t h = XXH3_128bits(buf_.data(), buf_.size());
+  lo_ += h.low64;
+  hi_ += h.high64;
+  ++count_;
+}
+
+Hash128 RowsDigest::Finish() const {
+  const uint64_t words[3] = {lo_, hi_, count_};
+  const XXH128_hash_t h = XXH3_128bits(words, sizeof(words));
+  return Hash128{h.low64, h.high64};
+}
+
+Hash128 DigestOfRows(const Rows& rows) {
+  RowsDigest d;
+  for (const auto& [table, by_key] : rows) {
+    for (const auto& [key, row] : by_key) d.Add(table, row);
+  }
+  return d.Finish();
+}
+
+Hash128 DigestOfDumpTables(const json& tables) {
+  RowsDigest d;
+  if (!tables.is_object()) {
+    d.Add("", tables);
+    return d.Finish();
+  }
+  for (const auto& [table, list] : tables.items()) {
+    if (!list.is_array()) {
+      d.Add(table, list);
+      continue;
+    }
+    for (const json& row : list) d.Add(table, row);
+  }
+  return d.Finish();
+}
+
+}  // namespace crashlab
