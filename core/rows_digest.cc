@@ -74,6 +74,38 @@ void RowsDigest::Add(std::string_view table, const json& row) {
   buf_.clear();
   PutBytes(table, &buf_);
   Encode(row, &buf_);
+  EndRow();
+}
+
+void RowsDigest::BeginRow(std::string_view table, size_t fields) {
+  buf_.clear();
+  PutBytes(table, &buf_);
+  buf_.push_back('o');
+  PutU64(fields, &buf_);
+}
+
+void RowsDigest::Field(std::string_view name) { PutBytes(name, &buf_); }
+void RowsDigest::Null() { buf_.push_back('n'); }
+void RowsDigest::Bool(bool b) { buf_.push_back(b ? 'T' : 'F'); }
+
+void RowsDigest::Int(int64_t v) {
+  buf_.push_back('i');
+  PutU64(static_cast<uint64_t>(v), &buf_);
+}
+
+void RowsDigest::Float(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  buf_.push_back('f');
+  PutU64(bits, &buf_);
+}
+
+void RowsDigest::Text(std::string_view s) {
+  buf_.push_back('s');
+  PutBytes(s, &buf_);
+}
+
+void RowsDigest::EndRow() {
   const XXH128_hash_t h = XXH3_128bits(buf_.data(), buf_.size());
   lo_ += h.low64;
   hi_ += h.high64;

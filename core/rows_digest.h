@@ -31,6 +31,19 @@ class RowsDigest {
   Hash128 Finish() const;
   uint64_t rows() const { return count_; }
 
+  // A row field by field, for a driver that reads values without building
+  // JSON: BeginRow(table, n); n times Field(name) then one value, in the
+  // order std::string's < puts the names (a JSON object's order); EndRow().
+  // The same as Add(table, the object of those fields and values).
+  void BeginRow(std::string_view table, size_t fields);
+  void Field(std::string_view name);
+  void Null();
+  void Bool(bool b);
+  void Int(int64_t v);
+  void Float(double v);
+  void Text(std::string_view s);
+  void EndRow();
+
  private:
   uint64_t lo_ = 0, hi_ = 0, count_ = 0;
   std::string buf_;  // one row's encoding, reused

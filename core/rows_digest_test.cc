@@ -87,6 +87,31 @@ TEST(RowsDigestTest, EmptyTablesAddNothing) {
   EXPECT_FALSE(DigestOfDumpTables(json::object()) == DigestOfDumpTables(t));
 }
 
+TEST(RowsDigestTest, RowsGivenFieldByFieldHashAsTheirJson) {
+  const json row = json::parse(
+      R"({"a": null, "b": true, "c": false, "d": -7, "e": 2.5, "f": "x\u0000y",
+          "g": 9007199254740993})");
+  RowsDigest from_json, by_field;
+  from_json.Add("t", row);
+  by_field.BeginRow("t", 7);
+  by_field.Field("a");
+  by_field.Null();
+  by_field.Field("b");
+  by_field.Bool(true);
+  by_field.Field("c");
+  by_field.Bool(false);
+  by_field.Field("d");
+  by_field.Int(-7);
+  by_field.Field("e");
+  by_field.Float(2.5);
+  by_field.Field("f");
+  by_field.Text(std::string("x\0y", 3));
+  by_field.Field("g");
+  by_field.Int(9007199254740993);
+  by_field.EndRow();
+  EXPECT_EQ(from_json.Finish(), by_field.Finish());
+}
+
 TEST(RowsDigestTest, HexRoundTrips) {
   const Hash128 h = DigestOfDumpTables(Tables());
   Hash128 back;

@@ -5,14 +5,29 @@
 #include <cerrno>
 #include <exception>
 #include <istream>
-#include <optional>
+#include <memory>
 #include <ostream>
+#include <utility>
 
 #include "core/rows_digest.h"
 
 namespace crashlab {
 
 using nlohmann::json;
+
+DigestDump DriverBackend::DumpDigest() {
+  auto full = std::make_shared<DriverReply>(Dump());
+  if (!full->ok) return {*full, nullptr};
+  const auto tables = full->fields.find("tables");
+  const Hash128 d = DigestOfDumpTables(
+      tables == full->fields.end() ? json(nullptr) : *tables);
+  DigestDump out;
+  out.reply = DriverReply::Ok(
+      {{"digest", d.ToHex()},
+       {"check", full->fields.value("check", json("ok"))}});
+  out.rows = [full] { return std::move(*full); };
+  return out;
+}
 
 DriverReply DriverReply::Ok(json fields) {
   DriverReply r;
@@ -146,44 +161,34 @@ DriverReply ParseApply(const json& req, ApplyRequest* out) {
   return DriverReply::Ok();
 }
 
-// `dump` with "digest": the rows' digest (core/rows_digest.h) and the
-// engine's check instead of the rows. The read is kept in *kept, so a plain
-// `dump` right after it (crashlab had not seen those rows) sends it without
-// reading the engine again.
+// `dump`: with "digest", the backend's DumpDigest, keeping the rows of its
+// read in *kept; without, those rows if kept, else a new read.
 DriverReply Dump(DriverBackend& backend, const json& req,
-                 std::optional<DriverReply>* kept) {
+                 std::function<DriverReply()>* kept) {
   if (!backend.is_open()) return ProtocolError("dump: not open");
   const json digest = req.value("digest", json(false));
   if (!digest.is_boolean()) {
     return ProtocolError("dump: \"digest\" must be true or false");
   }
   if (!digest.get<bool>()) {
-    if (!kept->has_value()) return backend.Dump();
-    DriverReply r = std::move(**kept);
-    kept->reset();
-    return r;
+    if (!*kept) return backend.Dump();
+    return std::exchange(*kept, nullptr)();
   }
-  DriverReply full = backend.Dump();
-  if (!full.ok) return full;
-  const auto tables = full.fields.find("tables");
-  const Hash128 d = DigestOfDumpTables(
-      tables == full.fields.end() ? json(nullptr) : *tables);
-  DriverReply r = DriverReply::Ok(
-      {{"digest", d.ToHex()}, {"check", full.fields.value("check", json("ok"))}});
-  *kept = std::move(full);
-  return r;
+  DigestDump d = backend.DumpDigest();
+  *kept = std::move(d.rows);
+  return std::move(d.reply);
 }
 
 // Runs one parsed request. Sets *quit when the loop must end. *kept holds a
-// digest dump's read until the next request.
+// digest dump's rows until the next request.
 DriverReply Dispatch(DriverBackend& backend, const json& req, bool* quit,
-                     std::optional<DriverReply>* kept) {
+                     std::function<DriverReply()>* kept) {
   if (!req.contains("cmd") || !req["cmd"].is_string()) {
     return ProtocolError("request has no \"cmd\" string");
   }
   const std::string cmd = req["cmd"].get<std::string>();
   if (cmd == "dump") return Dump(backend, req, kept);
-  kept->reset();
+  *kept = nullptr;
   if (cmd == "hello") {
     json fields = backend.Hello();
     fields["protocol"] = kDriverProtocolVersion;
@@ -251,7 +256,7 @@ json ReplyJson(const json& id, DriverReply&& r) {
 int RunDriverLoop(DriverBackend& backend, std::istream& in, std::ostream& out) {
   std::string line;
   bool quit = false;
-  std::optional<DriverReply> kept;
+  std::function<DriverReply()> kept;
   while (!quit && std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;

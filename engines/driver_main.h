@@ -15,6 +15,7 @@
 #define CRASHLAB_ENGINES_DRIVER_MAIN_H_
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,13 @@ struct TxnOpRequest {
   std::vector<Mop> mops;
 };
 
+// `dump` with "digest" (PROTOCOL.md): the reply, and the plain dump of the
+// same read for a `dump` that may follow (crashlab had not seen the rows).
+struct DigestDump {
+  DriverReply reply;  // fields {"digest": 32 hex digits, "check": ...}
+  std::function<DriverReply()> rows;  // null: a following dump reads again
+};
+
 class DriverBackend {
  public:
   virtual ~DriverBackend() = default;
@@ -82,6 +90,10 @@ class DriverBackend {
   virtual DriverReply Apply(const ApplyRequest& req) = 0;
   // Called only when is_open(). Fields {"tables": {...}, "check": "..."}.
   virtual DriverReply Dump() = 0;
+  // Called only when is_open(). The default runs Dump() and hashes its
+  // rows (core/rows_digest.h); a backend may hash what it reads without
+  // building JSON, to the same digest.
+  virtual DigestDump DumpDigest();
   // Called only when is_open().
   virtual DriverReply Close() = 0;
   // Called only when is_open(). Fields {"reads": [...]}, one per mop; errors

@@ -105,6 +105,7 @@ class SqliteBackend final : public DriverBackend {
   DriverReply Open(const OpenRequest& req) override;
   DriverReply Apply(const ApplyRequest& req) override;
   DriverReply Dump() override;
+  DigestDump DumpDigest() override;
   DriverReply Close() override;
   bool is_open() const override { return db_ != nullptr; }
   // Transactions with reads (sqlite_txn.h).
@@ -136,6 +137,9 @@ class SqliteBackend final : public DriverBackend {
                             const std::function<int(size_t)>& step);
   bool RollBack();
   int ReadTable(const TableSchema& t, json* rows);
+  // ReadTable without JSON: each row's cells, added to `digest` too.
+  int ReadCells(const TableSchema& t, RowsDigest* digest,
+                std::vector<std::vector<SqlCell>>* rows);
   int CloseDb();
 
   sqlite3* db_ = nullptr;
@@ -279,8 +283,9 @@ DriverReply SqliteBackend::Open(const OpenRequest& req) {
   }
   schema_ = req.schema;
   const std::string path = req.dir + "/" + kDbFile;
+  // NOMUTEX: this process's one thread is the connection's only user.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
-                    (req.create ? SQLITE_OPEN_CREATE : 0);
+                    SQLITE_OPEN_NOMUTEX | (req.create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     Fail(rc, "open " + path);
@@ -408,6 +413,61 @@ DriverReply SqliteBackend::Dump() {
   const std::string check = SqliteQuickCheck(db_);
   if (!RollBack()) return DriverReply::Error("other", "cannot end the dump");
   return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
+}
+
+int SqliteBackend::ReadCells(const TableSchema& t, RowsDigest* digest,
+                            std::vector<std::vector<SqlCell>>* rows) {
+  const std::string sql = SelectAllSql(t);
+  sqlite3_stmt* stmt = Prepared(sql);
+  if (!stmt) return SQLITE_ERROR;
+  const std::vector<size_t> order = SqlFieldOrder(t);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    rows->emplace_back();
+    ReadSqlCells(stmt, t, &rows->back());
+    AddSqlCells(rows->back(), t, order, digest);
+  }
+  if (rc != SQLITE_DONE) Fail(rc, sql);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+DigestDump SqliteBackend::DumpDigest() {
+  for (const TableSchema& t : schema_.tables) {
+    if (t.name == kCatalogTable) return DriverBackend::DumpDigest();
+  }
+  // Dump()'s read, hashed as it is read; the rows become JSON only if the
+  // plain dump follows.
+  using TableCells = std::vector<std::vector<SqlCell>>;
+  auto read = std::make_shared<std::vector<TableCells>>(schema_.tables.size());
+  RowsDigest digest;
+  int rc = Exec("BEGIN");
+  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
+    rc = ReadCells(schema_.tables[i], &digest, &(*read)[i]);
+  }
+  if (rc != SQLITE_OK) {
+    RollBack();
+    return {DriverReply::Error(KindOf(rc), error_), nullptr};
+  }
+  const std::string check = SqliteQuickCheck(db_);
+  if (!RollBack()) {
+    return {DriverReply::Error("other", "cannot end the dump"), nullptr};
+  }
+  DigestDump out;
+  out.reply = DriverReply::Ok(
+      {{"digest", digest.Finish().ToHex()}, {"check", check}});
+  // Called, if at all, before any other request: schema_ is unchanged.
+  out.rows = [this, read, check] {
+    json tables = json::object();
+    for (size_t i = 0; i < schema_.tables.size(); ++i) {
+      json& rows = tables[schema_.tables[i].name] = json::array();
+      for (auto& row : (*read)[i]) {
+        rows.push_back(SqlCellsJson(std::move(row), schema_.tables[i]));
+      }
+    }
+    return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
+  };
+  return out;
 }
 
 DriverReply SqliteBackend::Close() {

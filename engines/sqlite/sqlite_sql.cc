@@ -1,5 +1,6 @@
 #include "engines/sqlite/sqlite_sql.h"
 
+#include <algorithm>
 #include <map>
 
 #include "engines/sql_ddl.h"
@@ -11,34 +12,65 @@ using nlohmann::json;
 
 namespace {
 
-json ColumnValue(sqlite3_stmt* s, int i, ColumnType type) {
+SqlCell ReadCell(sqlite3_stmt* s, int i, ColumnType type) {
+  using Kind = SqlCell::Kind;
+  SqlCell c;
   switch (sqlite3_column_type(s, i)) {
     case SQLITE_NULL:
-      return nullptr;
-    case SQLITE_INTEGER: {
-      const sqlite3_int64 v = sqlite3_column_int64(s, i);
-      if (type == ColumnType::kBool && (v == 0 || v == 1)) return v == 1;
-      return v;
-    }
+      return c;
+    case SQLITE_INTEGER:
+      c.i = sqlite3_column_int64(s, i);
+      c.kind = type == ColumnType::kBool && (c.i == 0 || c.i == 1) ? Kind::kBool
+                                                                    : Kind::kInt;
+      return c;
     case SQLITE_FLOAT:
-      return sqlite3_column_double(s, i);
+      c.kind = Kind::kFloat;
+      c.f = sqlite3_column_double(s, i);
+      return c;
     case SQLITE_TEXT:
-      return std::string(
-          reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
-          static_cast<size_t>(sqlite3_column_bytes(s, i)));
+      c.kind = Kind::kText;
+      c.text.assign(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                    static_cast<size_t>(sqlite3_column_bytes(s, i)));
+      return c;
     default: {  // BLOB: never written by crashlab, shown as x'..'
       const auto* p =
           static_cast<const unsigned char*>(sqlite3_column_blob(s, i));
       const int n = sqlite3_column_bytes(s, i);
       static const char kHex[] = "0123456789abcdef";
-      std::string out = "x'";
+      c.kind = Kind::kText;
+      c.text = "x'";
       for (int k = 0; k < n; ++k) {
-        out += kHex[p[k] >> 4];
-        out += kHex[p[k] & 15];
+        c.text += kHex[p[k] >> 4];
+        c.text += kHex[p[k] & 15];
       }
-      return out + "'";
+      c.text += "'";
+      return c;
     }
   }
+}
+
+json CellJson(SqlCell&& c) {
+  switch (c.kind) {
+    case SqlCell::Kind::kNull:
+      return nullptr;
+    case SqlCell::Kind::kBool:
+      return c.i == 1;
+    case SqlCell::Kind::kInt:
+      return c.i;
+    case SqlCell::Kind::kFloat:
+      return c.f;
+    case SqlCell::Kind::kText:
+      return std::move(c.text);
+  }
+  return nullptr;
+}
+
+ColumnType TypeAt(const TableSchema& t, size_t i) {
+  return i == 0 ? ColumnType::kText : t.columns[i - 1].type;
+}
+
+const std::string& NameAt(const TableSchema& t, size_t i) {
+  return i == 0 ? t.key : t.columns[i - 1].name;
 }
 
 }  // namespace
@@ -135,14 +167,62 @@ std::string SelectAllSql(const TableSchema& t) {
   return sql + " FROM " + QuoteSqlIdent(t.name) + " ORDER BY " + QuoteSqlIdent(t.key);
 }
 
-json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t) {
-  json row = json::object();  // not {{...}}: no array per field first
-  row.emplace(t.key, ColumnValue(stmt, 0, ColumnType::kText));
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    row[t.columns[i].name] =
-        ColumnValue(stmt, static_cast<int>(i + 1), t.columns[i].type);
+void ReadSqlCells(sqlite3_stmt* stmt, const TableSchema& t,
+                  std::vector<SqlCell>* row) {
+  row->resize(t.columns.size() + 1);
+  for (size_t i = 0; i < row->size(); ++i) {
+    (*row)[i] = ReadCell(stmt, static_cast<int>(i), TypeAt(t, i));
   }
-  return row;
+}
+
+json SqlCellsJson(std::vector<SqlCell>&& row, const TableSchema& t) {
+  json out = json::object();  // not {{...}}: no array per field first
+  for (size_t i = 0; i < row.size(); ++i) {
+    out[NameAt(t, i)] = CellJson(std::move(row[i]));
+  }
+  return out;
+}
+
+json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t) {
+  std::vector<SqlCell> row;
+  ReadSqlCells(stmt, t, &row);
+  return SqlCellsJson(std::move(row), t);
+}
+
+std::vector<size_t> SqlFieldOrder(const TableSchema& t) {
+  std::vector<size_t> order(t.columns.size() + 1);
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return NameAt(t, a) < NameAt(t, b);
+  });
+  return order;
+}
+
+void AddSqlCells(const std::vector<SqlCell>& row, const TableSchema& t,
+                 const std::vector<size_t>& order, RowsDigest* digest) {
+  digest->BeginRow(t.name, row.size());
+  for (size_t i : order) {
+    digest->Field(NameAt(t, i));
+    const SqlCell& c = row[i];
+    switch (c.kind) {
+      case SqlCell::Kind::kNull:
+        digest->Null();
+        break;
+      case SqlCell::Kind::kBool:
+        digest->Bool(c.i == 1);
+        break;
+      case SqlCell::Kind::kInt:
+        digest->Int(c.i);
+        break;
+      case SqlCell::Kind::kFloat:
+        digest->Float(c.f);
+        break;
+      case SqlCell::Kind::kText:
+        digest->Text(c.text);
+        break;
+    }
+  }
+  digest->EndRow();
 }
 
 std::string SqliteQuickCheck(sqlite3* db) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/data_model.h"
+#include "core/rows_digest.h"
 
 namespace crashlab {
 
@@ -42,6 +43,26 @@ std::string SelectAllSql(const TableSchema& t);
 // The current row of a SelectAllSql statement: {key column: ..., column:
 // ...}, each value as stored (a BLOB, never written, as "x'..'").
 nlohmann::json ReadSqlRow(sqlite3_stmt* stmt, const TableSchema& t);
+
+// The same row without JSON, for a digest dump (core/rows_digest.h): each
+// value read as ReadSqlRow reads it, in SelectAllSql's column order.
+struct SqlCell {
+  enum class Kind : uint8_t { kNull, kBool, kInt, kFloat, kText };
+  Kind kind = Kind::kNull;
+  int64_t i = 0;  // kBool (0/1), kInt
+  double f = 0;   // kFloat
+  std::string text;
+};
+void ReadSqlCells(sqlite3_stmt* stmt, const TableSchema& t,
+                  std::vector<SqlCell>* row);
+// The row as ReadSqlRow gives it.
+nlohmann::json SqlCellsJson(std::vector<SqlCell>&& row, const TableSchema& t);
+// Adds the row to `digest` as RowsDigest::Add(t.name, its JSON) would.
+// `order`: SqlFieldOrder(t).
+void AddSqlCells(const std::vector<SqlCell>& row, const TableSchema& t,
+                 const std::vector<size_t>& order, RowsDigest* digest);
+// Indices of SelectAllSql's columns in the order of their names.
+std::vector<size_t> SqlFieldOrder(const TableSchema& t);
 
 // Every table and column of the database (sqlite_master, table_info) as
 // rows of the catalog pseudo-table (core/schema_change.h), sorted by
