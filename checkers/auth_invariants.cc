@@ -80,41 +80,6 @@ uint64_t WriterOf(const CheckInput& in, const Cell& cell, const json& value,
   return 0;
 }
 
-void CheckUser(const CheckInput& in, const std::string& u, const json& row,
-               const std::map<std::string, int64_t>& sessions,
-               std::vector<Finding>* out) {
-  const json failed = row.value("failed", json());
-  const json locked = row.value("locked", json());
-  if (failed.is_number_integer() && locked.is_boolean()) {
-    const int64_t n = failed.get<int64_t>();
-    const bool is_locked = locked.get<bool>();
-    if (n >= kAuthLockoutThreshold && !is_locked) {
-      out->push_back(Violation(
-          fmt::format("users[{}] has {} failed logins but is not locked: the "
-                      "lockout was lost",
-                      u, n),
-          IdsOf(in, u, {"failed_login"}),
-          {{{"users", u, "locked"}, true, locked}}));
-    } else if (is_locked && n < kAuthLockoutThreshold) {
-      out->push_back(Violation(
-          fmt::format("users[{}] is locked after only {} failed logins", u, n),
-          IdsOf(in, u, {"failed_login"}),
-          {{{"users", u, "failed"}, kAuthLockoutThreshold, failed}}));
-    }
-  }
-  const json counter = row.value("sessions", json());
-  const auto it = sessions.find(u);
-  const int64_t have = it == sessions.end() ? 0 : it->second;
-  if (counter.is_number_integer() && counter.get<int64_t>() != have) {
-    out->push_back(Violation(
-        fmt::format("users[{}].sessions says {} but {} session{} exist{}", u,
-                    counter.get<int64_t>(), have, have == 1 ? "" : "s",
-                    have == 1 ? "s" : ""),
-        IdsOf(in, u, {"login", "logout"}),
-        {{{"users", u, "sessions"}, have, counter}}));
-  }
-}
-
 }  // namespace
 
 bool IsAuthSchema(const Schema& schema) {
@@ -123,62 +88,125 @@ bool IsAuthSchema(const Schema& schema) {
          users->key == "username";
 }
 
-void CheckAuthState(const CheckInput& given, std::vector<Finding>* out) {
-  if (!IsAuthSchema(given.schema) ||
-      given.observed.outcome != Observation::Outcome::kOk) {
-    return;
+void CheckAuthState(const CheckInput& in, std::vector<Finding>* out) {
+  CheckAuthState(in, AuthFactsOf(in.schema, in.observed), out);
+}
+
+AuthRowFacts AuthFactsOf(const Schema& schema, const Observation& seen) {
+  AuthRowFacts facts;
+  if (!IsAuthSchema(schema) || seen.outcome != Observation::Outcome::kOk) {
+    return facts;
   }
-  std::optional<CheckIndex> local;
-  CheckInput in = given;
-  if (!in.index) {
-    in.index = &local.emplace(in.schema, in.ops, in.whole_rows);
-  }
-  const Rows& rows = in.observed.rows;
+  facts.applies = true;
   static const std::map<std::string, json> kNone;
   const auto table = [&](const char* name) -> const std::map<std::string, json>& {
-    auto t = rows.find(name);
-    return t == rows.end() ? kNone : t->second;
+    auto t = seen.rows.find(name);
+    return t == seen.rows.end() ? kNone : t->second;
   };
   const auto& users = table("users");
-  const std::set<std::string> drifted_users = DriftedUsers(in);
-  const auto drifted = [&](const std::string& u) {
-    return drifted_users.count(u) > 0;
-  };
-
   std::map<std::string, int64_t> sessions;
   for (const auto& [sid, row] : table("sessions")) {
     const std::string u = UserOf(row);
     if (u.empty()) continue;  // a damaged row: the corruption oracle's
     ++sessions[u];
-    if (!users.count(u) && !drifted(u)) {
-      const uint64_t login = WriterOf(in, {"sessions", sid, ""}, true, "login");
-      out->push_back(Violation(
-          fmt::format("session {} belongs to user {}, who does not exist", sid, u),
-          login ? std::vector<uint64_t>{login} : std::vector<uint64_t>{},
-          {{{"users", u, ""}, true, false}}));
-    }
+    if (!users.count(u)) facts.orphans.push_back({sid, u});
   }
+  using Kind = AuthRowFacts::UserIssue::Kind;
   for (const auto& [u, row] : users) {
-    if (!row.is_object() || drifted(u)) continue;
-    CheckUser(in, u, row, sessions, out);
+    if (!row.is_object()) continue;
+    const json failed = row.value("failed", json());
+    const json locked = row.value("locked", json());
+    if (failed.is_number_integer() && locked.is_boolean()) {
+      const int64_t n = failed.get<int64_t>();
+      const bool is_locked = locked.get<bool>();
+      if (n >= kAuthLockoutThreshold && !is_locked) {
+        facts.users.push_back({u, Kind::kNotLocked, locked, n});
+      } else if (is_locked && n < kAuthLockoutThreshold) {
+        facts.users.push_back({u, Kind::kLockedEarly, failed, n});
+      }
+    }
+    const json counter = row.value("sessions", json());
+    const auto it = sessions.find(u);
+    const int64_t have = it == sessions.end() ? 0 : it->second;
+    if (counter.is_number_integer() && counter.get<int64_t>() != have) {
+      facts.users.push_back({u, Kind::kSessions, counter, have});
+    }
   }
   for (const auto& [token, row] : table("reset_tokens")) {
     const std::string u = UserOf(row);
     auto user = users.find(u);
-    if (u.empty() || user == users.end() || drifted(u)) continue;
-    const json pwhash = user->second.value("pwhash", json());
+    if (u.empty() || user == users.end()) continue;
+    facts.tokens.push_back({token, u, user->second.value("pwhash", json())});
+  }
+  return facts;
+}
+
+void CheckAuthState(const CheckInput& given, const AuthRowFacts& facts,
+                    std::vector<Finding>* out) {
+  if (!facts.applies) return;
+  std::optional<CheckIndex> local;
+  CheckInput in = given;
+  if (!in.index) {
+    in.index = &local.emplace(in.schema, in.ops, in.whole_rows);
+  }
+  const std::set<std::string> drifted_users = DriftedUsers(in);
+  const auto drifted = [&](const std::string& u) {
+    return drifted_users.count(u) > 0;
+  };
+  for (const auto& [sid, u] : facts.orphans) {
+    if (drifted(u)) continue;
+    const uint64_t login = WriterOf(in, {"sessions", sid, ""}, true, "login");
+    out->push_back(Violation(
+        fmt::format("session {} belongs to user {}, who does not exist", sid, u),
+        login ? std::vector<uint64_t>{login} : std::vector<uint64_t>{},
+        {{{"users", u, ""}, true, false}}));
+  }
+  using Kind = AuthRowFacts::UserIssue::Kind;
+  for (const AuthRowFacts::UserIssue& i : facts.users) {
+    if (drifted(i.user)) continue;
+    const std::string& u = i.user;
+    switch (i.kind) {
+      case Kind::kNotLocked:
+        out->push_back(Violation(
+            fmt::format("users[{}] has {} failed logins but is not locked: "
+                        "the lockout was lost",
+                        u, i.n),
+            IdsOf(in, u, {"failed_login"}),
+            {{{"users", u, "locked"}, true, i.value}}));
+        break;
+      case Kind::kLockedEarly:
+        out->push_back(Violation(
+            fmt::format("users[{}] is locked after only {} failed logins", u,
+                        i.n),
+            IdsOf(in, u, {"failed_login"}),
+            {{{"users", u, "failed"}, kAuthLockoutThreshold, i.value}}));
+        break;
+      case Kind::kSessions: {
+        const int64_t counter = i.value.get<int64_t>(), have = i.n;
+        out->push_back(Violation(
+            fmt::format("users[{}].sessions says {} but {} session{} exist{}",
+                        u, counter, have, have == 1 ? "" : "s",
+                        have == 1 ? "s" : ""),
+            IdsOf(in, u, {"login", "logout"}),
+            {{{"users", u, "sessions"}, have, i.value}}));
+        break;
+      }
+    }
+  }
+  for (const AuthRowFacts::Token& t : facts.tokens) {
+    if (drifted(t.user)) continue;
     const uint64_t reset =
-        WriterOf(in, {"users", u, "pwhash"}, pwhash, "reset_password");
+        WriterOf(in, {"users", t.user, "pwhash"}, t.pwhash, "reset_password");
     const uint64_t requested =
-        WriterOf(in, {"reset_tokens", token, ""}, true, "request_reset");
+        WriterOf(in, {"reset_tokens", t.token, ""}, true, "request_reset");
     if (reset != 0 && requested < reset) {
       out->push_back(Violation(
           fmt::format("reset token {} of {} is still there after reset_password "
                       "#{} consumed it: it can reset the password again",
-                      token, u, reset),
+                      t.token, t.user, reset),
           requested ? std::vector<uint64_t>{requested, reset}
                     : std::vector<uint64_t>{reset},
-          {{{"reset_tokens", token, ""}, false, true}}));
+          {{{"reset_tokens", t.token, ""}, false, true}}));
     }
   }
 }

@@ -26,6 +26,9 @@
 #ifndef CRASHLAB_CHECKERS_AUTH_INVARIANTS_H_
 #define CRASHLAB_CHECKERS_AUTH_INVARIANTS_H_
 
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "checkers/check.h"
@@ -42,6 +45,35 @@ bool IsAuthSchema(const Schema& schema);
 
 // State invariants of one recovered state (CheckState runs this).
 void CheckAuthState(const CheckInput& in, std::vector<Finding>* out);
+
+// What the state invariants find in the rows alone, before the operations'
+// statuses decide which users to leave unchecked and whom to name: made
+// once per observation, reused by every crash state that recovered it
+// (StateChecker). CheckAuthState(in, AuthFactsOf(in), out) is
+// CheckAuthState(in, out).
+struct AuthRowFacts {
+  bool applies = false;  // the auth schema and a clean recovery
+  struct Orphan {        // a session whose user does not exist
+    std::string session, user;
+  };
+  struct UserIssue {  // in user order, each user's in the order checked
+    enum class Kind : uint8_t { kNotLocked, kLockedEarly, kSessions };
+    std::string user;
+    Kind kind;
+    nlohmann::json value;  // the stored locked, failed or sessions
+    int64_t n = 0;         // failed logins; kSessions: the sessions found
+  };
+  struct Token {  // a reset token of an existing user
+    std::string token, user;
+    nlohmann::json pwhash;  // the user's stored password hash
+  };
+  std::vector<Orphan> orphans;
+  std::vector<UserIssue> users;
+  std::vector<Token> tokens;
+};
+AuthRowFacts AuthFactsOf(const Schema& schema, const Observation& seen);
+void CheckAuthState(const CheckInput& in, const AuthRowFacts& facts,
+                    std::vector<Finding>* out);
 
 // History invariants of a whole run.
 std::vector<Finding> CheckAuthHistory(const History& history);

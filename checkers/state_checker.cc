@@ -112,6 +112,7 @@ std::vector<Finding> StateChecker::Check(
     Rebuild(in);
     ++full_;
   }
+  if (!valid_ || seen != seen_) auth_ = AuthFactsOf(schema_, *seen);
   valid_ = true;
   FinishAnalysis(in);
   seen_ = std::move(seen);
@@ -120,7 +121,7 @@ std::vector<Finding> StateChecker::Check(
   CheckAtomicity(in, a_, &out);
   CheckCorruption(in, a_, &out);
   CheckOrder(in, a_, &out, loss);
-  CheckAuthState(in, &out);
+  CheckAuthState(in, auth_, &out);
   return out;
 }
 

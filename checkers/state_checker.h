@@ -14,13 +14,13 @@
 //   - the cells written by operations whose status changed.
 // Every other cell tells the same about its writers as before: its value,
 // its base and its writers' statuses are unchanged. The auth invariants
-// (one pass over the recovered users, sessions and tokens) run as in
-// CheckState. Findings are exactly CheckState's, in the same order
+// read the rows once per observation (AuthFactsOf) and apply each state's
+// statuses to what they found. Findings are exactly CheckState's, in the same order
 // (state_checker_test.cc compares them on thousands of perturbed states).
 //
 // Cost per state: O(ops) bytes compared for statuses, O(rows) map steps
 // for a different observation, plus O(writers of the changed cells) and
-// the auth pass; not O(cells written).
+// the auth pass for a different observation; not O(cells written).
 //
 // The checker keeps the previous observation alive (shared_ptr) to compare
 // with. Schema, ops, base and index must outlive it and must not change.
@@ -32,6 +32,7 @@
 #include <memory>
 #include <vector>
 
+#include "checkers/auth_invariants.h"
 #include "checkers/cell_analysis.h"
 #include "checkers/check.h"
 #include "checkers/check_index.h"
@@ -75,6 +76,7 @@ class StateChecker {
   std::map<Cell, CellReport> unwritten_;             // in cell order
   std::map<uint32_t, CellReport> written_unexplained_;  // by position
   std::vector<uint32_t> with_after_;  // ops whose `after` is filled
+  AuthRowFacts auth_;                 // of seen_'s rows
   uint64_t full_ = 0, incremental_ = 0;
 };
 
