@@ -80,8 +80,9 @@ class BackgroundThread {
   BackgroundThread& operator=(const BackgroundThread&) = delete;
   // Runs `task` on the thread after every task posted before it.
   void Post(std::function<void()> task);
-  // Keeps the thread on CPU `cpu` from now on (until the next call); false
-  // when the system refuses (the thread then runs where it may).
+  // Keeps the thread on CPU `cpu` from now on (until the next call), and
+  // from the first call on as a SCHED_BATCH thread (SimEnv::RunThreaded);
+  // false when the system refuses (the thread then runs where it may).
   bool PinTo(int cpu);
 
  private:
@@ -141,13 +142,15 @@ class SimEnv final : public leveldb::EnvWrapper {
   // Runs `call`, a DB call that waits for the background work it schedules
   // (CompactRange), with that work threaded; deferral, if on, resumes
   // after it. Meanwhile the calling thread and the background thread are
-  // both held on the CPU the caller runs on, and the caller's CPU affinity
-  // is restored afterwards. The two take turns (one waits on LevelDB's
-  // condition variable while the other works), so one CPU is all they
-  // use, and handing the turn over is a switch on that CPU instead of a
-  // wake-up of the other, idle one (an interrupt; on a VM, a trip through
-  // the hypervisor), which costs more than a small compaction. The work
-  // and its order are the same either way.
+  // both held on the CPU the caller runs on, as SCHED_BATCH threads (a
+  // woken one does not preempt the other), and the caller's affinity and
+  // policy are restored afterwards. The two take turns (one waits on
+  // LevelDB's condition variable while the other works), so one CPU is all
+  // they use, and handing the turn over is a switch on that CPU instead of
+  // a wake-up of the other, idle one (an interrupt; on a VM, a trip
+  // through the hypervisor), which costs more than a small compaction.
+  // The work and its order are the same either way. Where the system
+  // refuses the affinity or the policy, the call runs without it.
   void RunThreaded(const std::function<void()>& call);
 
   // Runs `fn` on the SimFs under the Env's lock (files use it).
