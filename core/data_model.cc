@@ -232,6 +232,7 @@ std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
   // O(rows touched), not a copy of `before` (nor of the touched rows into
   // maps of their own: this runs for every generated operation).
   std::vector<TouchedRow> rows;
+  rows.reserve(mutations.size());
   for (const Mutation& m : mutations) {
     auto row = std::find_if(rows.begin(), rows.end(), [&](const TouchedRow& r) {
       return *r.key == m.key && *r.table == m.table;
@@ -260,11 +261,16 @@ std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
             [](const TouchedRow& a, const TouchedRow& b) {
               return std::tie(*a.table, *a.key) < std::tie(*b.table, *b.key);
             });
-  std::vector<Effect> effects;
+  size_t cells = 0;
   for (TouchedRow& r : rows) {
     std::sort(r.columns.begin(), r.columns.end());
     r.columns.erase(std::unique(r.columns.begin(), r.columns.end()),
                     r.columns.end());
+    cells += r.columns.size();
+  }
+  std::vector<Effect> effects;
+  effects.reserve(cells);  // one allocation, no Effect moved
+  for (TouchedRow& r : rows) {
     for (std::string& column : r.columns) {
       json now = AfterValue(r, column);
       // A cell the transaction did not change (update of a missing row) is

@@ -94,6 +94,8 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
   const size_t n = 1 + choices.Pick(config.max_ops);
   std::vector<LogicalOp> ops;
   std::vector<OpRun> runs;
+  ops.reserve(n);
+  runs.reserve(n);
   bool whole_rows = false;
   {
     std::unique_ptr<AuthEngine> engine = make();
@@ -124,6 +126,7 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
   out.state = fs.CrashAt(out.crash_position, choices, config.space);
 
   std::vector<OpStatus> status;
+  status.reserve(runs.size());
   for (const OpRun& run : runs) {
     status.push_back(StatusAt(run, out.crash_position));
     if (status.back() == OpStatus::kAcked) ++out.acked;

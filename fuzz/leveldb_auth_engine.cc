@@ -132,9 +132,7 @@ Status LeveldbAuthEngine::Dump(Rows* rows, std::string* check) {
 Status LeveldbAuthEngine::Maintain() {
   // CompactRange waits for the compactions it schedules: they need the
   // Env's thread.
-  env_->SetDeferBackgroundWork(false);
-  db_->CompactRange(nullptr, nullptr);
-  env_->SetDeferBackgroundWork(true);
+  env_->RunThreaded([this] { db_->CompactRange(nullptr, nullptr); });
   return Status::Ok();
 }
 

@@ -14,7 +14,8 @@
 // compactions the call scheduled on the calling thread, so they never
 // interleave with a call and a cycle's trace is the same for the same
 // input. Only Maintain's CompactRange, which waits for its own
-// compactions, runs them on the Env's thread.
+// compactions, runs them on the Env's thread (SimEnv::RunThreaded, the two
+// threads held on one CPU while they take turns).
 //
 // Ownership: owns the DB and the Env; the SimFs passed to Open is borrowed
 // until Close. Thread-safety: none (LevelDB's own threads are the Env's).

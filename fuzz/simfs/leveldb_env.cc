@@ -1,5 +1,8 @@
 #include "fuzz/simfs/leveldb_env.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -22,6 +25,41 @@ bool IsManifest(const std::string& path) {
       slash == std::string::npos ? path : path.substr(slash + 1);
   return base.rfind("MANIFEST", 0) == 0;
 }
+
+// Holds the calling thread on one CPU for its lifetime, as a batch thread
+// (SCHED_BATCH: a thread it wakes does not preempt it, nor it one that
+// wakes it), then restores its affinity and policy. Each part does nothing
+// when the system refuses it.
+class CallerOnCpu {
+ public:
+  explicit CallerOnCpu(int cpu) {
+    CPU_ZERO(&saved_cpus_);
+    if (sched_getaffinity(0, sizeof(saved_cpus_), &saved_cpus_) == 0 &&
+        CPU_COUNT(&saved_cpus_) > 1) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      pinned_ = sched_setaffinity(0, sizeof(one), &one) == 0;
+    }
+    if (sched_getscheduler(0) == SCHED_OTHER &&
+        sched_getparam(0, &saved_param_) == 0) {
+      const sched_param zero{};
+      batch_ = sched_setscheduler(0, SCHED_BATCH, &zero) == 0;
+    }
+  }
+  ~CallerOnCpu() {
+    if (batch_) (void)sched_setscheduler(0, SCHED_OTHER, &saved_param_);
+    if (pinned_) (void)sched_setaffinity(0, sizeof(saved_cpus_), &saved_cpus_);
+  }
+  CallerOnCpu(const CallerOnCpu&) = delete;
+  CallerOnCpu& operator=(const CallerOnCpu&) = delete;
+
+ private:
+  cpu_set_t saved_cpus_;
+  sched_param saved_param_{};
+  bool pinned_ = false;
+  bool batch_ = false;
+};
 
 class SimSequentialFile final : public leveldb::SequentialFile {
  public:
@@ -187,6 +225,23 @@ void BackgroundThread::Post(std::function<void()> task) {
     tasks_.push_back(std::move(task));
   }
   cv_.notify_all();
+}
+
+bool BackgroundThread::PinTo(int cpu) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cpu == pinned_cpu_) return true;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (pthread_setaffinity_np(thread_.native_handle(), sizeof(one), &one) != 0) {
+    return false;
+  }
+  if (pinned_cpu_ < 0) {  // first pin: a batch thread (see CallerOnCpu)
+    const sched_param zero{};
+    (void)pthread_setschedparam(thread_.native_handle(), SCHED_BATCH, &zero);
+  }
+  pinned_cpu_ = cpu;
+  return true;
 }
 
 void BackgroundThread::Loop() {
@@ -370,6 +425,27 @@ void SimEnv::SetDeferBackgroundWork(bool defer) {
   WaitForBackgroundWork();
   std::lock_guard<std::mutex> lock(bg_mu_);
   defer_ = defer;
+}
+
+void SimEnv::RunThreaded(const std::function<void()>& call) {
+  bool deferred;
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    deferred = defer_;
+    if (!thread_) {
+      own_thread_ = std::make_unique<BackgroundThread>();
+      thread_ = own_thread_.get();
+    }
+  }
+  SetDeferBackgroundWork(false);
+  const int cpu = sched_getcpu();
+  if (cpu >= 0 && thread_->PinTo(cpu)) {
+    const CallerOnCpu same_cpu(cpu);
+    call();
+  } else {
+    call();
+  }
+  SetDeferBackgroundWork(deferred);
 }
 
 void SimEnv::StartThread(void (*function)(void* arg), void* arg) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <memory>
@@ -197,9 +199,7 @@ TEST(LeveldbEnvTest, DeferredEnvsShareOneThreadForCompactRange) {
     const std::string key = "k" + std::to_string(round);
     ASSERT_TRUE(db->Put(leveldb::WriteOptions(), key, "v").ok());
     env.WaitForBackgroundWork();
-    env.SetDeferBackgroundWork(false);
-    db->CompactRange(nullptr, nullptr);
-    env.SetDeferBackgroundWork(true);
+    env.RunThreaded([&db] { db->CompactRange(nullptr, nullptr); });
     for (int i = 0; i <= round; ++i) {
       std::string v;
       const std::string k = "k" + std::to_string(i);
@@ -215,6 +215,55 @@ TEST(LeveldbEnvTest, DeferredEnvsShareOneThreadForCompactRange) {
                            return n.find(".ldb") != std::string::npos;
                          }),
             names.end());
+}
+
+// Which thread runs, where it may run and under which policy.
+struct ThreadSeen {
+  std::thread::id id;
+  cpu_set_t cpus;
+  int policy = -1;
+};
+
+void See(void* seen) {
+  auto* s = static_cast<ThreadSeen*>(seen);
+  s->id = std::this_thread::get_id();
+  CPU_ZERO(&s->cpus);
+  (void)pthread_getaffinity_np(pthread_self(), sizeof(s->cpus), &s->cpus);
+  s->policy = sched_getscheduler(0);
+}
+
+// RunThreaded: the call and the work it waits for take turns on the
+// caller's CPU, as batch threads; deferral, affinity and policy come back.
+TEST(LeveldbEnvTest, RunThreadedTakesTurnsOnTheCallersCpu) {
+  BackgroundThread thread;
+  SimFs fs;
+  SimEnv env(&fs, &thread);
+  env.SetDeferBackgroundWork(true);
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+  const int policy_before = sched_getscheduler(0);
+  ThreadSeen caller, worker;
+  env.RunThreaded([&] {
+    See(&caller);
+    env.Schedule(See, &worker);
+    env.WaitForBackgroundWork();  // threaded here: waits for the thread
+  });
+  EXPECT_NE(worker.id, caller.id);
+  EXPECT_EQ(CPU_COUNT(&worker.cpus), 1);
+  EXPECT_EQ(CPU_COUNT(&caller.cpus), 1);
+  EXPECT_TRUE(CPU_EQUAL(&worker.cpus, &caller.cpus));
+  EXPECT_EQ(worker.policy, SCHED_BATCH);
+  EXPECT_EQ(caller.policy, SCHED_BATCH);
+  cpu_set_t after;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&after, &before));
+  EXPECT_EQ(sched_getscheduler(0), policy_before);
+  // Deferred again: Schedule only queues.
+  ThreadSeen later;
+  env.Schedule(See, &later);
+  EXPECT_EQ(later.policy, -1);
+  env.WaitForBackgroundWork();
+  EXPECT_EQ(later.id, std::this_thread::get_id());
 }
 
 }  // namespace
