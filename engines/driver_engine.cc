@@ -213,6 +213,11 @@ Recovery ChannelFailure(const Status& s) {
   return r;
 }
 
+// A dump's "check" as text.
+std::string CheckText(const json& check) {
+  return check.is_string() ? check.get<std::string>() : check.dump();
+}
+
 // A dump reply into r's stage, message, rows and engine check.
 void ReadDump(json dump, const Schema& schema, Recovery* r) {
   if (!dump["ok"].get<bool>()) {
@@ -227,8 +232,7 @@ void ReadDump(json dump, const Schema& schema, Recovery* r) {
     return;
   }
   r->rows = std::move(*rows);
-  const json check = dump.value("check", json(""));
-  r->engine_check = check.is_string() ? check.get<std::string>() : check.dump();
+  r->engine_check = CheckText(dump.value("check", json("")));
 }
 
 }  // namespace
@@ -256,13 +260,12 @@ Status DriverEngine::AskDigest(DriverClient& driver, const KnownRows& known,
   // A failed read is reported by the plain dump that follows, as without
   // digests; so is a reply without a well-formed digest.
   const json digest = reply->value("digest", json());
-  const json check = reply->value("check", json(""));
   if (!(*reply)["ok"].get<bool>() || !digest.is_string() ||
       !Hash128::FromHex(digest.get<std::string>(), &r->digest)) {
     return Status::Ok();
   }
   r->has_digest = true;
-  r->engine_check = check.is_string() ? check.get<std::string>() : check.dump();
+  r->engine_check = CheckText(reply->value("check", json("")));
   r->rows_known = known(r->digest, r->engine_check);
   return Status::Ok();
 }

@@ -136,10 +136,13 @@ class SqliteBackend final : public DriverBackend {
   DriverReply InTransaction(const ApplyRequest& req, size_t n,
                             const std::function<int(size_t)>& step);
   bool RollBack();
-  int ReadTable(const TableSchema& t, json* rows);
-  // ReadTable without JSON: each row's cells, added to `digest` too.
-  int ReadCells(const TableSchema& t, RowsDigest* digest,
-                std::vector<std::vector<SqlCell>>* rows);
+  // Runs `row` on each row of SelectAllSql(t); SQLITE_OK or the error.
+  int StepRows(const TableSchema& t,
+               const std::function<void(sqlite3_stmt*)>& row);
+  // One read transaction: table(i) for every schema table until one fails,
+  // then PRAGMA quick_check into *check (Dump and DumpDigest).
+  DriverReply ReadAll(const std::function<int(size_t)>& table,
+                      std::string* check);
   int CloseDb();
 
   sqlite3* db_ = nullptr;
@@ -381,55 +384,51 @@ DriverReply SqliteBackend::Apply(const ApplyRequest& req) {
                        [&](size_t i) { return Run(req.mutations[i]); });
 }
 
-int SqliteBackend::ReadTable(const TableSchema& t, json* rows) {
-  if (t.name == kCatalogTable) {
-    const int rc = ReadSqliteCatalog(db_, rows, &error_);
-    return rc;
-  }
+int SqliteBackend::StepRows(const TableSchema& t,
+                            const std::function<void(sqlite3_stmt*)>& row) {
   const std::string sql = SelectAllSql(t);
   sqlite3_stmt* stmt = Prepared(sql);
   if (!stmt) return SQLITE_ERROR;
-  *rows = json::array();
   int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    rows->push_back(ReadSqlRow(stmt, t));
-  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
   if (rc != SQLITE_DONE) Fail(rc, sql);
   sqlite3_reset(stmt);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-DriverReply SqliteBackend::Dump() {
+DriverReply SqliteBackend::ReadAll(const std::function<int(size_t)>& table,
+                                   std::string* check) {
   // One read transaction, so the rows and the check see the same state.
   int rc = Exec("BEGIN");
-  json tables = json::object();
   for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
-    rc = ReadTable(schema_.tables[i], &tables[schema_.tables[i].name]);
+    rc = table(i);
   }
   if (rc != SQLITE_OK) {
     RollBack();
     return DriverReply::Error(KindOf(rc), error_);
   }
-  const std::string check = SqliteQuickCheck(db_);
+  *check = SqliteQuickCheck(db_);
   if (!RollBack()) return DriverReply::Error("other", "cannot end the dump");
-  return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
+  return DriverReply::Ok();
 }
 
-int SqliteBackend::ReadCells(const TableSchema& t, RowsDigest* digest,
-                            std::vector<std::vector<SqlCell>>* rows) {
-  const std::string sql = SelectAllSql(t);
-  sqlite3_stmt* stmt = Prepared(sql);
-  if (!stmt) return SQLITE_ERROR;
-  const std::vector<size_t> order = SqlFieldOrder(t);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    rows->emplace_back();
-    ReadSqlCells(stmt, t, &rows->back());
-    AddSqlCells(rows->back(), t, order, digest);
-  }
-  if (rc != SQLITE_DONE) Fail(rc, sql);
-  sqlite3_reset(stmt);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+DriverReply SqliteBackend::Dump() {
+  json tables = json::object();
+  std::string check;
+  DriverReply read = ReadAll(
+      [&](size_t i) {
+        const TableSchema& t = schema_.tables[i];
+        json& rows = tables[t.name] = json::array();
+        if (t.name == kCatalogTable) {
+          return ReadSqliteCatalog(db_, &rows, &error_);
+        }
+        return StepRows(t, [&](sqlite3_stmt* stmt) {
+          rows.push_back(ReadSqlRow(stmt, t));
+        });
+      },
+      &check);
+  if (!read.ok) return read;
+  return DriverReply::Ok({{"tables", std::move(tables)}, {"check", check}});
 }
 
 DigestDump SqliteBackend::DumpDigest() {
@@ -439,29 +438,31 @@ DigestDump SqliteBackend::DumpDigest() {
   // Dump()'s read, hashed as it is read; the rows become JSON only if the
   // plain dump follows.
   using TableCells = std::vector<std::vector<SqlCell>>;
-  auto read = std::make_shared<std::vector<TableCells>>(schema_.tables.size());
+  auto cells = std::make_shared<std::vector<TableCells>>(schema_.tables.size());
   RowsDigest digest;
-  int rc = Exec("BEGIN");
-  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
-    rc = ReadCells(schema_.tables[i], &digest, &(*read)[i]);
-  }
-  if (rc != SQLITE_OK) {
-    RollBack();
-    return {DriverReply::Error(KindOf(rc), error_), nullptr};
-  }
-  const std::string check = SqliteQuickCheck(db_);
-  if (!RollBack()) {
-    return {DriverReply::Error("other", "cannot end the dump"), nullptr};
-  }
+  std::string check;
+  DriverReply read = ReadAll(
+      [&](size_t i) {
+        const TableSchema& t = schema_.tables[i];
+        const std::vector<size_t> order = SqlFieldOrder(t);
+        TableCells& rows = (*cells)[i];
+        return StepRows(t, [&](sqlite3_stmt* stmt) {
+          rows.emplace_back();
+          ReadSqlCells(stmt, t, &rows.back());
+          AddSqlCells(rows.back(), t, order, &digest);
+        });
+      },
+      &check);
+  if (!read.ok) return {std::move(read), nullptr};
   DigestDump out;
   out.reply = DriverReply::Ok(
       {{"digest", digest.Finish().ToHex()}, {"check", check}});
   // Called, if at all, before any other request: schema_ is unchanged.
-  out.rows = [this, read, check] {
+  out.rows = [this, cells, check] {
     json tables = json::object();
     for (size_t i = 0; i < schema_.tables.size(); ++i) {
       json& rows = tables[schema_.tables[i].name] = json::array();
-      for (auto& row : (*read)[i]) {
+      for (auto& row : (*cells)[i]) {
         rows.push_back(SqlCellsJson(std::move(row), schema_.tables[i]));
       }
     }
