@@ -18,6 +18,24 @@ void PutBytes(std::string_view s, std::string* out) {
   out->append(s);
 }
 
+// One tag byte, then the value: the single encoding of each kind, shared
+// by JSON values (Encode) and rows given field by field.
+void PutTagged(char tag, uint64_t v, std::string* out) {
+  out->push_back(tag);
+  PutU64(v, out);
+}
+
+void PutFloat(double d, std::string* out) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  PutTagged('f', bits, out);
+}
+
+void PutText(std::string_view s, std::string* out) {
+  out->push_back('s');
+  PutBytes(s, out);
+}
+
 void Encode(const json& v, std::string* out) {
   switch (v.type()) {
     case json::value_t::null:
@@ -27,35 +45,25 @@ void Encode(const json& v, std::string* out) {
       out->push_back(v.get<bool>() ? 'T' : 'F');
       return;
     case json::value_t::number_integer:
-      out->push_back('i');
-      PutU64(static_cast<uint64_t>(v.get<int64_t>()), out);
+      PutTagged('i', static_cast<uint64_t>(v.get<int64_t>()), out);
       return;
     case json::value_t::number_unsigned: {
       const uint64_t u = v.get<uint64_t>();
-      out->push_back(u <= INT64_MAX ? 'i' : 'u');
-      PutU64(u, out);
+      PutTagged(u <= INT64_MAX ? 'i' : 'u', u, out);
       return;
     }
-    case json::value_t::number_float: {
-      const double d = v.get<double>();
-      uint64_t bits;
-      std::memcpy(&bits, &d, sizeof(bits));
-      out->push_back('f');
-      PutU64(bits, out);
+    case json::value_t::number_float:
+      PutFloat(v.get<double>(), out);
       return;
-    }
     case json::value_t::string:
-      out->push_back('s');
-      PutBytes(v.get_ref<const std::string&>(), out);
+      PutText(v.get_ref<const std::string&>(), out);
       return;
     case json::value_t::array:
-      out->push_back('a');
-      PutU64(v.size(), out);
+      PutTagged('a', v.size(), out);
       for (const json& e : v) Encode(e, out);
       return;
     case json::value_t::object:
-      out->push_back('o');
-      PutU64(v.size(), out);
+      PutTagged('o', v.size(), out);
       for (const auto& [k, e] : v.items()) {
         PutBytes(k, out);
         Encode(e, out);
@@ -80,30 +88,17 @@ void RowsDigest::Add(std::string_view table, const json& row) {
 void RowsDigest::BeginRow(std::string_view table, size_t fields) {
   buf_.clear();
   PutBytes(table, &buf_);
-  buf_.push_back('o');
-  PutU64(fields, &buf_);
+  PutTagged('o', fields, &buf_);
 }
 
 void RowsDigest::Field(std::string_view name) { PutBytes(name, &buf_); }
 void RowsDigest::Null() { buf_.push_back('n'); }
 void RowsDigest::Bool(bool b) { buf_.push_back(b ? 'T' : 'F'); }
-
 void RowsDigest::Int(int64_t v) {
-  buf_.push_back('i');
-  PutU64(static_cast<uint64_t>(v), &buf_);
+  PutTagged('i', static_cast<uint64_t>(v), &buf_);
 }
-
-void RowsDigest::Float(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof(bits));
-  buf_.push_back('f');
-  PutU64(bits, &buf_);
-}
-
-void RowsDigest::Text(std::string_view s) {
-  buf_.push_back('s');
-  PutBytes(s, &buf_);
-}
+void RowsDigest::Float(double v) { PutFloat(v, &buf_); }
+void RowsDigest::Text(std::string_view s) { PutText(s, &buf_); }
 
 void RowsDigest::EndRow() {
   const XXH128_hash_t h = XXH3_128bits(buf_.data(), buf_.size());
