@@ -13,6 +13,8 @@
 #include <cstring>
 #include <thread>
 
+#include "core/proc_tree.h"
+
 namespace crashlab {
 
 int64_t MonotonicMs() {
@@ -23,17 +25,8 @@ int64_t MonotonicMs() {
 
 bool ProcessAlive(pid_t pid) {
   if (::kill(pid, 0) != 0) return false;
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return false;
-  char state = '?';
-  // Format: pid (comm) state ...; comm may hold spaces, so find the last ')'.
-  char buf[512];
-  size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
-  std::fclose(f);
-  buf[n] = '\0';
-  const char* close = std::strrchr(buf, ')');
-  if (close && close[1] == ' ') state = close[2];
-  return state != 'Z' && state != 'X';
+  const std::optional<ProcStat> s = ReadProcStat(pid);
+  return s && s->state != 'Z' && s->state != 'X';
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -272,6 +273,12 @@ Status RunDaemon(const Options& o) {
     return served;
   }
   Status closed = (*recorder)->Close();
+  if (faults != nullptr && faults->fenced_ops() > 0) {
+    std::fprintf(stderr,
+                 "crashlab-faultfs: refused %llu file operations of the "
+                 "killed engine's processes after the kill (fault_engine.h)\n",
+                 static_cast<unsigned long long>(faults->fenced_ops()));
+  }
   if (!served.ok()) return served;
   CRASHLAB_RETURN_IF_ERROR(closed.Annotate("trace " + o.trace));
   return WriteStats(o, ctx);

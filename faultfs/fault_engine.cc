@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/proc_tree.h"
+
 namespace crashlab::faultfs {
 
 FaultEngine::FaultEngine(FaultPlan plan)
@@ -115,6 +117,9 @@ crashlab::Status FaultEngine::SetTarget(pid_t pgid) {
   std::lock_guard<std::mutex> lock(mu_);
   target_ = pgid;
   also_.clear();
+  fenced_groups_.clear();
+  fenced_pids_.clear();
+  fence_up_.store(false);
   return Status::Ok();
 }
 
@@ -132,6 +137,12 @@ nlohmann::json FaultEngine::KillTarget() {
   std::lock_guard<std::mutex> lock(mu_);
   if (target_ == 0) return {{"no_target", true}};
   nlohmann::json j = {{"pgid", target_}};
+  // The tree before the kill: once the group leader is gone, the others'
+  // parent chains no longer lead to it.
+  fenced_groups_ = also_;
+  fenced_groups_.push_back(target_);
+  fenced_pids_ = ProcessTreeOfGroups(fenced_groups_);
+  fence_up_.store(true);
   if (::kill(-target_, SIGKILL) != 0) {
     j["kill_error"] = std::strerror(errno);
   } else {
@@ -143,6 +154,20 @@ nlohmann::json FaultEngine::KillTarget() {
     for (pid_t g : also_) (void)::kill(-g, SIGKILL);  // ESRCH: already gone
   }
   return j;
+}
+
+bool FaultEngine::Fenced(pid_t pid) {
+  if (!fence_up_.load(std::memory_order_relaxed) || pid <= 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  // A process forked after the kill's snapshot descends from one in it.
+  if (!DescendsFrom(pid, fenced_pids_, fenced_groups_)) return false;
+  ++fenced_ops_;
+  return true;
+}
+
+uint64_t FaultEngine::fenced_ops() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fenced_ops_;
 }
 
 void FaultEngine::ArmKillAt(uint64_t after_ops) {
@@ -161,6 +186,7 @@ nlohmann::json FaultEngine::StatusJson() {
   }
   return {{"fired", fired},    {"killed", killed_},   {"kills", kills_},
           {"target", target_}, {"also", also_},       {"kill_at", kill_at_},
+          {"fenced", fenced_ops_},
           {"seed", seed_}};
 }
 

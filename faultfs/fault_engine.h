@@ -12,10 +12,20 @@
 // The engine only decides; faultfs's fault points carry decisions out, and
 // the control socket changes the engine's settings.
 //
+// A kill fences the killed processes off the file system: a power cut or a
+// process crash happens at one instant, but SIGKILL reaches an engine's
+// processes one after another (PostgreSQL's backends die only once the
+// postmaster, pid 1 of their namespace, has), and a backend still running
+// could fsync its commit after the crash point and acknowledge it, a
+// commit the crash state does not hold. So from the kill on, every
+// state-changing operation of a process that was in a killed group, or
+// descends from one that was, fails with EIO and is not performed (Fenced);
+// a new target lifts the fence. Other processes go on as before.
+//
 // Ownership: owns its Matchers. Thread-safety: all methods are
 // thread-safe (one internal mutex). Lock order: taken inside the recording
 // mutex (Recorder::Scope) or alone; never held while calling out, except
-// kill(2).
+// kill(2) and reads of /proc.
 #ifndef CRASHLAB_FAULTFS_FAULT_ENGINE_H_
 #define CRASHLAB_FAULTFS_FAULT_ENGINE_H_
 
@@ -78,6 +88,11 @@ class FaultEngine {
   // kFault record: {"pgid": P, "also": [...]} or {"no_target": true}. An
   // added group that is already gone is not an error.
   nlohmann::json KillTarget();
+  // True when `pid`'s state-changing operations are refused: a kill
+  // happened and `pid` was in its process tree (core/proc_tree.h). Cheap
+  // until the first kill. Counts the refusals (StatusJson "fenced").
+  bool Fenced(pid_t pid);
+  uint64_t fenced_ops();
   // kill-at: the `after_ops`-th state-changing operation from now is
   // killed before it is performed. 0 disarms.
   void ArmKillAt(uint64_t after_ops);
@@ -99,6 +114,12 @@ class FaultEngine {
   std::vector<pid_t> also_;  // AddTarget
   bool killed_ = false;
   uint64_t kills_ = 0;
+  // The fence (Fenced): the killed groups and every process found in their
+  // tree at the kill, sorted; set by KillTarget, cleared by SetTarget.
+  std::vector<pid_t> fenced_groups_;
+  std::vector<pid_t> fenced_pids_;
+  uint64_t fenced_ops_ = 0;
+  std::atomic<bool> fence_up_{false};
   // Ops some rule watches (FaultOpSet), read without the mutex.
   std::atomic<uint32_t> watched_{0};
   std::atomic<bool> kill_armed_{false};

@@ -22,6 +22,12 @@ FaultPoint::FaultPoint(FsContext& ctx, Recorder::Scope& scope,
 }
 
 int FaultPoint::Before() {
+  if (desc_.state_changing && ctx_.faults != nullptr &&
+      ctx_.faults->Fenced(static_cast<pid_t>(scope_.pid()))) {
+    // A killed engine's process, still running: it cannot change what the
+    // crash left. Not performed, not recorded (fault_engine.h).
+    return EIO;
+  }
   if (!active_) return 0;
   OpEvent e{desc_.op, path_, to_path_, ctx_.faults->ElapsedMs()};
   if (desc_.op == FaultOp::kWrite && ctx_.undo != nullptr) {

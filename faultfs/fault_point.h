@@ -12,8 +12,10 @@
 //     reply                             // (reads, writes: invalidate here,
 //                                       //  in the destructor)
 //
-// Before() asks the FaultEngine, sleeps for delays with the scope unlocked,
-// and carries out the generic actions (errno, crash, clear_cache, kill-at),
+// Before() refuses the operations of a killed engine's processes (the
+// fence, fault_engine.h), asks the FaultEngine, sleeps for delays with the
+// scope unlocked, and carries out the generic actions (errno, crash,
+// clear_cache, kill-at),
 // each recorded as one kFault record (kTagInjected) under the recording
 // mutex, so it is ordered with file operations. Writes and fsyncs act on
 // their own actions (torn*, lie, fsync_drop) using the helpers here. Drops

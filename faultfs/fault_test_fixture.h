@@ -72,10 +72,13 @@ class FaultFixture : public ::testing::Test {
     fs_ = std::move(*m);
   }
 
-  // A `sleep` in its own process group, set as the kill target.
-  void StartEngine() {
+  // A `sleep` (or `argv`) in its own process group, set as the kill
+  // target; `pipe_stdout`: engine_->ReadLine() reads what it prints.
+  void StartEngine(std::vector<std::string> argv = {"/bin/sleep", "30"},
+                   bool pipe_stdout = false) {
     SpawnOptions o;
-    o.argv = {"/bin/sleep", "30"};
+    o.argv = std::move(argv);
+    o.pipe_stdout = pipe_stdout;
     auto p = Subprocess::Spawn(o);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     engine_ = std::move(*p);

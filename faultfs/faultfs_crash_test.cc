@@ -2,6 +2,12 @@
 // torn-op, kill-at, crash before/after, with a `sleep` as the engine whose
 // process group is killed. The trace must tell the persistence models
 // exactly what survived.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
 #include "faultfs/fault_test_fixture.h"
 
 namespace crashlab::faultfs {
@@ -222,6 +228,59 @@ TEST_F(IntegrationCrashTest, AddedTargetGroupsDieWithTheTarget) {
   EXPECT_EQ(faults[0]["also"].size(), 2u);
   EXPECT_FALSE(faults[0].contains("kill_error"))
       << "a group already gone is no error";
+}
+
+// SIGKILL reaches an engine's processes one after another (PostgreSQL's
+// backends die only after their postmaster): one still running after the
+// crash point must not change what the crash left, or it could fsync a
+// commit, acknowledge it, and have the crash state lose it. Here the
+// leftover is a child in a session of its own, which the group kill never
+// reaches: its write, fsync and rename fail with EIO, are not performed
+// and are not recorded, while the test's own process goes on writing.
+TEST_F(IntegrationCrashTest, AKilledEnginesLeftoverProcessesAreFencedOff) {
+  Start({{"a", "old"}});
+  const std::string script = fmt::format(
+      "echo $$; while [ ! -e {go} ]; do sleep 0.01; done; "
+      "echo new | dd of={a} oflag=append conv=notrunc 2>/dev/null; "
+      "echo write $? > {res}; "
+      "dd if=/dev/null of={a} conv=notrunc,fsync 2>/dev/null; "
+      "echo fsync $? >> {res}; "
+      "mv {a} {c} 2>/dev/null; echo rename $? >> {res}; "
+      "echo done >> {res}; exec sleep 30",
+      fmt::arg("go", P("go")), fmt::arg("a", M("a")), fmt::arg("c", M("c")),
+      fmt::arg("res", P("res")));
+  StartEngine({"/bin/sh", "-c", "setsid /bin/sh -c '" + script + "' & wait"},
+              /*pipe_stdout=*/true);
+  auto line = engine_->ReadLine(5000);
+  ASSERT_TRUE(line.ok()) << line.status().ToString();
+  const pid_t leftover = std::stoi(*line);
+  ASSERT_EQ(Call({{"cmd", "crash"}})["killed"], true);
+  EXPECT_TRUE(EngineKilled());
+  ASSERT_TRUE(ProcessAlive(leftover)) << "the group kill missed it";
+  ASSERT_TRUE(WriteStringToFile(P("go"), "").ok());
+  std::string res;
+  for (int i = 0; i < 500 && res.find("done") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto got = ReadFileToString(P("res"));
+    if (got.ok()) res = *got;
+  }
+  ::kill(leftover, SIGKILL);
+  EXPECT_EQ(res, "write 1\nfsync 1\nrename 1\ndone\n");
+  EXPECT_EQ(Call({{"cmd", "status"}})["fenced"], 3);
+  EXPECT_EQ(Backing("a"), "old");
+  EXPECT_FALSE(PathExists(backing_ + "/c"));
+  // Not the engine's: the test's own writes go on.
+  int fd = Open(M("a"), O_WRONLY);
+  EXPECT_EQ(Pwrite(fd, "mine", 3), 4);
+  ::close(fd);
+  EXPECT_EQ(Backing("a"), "oldmine");
+  Trace t = StopAndRead();
+  const auto faults = Faults(t);
+  ASSERT_EQ(faults.size(), 1u);
+  for (size_t i = faults[0]["_index"]; i < t.records.size(); ++i) {
+    EXPECT_NE(t.records[i].pid, static_cast<uint32_t>(leftover))
+        << RecordToJson(t.records[i], i);
+  }
 }
 
 TEST_F(IntegrationCrashTest, CrashWithoutTargetIsRecordedAsSuch) {

@@ -82,6 +82,8 @@ class Recorder {
     void Unlock() { lock_.unlock(); }
     void Relock() { lock_.lock(); }
     bool locked() const { return lock_.owns_lock(); }
+    // The process (thread) the operation came from.
+    uint32_t pid() const { return pid_; }
 
    private:
     friend class Recorder;
