@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "core/files.h"
 #include "engines/server/server_test_util.h"
@@ -173,8 +175,9 @@ TEST_F(IntegrationTxnRun, RedisEverysecLosesCommitsUnderPowerCutsAlwaysNot) {
 // PostgreSQL at serializable (so every anomaly is the crash's):
 // synchronous_commit=off acknowledges commits before their WAL is flushed,
 // and power cuts lose them; the defaults lose nothing. Serializable's one
-// known false G2-item (see PostgresSerializable in
-// workloads/txn_integration_test.cc) is the only anomaly tolerated there.
+// rare G2-item (see SerializableShowsNoneButARareG2Item in
+// workloads/txn_integration_test.cc), in any of its three forms, is the only
+// anomaly tolerated there, at most once.
 TEST_F(IntegrationTxnRun, PostgresAsyncCommitLosesCommitsUnderPowerCuts) {
   if (::geteuid() != 0) GTEST_SKIP() << "PostgreSQL runs need root";
   ASSERT_EQ(Run({"--engine", "postgres", "--set", "isolation=serializable",
@@ -194,12 +197,14 @@ TEST_F(IntegrationTxnRun, PostgresDefaultsLoseNothingUnderPowerCuts) {
            "--clients", "6", "--txns", "600"});
   ASSERT_NE(code, 2) << output_;
   ASSERT_EQ(report_["rounds"].size(), 3u) << output_;
+  const std::set<std::string> rare = {"G2-item", "G2-item-process",
+                                      "G2-item-realtime"};
   uint64_t g2_item = 0;
   for (const auto& [type, n] : report_["isolation"]["anomaly_counts"].items()) {
-    EXPECT_TRUE(type == "G2-item" && n.get<uint64_t>() <= 1)
-        << type << " x" << n << "\n" << output_;
-    if (type == "G2-item") g2_item = n.get<uint64_t>();
+    EXPECT_TRUE(rare.count(type)) << type << " x" << n << "\n" << output_;
+    if (rare.count(type)) g2_item += n.get<uint64_t>();
   }
+  EXPECT_LE(g2_item, 1u) << output_;
   EXPECT_LE(report_["isolation"]["crashes"]["examples_across_crashes"]
                 .get<uint64_t>(),
             g2_item)
