@@ -11,42 +11,62 @@
 
 namespace crashlab {
 
-std::optional<ProcStat> ReadProcStat(pid_t pid) {
-  if (pid <= 0) return std::nullopt;
-  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  std::FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return std::nullopt;
-  char buf[512];
-  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
-  std::fclose(f);
-  buf[n] = '\0';
-  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses,
-  // so the fields start after the last ')'.
-  const char* close = std::strrchr(buf, ')');
-  if (close == nullptr || close[1] != ' ') return std::nullopt;
-  ProcStat s;
-  int ppid = 0, pgrp = 0;
-  if (std::sscanf(close + 2, "%c %d %d", &s.state, &ppid, &pgrp) != 3) {
-    return std::nullopt;
-  }
-  s.ppid = ppid;
-  s.pgrp = pgrp;
-  return s;
-}
-
 namespace {
-
-bool Contains(const std::vector<pid_t>& v, pid_t p) {
-  return std::find(v.begin(), v.end(), p) != v.end();
-}
 
 // Bounds a parent-chain walk: chains are short, but /proc changes under
 // the walk and must not make it loop.
 constexpr int kMaxDepth = 64;
 
+// The first `size - 1` bytes of /proc/PID/NAME, or "" when unreadable.
+std::string ReadProcFile(pid_t pid, const char* name, size_t size) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return "";
+  std::string buf(size, '\0');
+  buf.resize(std::fread(buf.data(), 1, size - 1, f));
+  std::fclose(f);
+  return buf;
+}
+
 }  // namespace
 
-std::vector<pid_t> ProcessTreeOfGroups(const std::vector<pid_t>& groups) {
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  const std::string buf = ReadProcFile(pid, "stat", 1024);
+  // "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+  // majflt cmajflt utime stime cutime cstime priority nice threads
+  // itrealvalue starttime ...": comm may hold spaces and parentheses, so
+  // the fields start after the last ')'.
+  const size_t close = buf.rfind(')');
+  if (close == std::string::npos || close + 2 >= buf.size()) {
+    return std::nullopt;
+  }
+  ProcStat s;
+  int ppid = 0, pgrp = 0;
+  unsigned long long start = 0;
+  if (std::sscanf(buf.c_str() + close + 2,
+                  "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                  "%*d %*d %*d %*d %llu",
+                  &s.state, &ppid, &pgrp, &start) != 4) {
+    return std::nullopt;
+  }
+  s.ppid = ppid;
+  s.pgrp = pgrp;
+  s.start_time = start;
+  return s;
+}
+
+std::optional<pid_t> ThreadGroupOf(pid_t tid) {
+  if (tid <= 0) return std::nullopt;
+  const std::string status = ReadProcFile(tid, "status", 4096);
+  const size_t at = status.find("\nTgid:");
+  if (at == std::string::npos) return std::nullopt;
+  const long tgid = std::strtol(status.c_str() + at + 6, nullptr, 10);
+  if (tgid <= 0) return std::nullopt;
+  return static_cast<pid_t>(tgid);
+}
+
+std::vector<ProcId> ProcessTreeOfGroups(const std::vector<pid_t>& groups) {
   std::map<pid_t, ProcStat> all;
   if (DIR* d = ::opendir("/proc")) {
     while (const dirent* e = ::readdir(d)) {
@@ -57,14 +77,15 @@ std::vector<pid_t> ProcessTreeOfGroups(const std::vector<pid_t>& groups) {
     }
     ::closedir(d);
   }
-  std::vector<pid_t> out;
+  std::vector<ProcId> out;
   for (const auto& [pid, stat] : all) {
     pid_t p = pid;
     for (int depth = 0; depth < kMaxDepth && p > 1; ++depth) {
       auto it = all.find(p);
       if (it == all.end()) break;
-      if (Contains(groups, it->second.pgrp)) {
-        out.push_back(pid);
+      if (std::find(groups.begin(), groups.end(), it->second.pgrp) !=
+          groups.end()) {
+        out.push_back({pid, stat.start_time});
         break;
       }
       p = it->second.ppid;
@@ -73,14 +94,16 @@ std::vector<pid_t> ProcessTreeOfGroups(const std::vector<pid_t>& groups) {
   return out;  // std::map iterates in pid order
 }
 
-bool DescendsFrom(pid_t pid, const std::vector<pid_t>& pids,
-                  const std::vector<pid_t>& groups) {
-  pid_t p = pid;
+bool DescendsFrom(pid_t tid, const std::vector<ProcId>& tree) {
+  const std::optional<pid_t> process = ThreadGroupOf(tid);
+  if (!process) return false;
+  pid_t p = *process;
   for (int depth = 0; depth < kMaxDepth && p > 1; ++depth) {
-    if (std::binary_search(pids.begin(), pids.end(), p)) return true;
     const std::optional<ProcStat> s = ReadProcStat(p);
     if (!s) return false;
-    if (Contains(groups, s->pgrp)) return true;
+    if (std::binary_search(tree.begin(), tree.end(), ProcId{p, s->start_time})) {
+      return true;
+    }
     p = s->ppid;
   }
   return false;

@@ -1,7 +1,10 @@
-// What /proc says about processes: one process's parent and group, and the
-// processes a kill of some process groups takes down with it, directly or
-// as their descendants (PostgreSQL's backends call setsid(): they are not
-// in the postmaster's group, yet die with it).
+// What /proc says about processes: one process's parent, group and start
+// time, and the processes a kill of some process groups takes down with
+// it, directly or as their descendants (PostgreSQL's backends call
+// setsid(): they are not in the postmaster's group, yet die with it).
+//
+// A process is named by its pid AND its start time, so a pid the kernel
+// hands to a new process later never passes for the old one.
 //
 // Linux only. Every call reads /proc afresh; a process that is gone reads
 // as std::nullopt, never as an error.
@@ -10,6 +13,8 @@
 
 #include <sys/types.h>
 
+#include <compare>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -18,21 +23,31 @@ namespace crashlab {
 struct ProcStat {
   pid_t ppid = 0;
   pid_t pgrp = 0;
-  char state = '?';  // R, S, D, Z, ...
+  char state = '?';         // R, S, D, Z, ...
+  uint64_t start_time = 0;  // clock ticks after boot
 };
 
-// /proc/PID/stat, or nullopt when there is no such process.
+// /proc/PID/stat, or nullopt when there is no such process. Also reads a
+// thread's own entry given its id.
 std::optional<ProcStat> ReadProcStat(pid_t pid);
+
+// The process a thread belongs to (a process's id is its first thread's).
+std::optional<pid_t> ThreadGroupOf(pid_t tid);
+
+struct ProcId {
+  pid_t pid = 0;
+  uint64_t start_time = 0;
+  auto operator<=>(const ProcId&) const = default;
+};
 
 // Every process now in one of `groups` or descended from one that is,
 // sorted. A process whose parent chain passes through a member counts even
 // after it moved to a group of its own.
-std::vector<pid_t> ProcessTreeOfGroups(const std::vector<pid_t>& groups);
+std::vector<ProcId> ProcessTreeOfGroups(const std::vector<pid_t>& groups);
 
-// True when `pid` or one of its ancestors (by the parent chain as it is
-// now) is in `pids` (sorted) or in one of `groups`.
-bool DescendsFrom(pid_t pid, const std::vector<pid_t>& pids,
-                  const std::vector<pid_t>& groups);
+// True when the process of thread `tid`, or one of its ancestors (by the
+// parent chain as it is now), is in `tree` (sorted).
+bool DescendsFrom(pid_t tid, const std::vector<ProcId>& tree);
 
 }  // namespace crashlab
 

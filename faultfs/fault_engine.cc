@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/proc_tree.h"
-
 namespace crashlab::faultfs {
 
 FaultEngine::FaultEngine(FaultPlan plan)
@@ -117,8 +115,7 @@ crashlab::Status FaultEngine::SetTarget(pid_t pgid) {
   std::lock_guard<std::mutex> lock(mu_);
   target_ = pgid;
   also_.clear();
-  fenced_groups_.clear();
-  fenced_pids_.clear();
+  fenced_.clear();
   fence_up_.store(false);
   return Status::Ok();
 }
@@ -139,9 +136,9 @@ nlohmann::json FaultEngine::KillTarget() {
   nlohmann::json j = {{"pgid", target_}};
   // The tree before the kill: once the group leader is gone, the others'
   // parent chains no longer lead to it.
-  fenced_groups_ = also_;
-  fenced_groups_.push_back(target_);
-  fenced_pids_ = ProcessTreeOfGroups(fenced_groups_);
+  std::vector<pid_t> groups = also_;
+  groups.push_back(target_);
+  fenced_ = ProcessTreeOfGroups(groups);
   fence_up_.store(true);
   if (::kill(-target_, SIGKILL) != 0) {
     j["kill_error"] = std::strerror(errno);
@@ -159,8 +156,9 @@ nlohmann::json FaultEngine::KillTarget() {
 bool FaultEngine::Fenced(pid_t pid) {
   if (!fence_up_.load(std::memory_order_relaxed) || pid <= 0) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  // A process forked after the kill's snapshot descends from one in it.
-  if (!DescendsFrom(pid, fenced_pids_, fenced_groups_)) return false;
+  // `pid` is a thread's id; a process forked after the kill's snapshot
+  // descends from one in it.
+  if (!DescendsFrom(pid, fenced_)) return false;
   ++fenced_ops_;
   return true;
 }

@@ -18,9 +18,10 @@
 // postmaster, pid 1 of their namespace, has), and a backend still running
 // could fsync its commit after the crash point and acknowledge it, a
 // commit the crash state does not hold. So from the kill on, every
-// state-changing operation of a process that was in a killed group, or
-// descends from one that was, fails with EIO and is not performed (Fenced);
-// a new target lifts the fence. Other processes go on as before.
+// state-changing operation of a process that was in the killed groups'
+// process tree at the kill (known by pid and start time, so a reused pid is
+// not), or descends from one, fails with EIO and is not performed
+// (Fenced); a new target lifts the fence. Other processes go on as before.
 //
 // Ownership: owns its Matchers. Thread-safety: all methods are
 // thread-safe (one internal mutex). Lock order: taken inside the recording
@@ -41,6 +42,7 @@
 #include <vector>
 
 #include "core/fault_plan.h"
+#include "core/proc_tree.h"
 #include "core/status.h"
 
 namespace crashlab::faultfs {
@@ -114,10 +116,9 @@ class FaultEngine {
   std::vector<pid_t> also_;  // AddTarget
   bool killed_ = false;
   uint64_t kills_ = 0;
-  // The fence (Fenced): the killed groups and every process found in their
-  // tree at the kill, sorted; set by KillTarget, cleared by SetTarget.
-  std::vector<pid_t> fenced_groups_;
-  std::vector<pid_t> fenced_pids_;
+  // The fence (Fenced): every process in the killed groups' tree at the
+  // kill, sorted; set by KillTarget, cleared by SetTarget.
+  std::vector<ProcId> fenced_;
   uint64_t fenced_ops_ = 0;
   std::atomic<bool> fence_up_{false};
   // Ops some rule watches (FaultOpSet), read without the mutex.
