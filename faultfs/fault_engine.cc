@@ -139,7 +139,7 @@ nlohmann::json FaultEngine::KillTarget() {
   std::vector<pid_t> groups = also_;
   groups.push_back(target_);
   fenced_ = ProcessTreeOfGroups(groups);
-  fence_up_.store(true);
+  fence_up_.store(!fenced_.empty());  // nothing to fence: no /proc reads
   if (::kill(-target_, SIGKILL) != 0) {
     j["kill_error"] = std::strerror(errno);
   } else {
