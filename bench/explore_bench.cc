@@ -11,6 +11,16 @@
 // "known" counts the recoveries whose rows the engine did not send, as
 // recovery had seen them before (harness/explore/rows_by_digest.h).
 //
+// Then the engine alone on images of the same run (up to --bare N distinct
+// images spread evenly over the whole space, each written out untimed and
+// recovered in this one process): "open+dump/s" times Recover (open and
+// replay, every row read and sent, the engine's own check, close),
+// "open+read/s" times RecoverUnlessKnown answering "known" (the same, but
+// the rows are only fingerprinted, not sent). The
+// second is the floor of any check that reads the recovered state whole:
+// its ratio across sizes bounds the explorer's states/s ratio when nearly
+// every state needs a recovery of its own (as with --sample).
+//
 // --sample N checks only every N-th state of the space (shard 1/N, as
 // `crashlab run --shard 1/N` does): the per-state costs of a long run,
 // sampled over all its crash positions, in 1/N of the time. Fewer states
@@ -18,23 +28,28 @@
 //
 //   crashlab-bench-explore [--ops 300,1500,10000] [--jobs 2] [--seed 7]
 //                          [--sample N] [--kept-rows 16] [--set k=v ...]
-//                          [--work DIR]
-// --kept-rows 0 has every recovery send its rows (no digests).
+//                          [--bare 100] [--work DIR]
+// --kept-rows 0 has every recovery send its rows (no digests); --bare 0
+// skips the engine-alone measurement.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/files.h"
 #include "core/history.h"
+#include "core/persistence.h"
 #include "harness/explore/explorer.h"
 #include "workloads/auth.h"
 
@@ -46,6 +61,7 @@ struct Args {
   int jobs = 2;
   int sample = 1;
   int kept_rows = 16;  // ExploreConfig::kept_rows (0: rows always sent)
+  int bare = 100;      // images recovered by the engine alone (0: none)
   uint64_t seed = 7;
   Settings settings = {{"journal_mode", "wal"}, {"synchronous", "full"}};
   std::string work = "/tmp";
@@ -55,6 +71,8 @@ struct Outcome {
   uint64_t states = 0, images = 0, recoveries = 0, known = 0, findings = 0;
   char first_finding[160] = {};
   double seconds = 0, build_s = 0, recover_s = 0, check_s = 0;
+  uint64_t bare_images = 0;
+  double dump_s = 0, read_s = 0;  // engine alone: Recover, rows not sent
   long peak_kb = 0;
   bool ok = false;
 };
@@ -77,6 +95,56 @@ bool RecordRun(const Args& a, uint64_t n, const std::string& dir) {
   cmd += " >/dev/null 2>&1";
   (void)std::system(cmd.c_str());
   return PathExists(JoinPath(dir, "trace.bin"));
+}
+
+// The engine alone on up to a.bare distinct images spread over the whole
+// space, each written out afresh (untimed) before each timed recovery,
+// since recovery may change it. Adds to o's bare_images, dump_s, read_s;
+// an image the engine does not recover is left out. False if an image
+// cannot be written.
+bool MeasureBare(const Args& a, const Trace& trace, const FsImage& base,
+                 const ExploreConfig& config, uint64_t total_states,
+                 const Schema& schema, Outcome* o) {
+  auto engine = config.engine_factory();
+  if (!engine.ok()) return false;
+  const std::string dir = JoinPath(config.scratch_dir, "bare");
+  const uint64_t stride =
+      std::max<uint64_t>(1, total_states / static_cast<uint64_t>(a.bare));
+  bool written = true;
+  // Seconds, or a negative number when the image was not recovered.
+  auto timed = [&](const FsImage& img, auto&& recover) {
+    written = RemoveTree(dir).ok() && MakeDirs(dir).ok() &&
+              img.Materialize(dir).ok();
+    if (!written) return -1.0;
+    const auto start = std::chrono::steady_clock::now();
+    const Recovery r = recover();
+    const double s = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start).count();
+    return r.stage == Recovery::Stage::kOk ? s : -1.0;
+  };
+  std::unordered_set<Hash128, Hash128Hasher> seen;
+  ImageBuilder builder(trace, base);
+  StateSpace space(trace, config.space);
+  uint64_t index = 0;
+  for (CrashState st; space.Next(&st) && o->bare_images < uint64_t(a.bare);
+       ++index) {
+    if (index % stride != 0) continue;
+    const FsImage& img = builder.Build(st);
+    if (!seen.insert(img.ContentHash()).second) continue;
+    const double dump =
+        timed(img, [&] { return (*engine)->Recover(dir, schema); });
+    if (!written) return false;
+    const double read = timed(img, [&] {
+      return (*engine)->RecoverUnlessKnown(
+          dir, schema, [](const Hash128&, const std::string&) { return true; });
+    });
+    if (!written) return false;
+    if (dump < 0 || read < 0) continue;
+    o->dump_s += dump;
+    o->read_s += read;
+    ++o->bare_images;
+  }
+  return RemoveTree(dir).ok();
 }
 
 // In the child: explores the recorded run.
@@ -131,6 +199,10 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   o.peak_kb = ru.ru_maxrss;
+  if (a.bare > 0 &&
+      !MeasureBare(a, *trace, *base, config, st->total_states, schema, &o)) {
+    return o;
+  }
   o.ok = true;
   return o;
 }
@@ -147,6 +219,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       a->sample = std::atoi(value.c_str());
     } else if (flag == "--kept-rows") {
       a->kept_rows = std::atoi(value.c_str());
+    } else if (flag == "--bare") {
+      a->bare = std::atoi(value.c_str());
     } else if (flag == "--jobs") {
       a->jobs = std::atoi(value.c_str());
     } else if (flag == "--seed") {
@@ -161,7 +235,7 @@ bool ParseArgs(int argc, char** argv, Args* a) {
     }
   }
   return argc % 2 == 1 && !a->ops.empty() && a->jobs > 0 && a->sample > 0 &&
-         a->kept_rows >= 0;
+         a->kept_rows >= 0 && a->bare >= 0;
 }
 
 }  // namespace
@@ -173,7 +247,8 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &a)) {
     std::fprintf(stderr,
                  "usage: %s [--ops 300,1500,10000] [--jobs J] [--seed S] "
-                 "[--sample N] [--kept-rows K] [--set k=v ...] [--work DIR]\n",
+                 "[--sample N] [--kept-rows K] [--bare N] [--set k=v ...] "
+                 "[--work DIR]\n",
                  argv[0]);
     return 2;
   }
@@ -189,6 +264,7 @@ int main(int argc, char** argv) {
              "ratio", "recov./s", "peak RSS",
              "time: images / recovery / checks");
   double first_rate = 0;
+  std::vector<Outcome> done;
   for (uint64_t n : a.ops) {
     const std::string dir =
         fmt::format("{}/crashlab-bench-explore-{}-{}", a.work, getpid(), n);
@@ -230,6 +306,20 @@ int main(int argc, char** argv) {
             ? fmt::format("  ({} findings! {})", o.findings, o.first_finding)
             : "");
     std::fflush(stdout);
+    done.push_back(o);
+  }
+  if (a.bare == 0) return 0;
+  fmt::print("the engine alone (one process, up to {} images of each run):\n",
+             a.bare);
+  fmt::print("{:>6} {:>7} {:>12} {:>6} {:>12} {:>6}\n", "ops", "images",
+             "open+dump/s", "ratio", "open+read/s", "ratio");
+  for (size_t i = 0; i < done.size(); ++i) {
+    const Outcome& o = done[i];
+    const double dump = o.bare_images / o.dump_s, read = o.bare_images / o.read_s;
+    const double dump0 = done[0].bare_images / done[0].dump_s;
+    const double read0 = done[0].bare_images / done[0].read_s;
+    fmt::print("{:>6} {:>7} {:>12.0f} {:>6.2f} {:>12.0f} {:>6.2f}\n", a.ops[i],
+               o.bare_images, dump, dump / dump0, read, read / read0);
   }
   return 0;
 }
