@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 
 namespace crashlab {
 
@@ -75,7 +76,7 @@ void CheckIndex::AddCarriedWriters() {
       }
       if (deletes) continue;
       for (const std::string& column : ColumnsOf(row.table)) {
-        const int64_t at = Find({row.table, row.key, column});
+        const int64_t at = Find(row.table, row.key, column);
         if (at < 0) continue;
         const std::vector<Writer>& ws = cells_[at].writers;
         const auto after = std::partition_point(
@@ -99,11 +100,18 @@ void CheckIndex::AddCarriedWriters() {
   }
 }
 
-int64_t CheckIndex::Find(const Cell& cell) const {
+int64_t CheckIndex::Find(std::string_view table, std::string_view key,
+                         std::string_view column) const {
+  // Cell's order: table, then key, then column, each as a string compares.
+  using View = std::tuple<std::string_view, std::string_view, std::string_view>;
+  const View wanted{table, key, column};
+  const auto view = [](const Cell& c) {
+    return View{c.table, c.key, c.column};
+  };
   const auto it = std::lower_bound(
-      cells_.begin(), cells_.end(), cell,
-      [](const WrittenCell& w, const Cell& c) { return w.cell < c; });
-  return it != cells_.end() && it->cell == cell
+      cells_.begin(), cells_.end(), wanted,
+      [&view](const WrittenCell& w, const View& v) { return view(w.cell) < v; });
+  return it != cells_.end() && view(it->cell) == wanted
              ? static_cast<int64_t>(it - cells_.begin())
              : -1;
 }

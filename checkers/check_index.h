@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -56,7 +57,12 @@ class CheckIndex {
   const std::vector<WrittenCell>& cells() const { return cells_; }
   // Position of `cell` in cells(), or -1 when no operation writes it
   // (binary search).
-  int64_t Find(const Cell& cell) const;
+  int64_t Find(const Cell& cell) const {
+    return Find(cell.table, cell.key, cell.column);
+  }
+  // The same for the cell (table, key, column), without building a Cell.
+  int64_t Find(std::string_view table, std::string_view key,
+               std::string_view column) const;
   // Positions in cells() of the cells operation `op` writes, ascending.
   const std::vector<uint32_t>& CellsOf(size_t op) const {
     return op_cells_[op];

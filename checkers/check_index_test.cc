@@ -86,5 +86,43 @@ TEST(CheckIndexTest, CellsAreSortedWithWritersInOrder) {
   EXPECT_EQ(index.Find({"users", "nobody", ""}), -1);
 }
 
+// Find by (table, key, column) views agrees with a linear search over the
+// cells, for every written cell and for near misses around each one (a
+// key or column one character shorter or longer, the next table name).
+TEST(CheckIndexTest, FindByNamesAgreesWithALinearSearch) {
+  AuthWorkload w(4);
+  std::vector<LogicalOp> ops;
+  for (int i = 0; i < 80; ++i) {
+    ops.push_back(w.Next());
+    w.Complete(ops.back(), true);
+  }
+  const CheckIndex index(w.schema(), ops, /*whole_rows=*/true);
+  auto linear = [&index](const Cell& c) -> int64_t {
+    for (size_t i = 0; i < index.cells().size(); ++i) {
+      if (index.cells()[i].cell == c) return static_cast<int64_t>(i);
+    }
+    return -1;
+  };
+  size_t misses = 0;
+  for (const auto& wc : index.cells()) {
+    const Cell& c = wc.cell;
+    std::vector<Cell> probes = {c,
+                                {c.table, c.key + "x", c.column},
+                                {c.table, c.key, c.column + "x"},
+                                {c.table + "x", c.key, c.column}};
+    if (!c.key.empty()) probes.push_back({c.table, c.key.substr(1), c.column});
+    if (!c.column.empty()) {
+      probes.push_back({c.table, c.key, c.column.substr(0, 1)});
+    }
+    for (const Cell& p : probes) {
+      const int64_t want = linear(p);
+      misses += want < 0;
+      EXPECT_EQ(index.Find(p.table, p.key, p.column), want) << p.ToString();
+      EXPECT_EQ(index.Find(p), want) << p.ToString();
+    }
+  }
+  EXPECT_GT(misses, index.cells().size()) << "the near misses should miss";
+}
+
 }  // namespace
 }  // namespace crashlab

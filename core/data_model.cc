@@ -337,28 +337,31 @@ const Column* FindColumn(const TableSchema& t, const std::string& name) {
 }
 
 std::string CheckMutation(const Schema& schema, const Mutation& m) {
-  const std::string what =
-      std::string(MutationKindName(m.kind)) + " " + m.table + "[" + m.key + "]";
+  // Named only when something is wrong: a valid mutation builds no text.
+  const auto what = [&m] {
+    return std::string(MutationKindName(m.kind)) + " " + m.table + "[" +
+           m.key + "]";
+  };
   const TableSchema* t = schema.Find(m.table);
-  if (!t) return what + ": no table " + m.table + " in the schema";
+  if (!t) return what() + ": no table " + m.table + " in the schema";
   if (m.kind == MutationKind::kDelete) return "";
-  if (!m.values.is_object()) return what + ": values must be an object";
+  if (!m.values.is_object()) return what() + ": values must be an object";
   for (const auto& [name, v] : m.values.items()) {
     const Column* c = FindColumn(*t, name);
-    if (!c) return what + ": no column " + name + " (the key is not a value)";
+    if (!c) return what() + ": no column " + name + " (the key is not a value)";
     if (m.kind == MutationKind::kIncrement) {
       if (c->type != ColumnType::kInt)
-        return what + ": " + name + " is not int";
-      if (v.is_null()) return what + ": delta of " + name + " is null";
+        return what() + ": " + name + " is not int";
+      if (v.is_null()) return what() + ": delta of " + name + " is null";
     }
     const std::string bad = CheckValue(
         v, m.kind == MutationKind::kIncrement ? ColumnType::kInt : c->type);
-    if (!bad.empty()) return what + ": " + name + " " + bad;
+    if (!bad.empty()) return what() + ": " + name + " " + bad;
   }
   if (m.kind == MutationKind::kInsert) {
     for (const auto& c : t->columns) {
       if (!m.values.contains(c.name))
-        return what + ": missing column " + c.name;
+        return what() + ": missing column " + c.name;
     }
   }
   return "";

@@ -37,9 +37,11 @@ Result<json> ParseColumns(const TableSchema& table, const std::string& key,
 }  // namespace
 
 std::string PrefixedKvKey(const std::string& table, const std::string& key) {
-  std::string out = table;
-  out += '\0';
-  return out + key;
+  std::string out;
+  out.reserve(table.size() + 1 + key.size());
+  out.append(table).push_back('\0');
+  out.append(key);
+  return out;
 }
 
 const TableSchema* SplitPrefixedKvKey(const Schema& schema,
@@ -47,7 +49,7 @@ const TableSchema* SplitPrefixedKvKey(const Schema& schema,
                                       std::string* key) {
   const size_t nul = raw.find('\0');
   if (nul == std::string::npos) return nullptr;
-  *key = raw.substr(nul + 1);
+  key->assign(raw, nul + 1);
   return schema.Find(raw.substr(0, nul));
 }
 
