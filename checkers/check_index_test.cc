@@ -12,6 +12,16 @@ namespace {
 
 using testing_checkers::Describe;
 
+// `n` operations of `w`, each completed as acknowledged.
+std::vector<LogicalOp> Acked(AuthWorkload& w, int n) {
+  std::vector<LogicalOp> ops;
+  for (int i = 0; i < n; ++i) {
+    ops.push_back(w.Next());
+    w.Complete(ops.back(), true);
+  }
+  return ops;
+}
+
 // One index for a run, shared by every state (the explorer's way), gives
 // exactly the findings of an index made for each state, on states that
 // lose, add, change and half-apply rows.
@@ -63,11 +73,7 @@ TEST(CheckIndexTest, OneIndexForTheRunFindsWhatAFreshOneFinds) {
 
 TEST(CheckIndexTest, CellsAreSortedWithWritersInOrder) {
   AuthWorkload w(3);
-  std::vector<LogicalOp> ops;
-  for (int i = 0; i < 60; ++i) {
-    ops.push_back(w.Next());
-    w.Complete(ops.back(), true);
-  }
+  const std::vector<LogicalOp> ops = Acked(w, 60);
   const CheckIndex index(w.schema(), ops);
   ASSERT_FALSE(index.cells().empty());
   for (size_t i = 1; i < index.cells().size(); ++i) {
@@ -91,11 +97,7 @@ TEST(CheckIndexTest, CellsAreSortedWithWritersInOrder) {
 // key or column one character shorter or longer, the next table name).
 TEST(CheckIndexTest, FindByNamesAgreesWithALinearSearch) {
   AuthWorkload w(4);
-  std::vector<LogicalOp> ops;
-  for (int i = 0; i < 80; ++i) {
-    ops.push_back(w.Next());
-    w.Complete(ops.back(), true);
-  }
+  const std::vector<LogicalOp> ops = Acked(w, 80);
   const CheckIndex index(w.schema(), ops, /*whole_rows=*/true);
   auto linear = [&index](const Cell& c) -> int64_t {
     for (size_t i = 0; i < index.cells().size(); ++i) {
