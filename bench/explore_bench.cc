@@ -110,12 +110,12 @@ bool MeasureBare(const Args& a, const Trace& trace, const FsImage& base,
   const std::string dir = JoinPath(config.scratch_dir, "bare");
   const uint64_t stride =
       std::max<uint64_t>(1, total_states / static_cast<uint64_t>(a.bare));
-  bool written = true;
+  const auto write = [&dir](const FsImage& img) {
+    return RemoveTree(dir).ok() && MakeDirs(dir).ok() &&
+           img.Materialize(dir).ok();
+  };
   // Seconds, or a negative number when the image was not recovered.
-  auto timed = [&](const FsImage& img, auto&& recover) {
-    written = RemoveTree(dir).ok() && MakeDirs(dir).ok() &&
-              img.Materialize(dir).ok();
-    if (!written) return -1.0;
+  const auto timed = [](auto&& recover) {
     const auto start = std::chrono::steady_clock::now();
     const Recovery r = recover();
     const double s = std::chrono::duration<double>(
@@ -131,14 +131,13 @@ bool MeasureBare(const Args& a, const Trace& trace, const FsImage& base,
     if (index % stride != 0) continue;
     const FsImage& img = builder.Build(st);
     if (!seen.insert(img.ContentHash()).second) continue;
-    const double dump =
-        timed(img, [&] { return (*engine)->Recover(dir, schema); });
-    if (!written) return false;
-    const double read = timed(img, [&] {
+    if (!write(img)) return false;
+    const double dump = timed([&] { return (*engine)->Recover(dir, schema); });
+    if (!write(img)) return false;
+    const double read = timed([&] {
       return (*engine)->RecoverUnlessKnown(
           dir, schema, [](const Hash128&, const std::string&) { return true; });
     });
-    if (!written) return false;
     if (dump < 0 || read < 0) continue;
     o->dump_s += dump;
     o->read_s += read;
@@ -315,7 +314,8 @@ int main(int argc, char** argv) {
              "open+dump/s", "ratio", "open+read/s", "ratio");
   for (size_t i = 0; i < done.size(); ++i) {
     const Outcome& o = done[i];
-    const double dump = o.bare_images / o.dump_s, read = o.bare_images / o.read_s;
+    const double dump = o.bare_images / o.dump_s;
+    const double read = o.bare_images / o.read_s;
     const double dump0 = done[0].bare_images / done[0].dump_s;
     const double read0 = done[0].bare_images / done[0].read_s;
     fmt::print("{:>6} {:>7} {:>12.0f} {:>6.2f} {:>12.0f} {:>6.2f}\n", a.ops[i],

@@ -110,7 +110,9 @@ int64_t CheckIndex::Find(std::string_view table, std::string_view key,
   };
   const auto it = std::lower_bound(
       cells_.begin(), cells_.end(), wanted,
-      [&view](const WrittenCell& w, const View& v) { return view(w.cell) < v; });
+      [&view](const WrittenCell& w, const View& v) {
+        return view(w.cell) < v;
+      });
   return it != cells_.end() && view(it->cell) == wanted
              ? static_cast<int64_t>(it - cells_.begin())
              : -1;

@@ -56,12 +56,15 @@ void AppendChar(const std::string& c, std::string* out) {
   else out->append("\\" + c);
 }
 
-void AppendItems(const std::vector<EdnValue>& items, bool map,
-                 std::string* out) {
+// `open`, the items separated by spaces (a map's pairs by commas), `close`.
+void AppendItems(const char* open, const std::vector<EdnValue>& items,
+                 bool map, char close, std::string* out) {
+  out->append(open);
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out->append(map && i % 2 == 0 ? ", " : " ");
     AppendEdn(items[i], out);
   }
+  out->push_back(close);
 }
 
 }  // namespace
@@ -77,26 +80,10 @@ void AppendEdn(const EdnValue& v, std::string* out) {
     case K::kChar: AppendChar(v.text, out); return;
     case K::kKeyword: out->append(":" + v.text); return;
     case K::kSymbol: out->append(v.text); return;
-    case K::kList:
-      out->push_back('(');
-      AppendItems(v.items, false, out);
-      out->push_back(')');
-      return;
-    case K::kVector:
-      out->push_back('[');
-      AppendItems(v.items, false, out);
-      out->push_back(']');
-      return;
-    case K::kMap:
-      out->push_back('{');
-      AppendItems(v.items, true, out);
-      out->push_back('}');
-      return;
-    case K::kSet:
-      out->append("#{");
-      AppendItems(v.items, false, out);
-      out->push_back('}');
-      return;
+    case K::kList: AppendItems("(", v.items, false, ')', out); return;
+    case K::kVector: AppendItems("[", v.items, false, ']', out); return;
+    case K::kMap: AppendItems("{", v.items, true, '}', out); return;
+    case K::kSet: AppendItems("#{", v.items, false, '}', out); return;
     case K::kTagged:
       out->append("#" + v.text + " ");
       if (!v.items.empty()) AppendEdn(v.items[0], out);
