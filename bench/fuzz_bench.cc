@@ -94,7 +94,7 @@ Result<Tally> Run(const AuthEngineFactory& make, const SpaceConfig& space,
 
 AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
   return [s, process] {
-    return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::MakeSchema(),
+    return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::SharedSchema(),
                                               ++*process);
   };
 }
@@ -104,7 +104,7 @@ AuthEngineFactory Leveldb(bool sync) {
   static BackgroundThread* thread = new BackgroundThread;
   return [sync] {
     return std::make_unique<LeveldbAuthEngine>(
-        LeveldbSettings{sync}, AuthWorkload::MakeSchema(), thread);
+        LeveldbSettings{sync}, AuthWorkload::SharedSchema(), thread);
   };
 }
 

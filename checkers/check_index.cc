@@ -14,7 +14,7 @@ std::string AuthUserOf(const nlohmann::json& args) {
 
 CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
                        bool whole_rows)
-    : ops_(&ops), op_cells_(ops.size()) {
+    : ops_(&ops) {
   // Every (cell, writer), sorted by cell; a stable sort keeps each cell's
   // writers in operation order. One vector, not a map of every cell.
   struct Entry {
@@ -25,7 +25,6 @@ CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
   size_t effects = 0;
   for (const LogicalOp& op : ops) effects += op.effects.size();
   all.reserve(effects);
-  cells_.reserve(effects);
   for (size_t i = 0; i < ops.size(); ++i) {
     for (const Effect& e : ops[i].effects) {
       all.push_back({&e.cell, {static_cast<uint32_t>(i), &e.value}});
@@ -36,32 +35,60 @@ CheckIndex::CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
   std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
     return *a.cell < *b.cell;
   });
+  // The cells, each with its slice of writers_, and how many cells each
+  // operation writes (an operation writes a cell at most once).
+  cells_.reserve(all.size());
+  writers_.reserve(all.size());
+  std::vector<uint32_t> counts;
+  counts.reserve(all.size());
+  op_cells_begin_.assign(ops.size() + 1, 0);
   for (size_t i = 0; i < all.size(); ++i) {
     if (i == 0 || *all[i - 1].cell != *all[i].cell) {
       cells_.push_back({*all[i].cell, {}});
+      counts.push_back(0);
     }
-    const auto at = static_cast<uint32_t>(cells_.size() - 1);
-    cells_.back().writers.push_back(all[i].writer);
-    auto& mine = op_cells_[all[i].writer.op];
-    if (mine.empty() || mine.back() != at) mine.push_back(at);
+    writers_.push_back(all[i].writer);
+    ++counts.back();
+    ++op_cells_begin_[all[i].writer.op + 1];
+  }
+  SliceWriters(counts);
+  // Each operation's cells, ascending: placed cell by cell.
+  for (size_t op = 0; op < ops.size(); ++op) {
+    op_cells_begin_[op + 1] += op_cells_begin_[op];
+  }
+  op_cells_.resize(op_cells_begin_.back());
+  std::vector<uint32_t> next(op_cells_begin_.begin(), op_cells_begin_.end() - 1);
+  for (uint32_t at = 0; at < cells_.size(); ++at) {
+    for (const Writer& w : cells_[at].writers) op_cells_[next[w.op]++] = at;
   }
   for (const TableSchema& t : schema.tables) {
-    std::vector<std::string> cols = {""};
+    std::vector<std::string> cols;
+    cols.reserve(1 + t.columns.size());
+    cols.emplace_back();
     for (const Column& c : t.columns) cols.push_back(c.name);
     std::sort(cols.begin(), cols.end());
-    columns_[t.name] = std::move(cols);
+    columns_.emplace(t.name, std::move(cols));
   }
   if (whole_rows) AddCarriedWriters();
+}
+
+void CheckIndex::SliceWriters(const std::vector<uint32_t>& counts) {
+  const Writer* begin = writers_.data();
+  for (size_t at = 0; at < cells_.size(); ++at) {
+    cells_[at].writers = {begin, counts[at]};
+    begin += counts[at];
+  }
 }
 
 void CheckIndex::AddCarriedWriters() {
   // A carried value is the last earlier real writer's (a carried writer
   // only ever repeats one), so they are found from the real writers alone
   // and merged in afterwards, in operation order.
-  std::vector<std::vector<Writer>> carried(cells_.size());
-  carried_cells_.resize(op_cells_.size());
-  for (uint32_t op = 0; op < op_cells_.size(); ++op) {
-    const std::vector<uint32_t>& mine = op_cells_[op];
+  std::vector<std::pair<uint32_t, Writer>> carried;  // (cell, writer)
+  const uint32_t n_ops = static_cast<uint32_t>(op_cells_begin_.size() - 1);
+  carried_cells_.resize(n_ops);
+  for (uint32_t op = 0; op < n_ops; ++op) {
+    const std::span<const uint32_t> mine = CellsOf(op);
     for (size_t begin = 0, end; begin < mine.size(); begin = end) {
       const Cell& row = cells_[mine[begin]].cell;
       end = begin;
@@ -78,26 +105,40 @@ void CheckIndex::AddCarriedWriters() {
       for (const std::string& column : ColumnsOf(row.table)) {
         const int64_t at = Find(row.table, row.key, column);
         if (at < 0) continue;
-        const std::vector<Writer>& ws = cells_[at].writers;
+        const std::span<const Writer> ws = cells_[at].writers;
         const auto after = std::partition_point(
             ws.begin(), ws.end(), [op](const Writer& w) { return w.op < op; });
         if (after == ws.begin()) continue;  // no earlier writer
         if (after != ws.end() && after->op == op) continue;  // its own cell
-        carried[at].push_back({op, std::prev(after)->value, true});
+        carried.push_back(
+            {static_cast<uint32_t>(at), {op, std::prev(after)->value, true}});
         carried_cells_[op].push_back(static_cast<uint32_t>(at));
       }
     }
   }
-  for (size_t at = 0; at < cells_.size(); ++at) {
-    if (carried[at].empty()) continue;
-    std::vector<Writer> merged;
-    merged.reserve(cells_[at].writers.size() + carried[at].size());
-    std::merge(cells_[at].writers.begin(), cells_[at].writers.end(),
-               carried[at].begin(), carried[at].end(),
-               std::back_inserter(merged),
-               [](const Writer& a, const Writer& b) { return a.op < b.op; });
-    cells_[at].writers = std::move(merged);
+  if (carried.empty()) return;
+  // By cell; within a cell they were found in operation order.
+  std::stable_sort(carried.begin(), carried.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Writer> merged;
+  merged.reserve(writers_.size() + carried.size());
+  std::vector<uint32_t> counts(cells_.size());
+  auto c = carried.begin();
+  for (uint32_t at = 0; at < cells_.size(); ++at) {
+    const size_t before = merged.size();
+    const auto c_end = std::find_if(
+        c, carried.end(), [at](const auto& e) { return e.first != at; });
+    std::span<const Writer> real = cells_[at].writers;
+    auto r = real.begin();
+    for (; c != c_end; ++c) {  // both in operation order
+      for (; r != real.end() && r->op < c->second.op; ++r) merged.push_back(*r);
+      merged.push_back(c->second);
+    }
+    merged.insert(merged.end(), r, real.end());
+    counts[at] = static_cast<uint32_t>(merged.size() - before);
   }
+  writers_ = std::move(merged);
+  SliceWriters(counts);
 }
 
 int64_t CheckIndex::Find(std::string_view table, std::string_view key,

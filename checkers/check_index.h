@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,7 +44,10 @@ class CheckIndex {
   };
   struct WrittenCell {
     Cell cell;
-    std::vector<Writer> writers;  // in operation order
+    // In operation order; a slice of one array the index holds for every
+    // cell (not a vector per cell: an index is built for every crash a
+    // fuzzer checks).
+    std::span<const Writer> writers;
   };
 
   // `whole_rows`: the engine writes rows whole (CheckInput::whole_rows),
@@ -51,6 +55,12 @@ class CheckIndex {
   // carried writer for each other cell of the row an earlier one wrote.
   CheckIndex(const Schema& schema, const std::vector<LogicalOp>& ops,
              bool whole_rows = false);
+  // cells() point into the index's own arrays: moves keep them valid,
+  // copies would not.
+  CheckIndex(const CheckIndex&) = delete;
+  CheckIndex& operator=(const CheckIndex&) = delete;
+  CheckIndex(CheckIndex&&) = default;
+  CheckIndex& operator=(CheckIndex&&) = default;
 
   const std::vector<LogicalOp>& ops() const { return *ops_; }
   // Every written cell, in Cell order.
@@ -64,8 +74,9 @@ class CheckIndex {
   int64_t Find(std::string_view table, std::string_view key,
                std::string_view column) const;
   // Positions in cells() of the cells operation `op` writes, ascending.
-  const std::vector<uint32_t>& CellsOf(size_t op) const {
-    return op_cells_[op];
+  std::span<const uint32_t> CellsOf(size_t op) const {
+    return {op_cells_.data() + op_cells_begin_[op],
+            op_cells_.data() + op_cells_begin_[op + 1]};
   }
   // Positions of the cells operation `op` has a carried writer on (whole
   // rows only), ascending: what its status changes besides CellsOf.
@@ -80,10 +91,16 @@ class CheckIndex {
 
  private:
   void AddCarriedWriters();
+  // Points each cell's writers into writers_: `counts[i]` of them for
+  // cells_[i], cell after cell.
+  void SliceWriters(const std::vector<uint32_t>& counts);
 
   const std::vector<LogicalOp>* ops_;
   std::vector<WrittenCell> cells_;
-  std::vector<std::vector<uint32_t>> op_cells_;
+  std::vector<Writer> writers_;  // every cell's writers, cell after cell
+  // Operation i's cells are op_cells_[op_cells_begin_[i], [i + 1]).
+  std::vector<uint32_t> op_cells_;
+  std::vector<uint32_t> op_cells_begin_;
   std::vector<std::vector<uint32_t>> carried_cells_;  // empty: none
   static inline const std::vector<uint32_t> kNoCells;
   std::unordered_map<std::string, std::vector<uint32_t>> user_ops_;

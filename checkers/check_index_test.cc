@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <tuple>
+#include <utility>
+
 #include "checkers/check.h"
 #include "checkers/check_test_util.h"
 #include "core/rng.h"
@@ -124,6 +128,71 @@ TEST(CheckIndexTest, FindByNamesAgreesWithALinearSearch) {
     }
   }
   EXPECT_GT(misses, index.cells().size()) << "the near misses should miss";
+}
+
+// Whole rows: every cell's writers, carried ones included, are what the
+// definition gives, computed the slow way from the operations' effects; an
+// operation's cells are its own effects' cells, ascending. Checked on an
+// index moved after it was built (its cells point into its own arrays).
+TEST(CheckIndexTest, WholeRowWritersMatchTheirDefinition) {
+  AuthWorkload w(6);
+  const std::vector<LogicalOp> ops = Acked(w, 120);
+  CheckIndex built(w.schema(), ops, /*whole_rows=*/true);
+  const CheckIndex index = std::move(built);
+  // Real writers: (cell -> [(op, value)]) in op order.
+  std::map<Cell, std::vector<std::pair<uint32_t, const nlohmann::json*>>> real;
+  for (uint32_t op = 0; op < ops.size(); ++op) {
+    for (const Effect& e : ops[op].effects) real[e.cell].push_back({op, &e.value});
+  }
+  size_t carried = 0;
+  for (const auto& wc : index.cells()) {
+    const Cell& c = wc.cell;
+    std::vector<std::tuple<uint32_t, const nlohmann::json*, bool>> want;
+    for (const auto& [op, value] : real.at(c)) want.emplace_back(op, value, false);
+    // op carries c when it changes c's row without deleting it, does not
+    // write c itself, and an earlier op wrote c: with that writer's value.
+    for (uint32_t op = 0; op < ops.size(); ++op) {
+      bool touches = false, deletes = false, own = false;
+      for (const Effect& e : ops[op].effects) {
+        if (e.cell.table != c.table || e.cell.key != c.key) continue;
+        touches = true;
+        deletes |= e.cell.column.empty() && e.value == false;
+        own |= e.cell == c;
+      }
+      if (!touches || deletes || own) continue;
+      const nlohmann::json* last = nullptr;
+      for (const auto& [writer, value] : real.at(c)) {
+        if (writer < op) last = value;
+      }
+      if (last) want.emplace_back(op, last, true);
+    }
+    std::sort(want.begin(), want.end());
+    std::vector<std::tuple<uint32_t, const nlohmann::json*, bool>> got;
+    for (const auto& wr : wc.writers) got.emplace_back(wr.op, wr.value, wr.carried);
+    std::vector<std::tuple<uint32_t, const nlohmann::json*, bool>> sorted = got;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, want) << c.ToString();
+    for (size_t i = 1; i < got.size(); ++i) {
+      EXPECT_LT(std::get<0>(got[i - 1]), std::get<0>(got[i])) << c.ToString();
+    }
+    for (const auto& wr : wc.writers) carried += wr.carried;
+  }
+  EXPECT_GT(carried, 20u) << "logins and failed logins carry user cells";
+  for (uint32_t op = 0; op < ops.size(); ++op) {
+    std::vector<Cell> mine;
+    for (uint32_t at : index.CellsOf(op)) mine.push_back(index.cells()[at].cell);
+    std::vector<Cell> want;
+    for (const Effect& e : ops[op].effects) want.push_back(e.cell);
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(mine, want) << "op " << op;
+    for (uint32_t at : index.CarriedCellsOf(op)) {
+      bool found = false;
+      for (const auto& wr : index.cells()[at].writers) {
+        found |= wr.op == op && wr.carried;
+      }
+      EXPECT_TRUE(found) << "op " << op;
+    }
+  }
 }
 
 }  // namespace

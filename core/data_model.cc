@@ -160,6 +160,7 @@ struct TouchedRow {
         return;
       }
     }
+    if (set.empty()) set.reserve(4);  // one allocation for most rows
     set.emplace_back(&column, std::move(v));
   }
 };
@@ -237,15 +238,17 @@ std::vector<Effect> EffectsOf(const Schema& schema, const RowLookup& row_before,
     auto row = std::find_if(rows.begin(), rows.end(), [&](const TouchedRow& r) {
       return *r.key == m.key && *r.table == m.table;
     });
+    const TableSchema* ts = schema.Find(m.table);
     if (row == rows.end()) {
       TouchedRow r{&m.table, &m.key};
       r.before = row_before(m.table, m.key);
       r.exists = r.before != nullptr;
       r.base = r.before;
+      // Existence and every column: what one mutation names at most.
+      r.columns.reserve(1 + (ts ? ts->columns.size() : m.values.size()));
       rows.push_back(std::move(r));
       row = rows.end() - 1;
     }
-    const TableSchema* ts = schema.Find(m.table);
     ApplyToRow(ts, m, &*row);
     row->columns.emplace_back();
     if (m.kind == MutationKind::kInsert || m.kind == MutationKind::kDelete) {

@@ -221,7 +221,9 @@ void ImageBuilder::ApplyRange(size_t from, size_t to,
 }
 
 void ImageBuilder::AdvancePrefix(size_t position) {
-  if (prefix_position_ < trace_.first_op || prefix_position_ > position) {
+  if (!prefix_started_ || prefix_position_ < trace_.first_op ||
+      prefix_position_ > position) {
+    prefix_started_ = true;
     prefix_ = base_;
     prefix_position_ = trace_.first_op;
     undo_.clear();

@@ -125,7 +125,7 @@ CrashState StateAt(const Trace& trace, Model model, size_t position);
 class ImageBuilder {
  public:
   ImageBuilder(const Trace& trace, const FsImage& base)
-      : trace_(trace), base_(base), image_(base), prefix_(base) {}
+      : trace_(trace), base_(base), image_(base) {}
 
   // The image of `state`. Valid until the next call.
   const FsImage& Build(const CrashState& state);
@@ -155,7 +155,11 @@ class ImageBuilder {
   const Trace& trace_;
   const FsImage& base_;
   FsImage image_;
-  FsImage prefix_;  // every record before prefix_position_
+  // Every record before prefix_position_; copied from the base when a
+  // build first needs it (a builder that only ever extends its image, as
+  // the crash fuzzers' one build per crash does, never does).
+  FsImage prefix_;
+  bool prefix_started_ = false;
   size_t prefix_position_ = 0;
   std::map<FileId, FileUndo> undo_;  // files prefix_ changed the contents of
   std::vector<uint32_t> namespace_;  // namespace records in prefix_

@@ -13,14 +13,14 @@ namespace {
 
 AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
   return [s, process] {
-    return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::MakeSchema(),
+    return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::SharedSchema(),
                                               ++*process);
   };
 }
 
 AuthEngineFactory Leveldb(const LeveldbSettings& s) {
   return [s] {
-    return std::make_unique<LeveldbAuthEngine>(s, AuthWorkload::MakeSchema());
+    return std::make_unique<LeveldbAuthEngine>(s, AuthWorkload::SharedSchema());
   };
 }
 

@@ -19,7 +19,8 @@ class DiscardLogger final : public leveldb::Logger {
 
 }  // namespace
 
-LeveldbAuthEngine::LeveldbAuthEngine(LeveldbSettings settings, Schema schema,
+LeveldbAuthEngine::LeveldbAuthEngine(LeveldbSettings settings,
+                                     std::shared_ptr<const Schema> schema,
                                      BackgroundThread* thread)
     : settings_(settings),
       schema_(std::move(schema)),
@@ -79,7 +80,7 @@ ApplyResult LeveldbAuthEngine::Apply(const LogicalOp& op) {
     }
     return DriverReply::Ok();
   };
-  const DriverReply planned = PlanKvOp(schema_, op.mutations, get, &plan);
+  const DriverReply planned = PlanKvOp(*schema_, op.mutations, get, &plan);
   if (!planned.ok) return {ApplyResult::Kind::kFailed, planned.message};
   leveldb::WriteBatch batch;
   for (const auto& [id, write] : plan) {
@@ -98,7 +99,7 @@ ApplyResult LeveldbAuthEngine::Apply(const LogicalOp& op) {
 }
 
 Status LeveldbAuthEngine::Dump(Rows* rows, std::string* check) {
-  for (const TableSchema& t : schema_.tables) (*rows)[t.name];
+  for (const TableSchema& t : schema_->tables) (*rows)[t.name];
   leveldb::ReadOptions read;
   read.verify_checksums = true;
   read.fill_cache = false;
@@ -107,7 +108,7 @@ Status LeveldbAuthEngine::Dump(Rows* rows, std::string* check) {
   for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
     const std::string raw = it->key().ToString();
     std::string key;
-    const TableSchema* t = SplitPrefixedKvKey(schema_, raw, &key);
+    const TableSchema* t = SplitPrefixedKvKey(*schema_, raw, &key);
     if (!t) {
       status = Status::Engine("a key outside the schema: " +
                               nlohmann::json(raw).dump());

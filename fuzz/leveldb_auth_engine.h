@@ -44,7 +44,8 @@ class LeveldbAuthEngine final : public AuthEngine {
  public:
   // `thread` (borrowed, may be null) runs Maintain's compactions; lend
   // every engine of a harness the same one (leveldb_env.h).
-  LeveldbAuthEngine(LeveldbSettings settings, Schema schema,
+  LeveldbAuthEngine(LeveldbSettings settings,
+                    std::shared_ptr<const Schema> schema,
                     BackgroundThread* thread = nullptr);
   ~LeveldbAuthEngine() override;
 
@@ -58,7 +59,7 @@ class LeveldbAuthEngine final : public AuthEngine {
 
  private:
   LeveldbSettings settings_;
-  Schema schema_;
+  std::shared_ptr<const Schema> schema_;
   BackgroundThread* thread_;
   std::unique_ptr<SimEnv> env_;
   std::unique_ptr<leveldb::Logger> logger_;

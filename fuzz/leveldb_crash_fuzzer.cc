@@ -58,7 +58,7 @@ struct State {
                                    device ? device : "safe-append");
     if (!parsed.ok()) Die(parsed.status().ToString());
     space = *parsed;
-    LeveldbAuthEngine engine({true}, AuthWorkload::MakeSchema());
+    LeveldbAuthEngine engine({true}, AuthWorkload::SharedSchema());
     auto made = MakeBaseImage(engine);
     if (!made.ok()) Die("base image: " + made.status().ToString());
     base = std::move(*made);
@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        : state->sync == "true";
   const AuthEngineFactory make = [&] {
     return std::make_unique<LeveldbAuthEngine>(
-        settings, AuthWorkload::MakeSchema(), state->thread.get());
+        settings, AuthWorkload::SharedSchema(), state->thread.get());
   };
   CycleConfig config;
   config.space = state->space;

@@ -99,7 +99,8 @@ Status ValidateSqliteSettings(const SqliteSettings& s) {
   return Status::Ok();
 }
 
-SqliteAuthEngine::SqliteAuthEngine(SqliteSettings settings, Schema schema,
+SqliteAuthEngine::SqliteAuthEngine(SqliteSettings settings,
+                                     std::shared_ptr<const Schema> schema,
                                    uint64_t prng_seed, SqliteVfs::Options vfs)
     : settings_(std::move(settings)),
       schema_(std::move(schema)),
@@ -181,7 +182,7 @@ Status SqliteAuthEngine::Configure(bool create) {
   }
   if (create) {
     std::string sql = "BEGIN;";
-    for (const std::string& t : CreateTableStatements(schema_)) sql += t + ";";
+    for (const std::string& t : CreateTableStatements(*schema_)) sql += t + ";";
     if (Exec(sql + "COMMIT", &error) != SQLITE_OK) return Status::Engine(error);
   }
   // The first real read: WAL recovery and schema parsing happen here.
@@ -216,7 +217,7 @@ sqlite3_stmt* SqliteAuthEngine::MutationStmt(const TableSchema& t,
 }
 
 int SqliteAuthEngine::Run(const Mutation& m, std::string* error) {
-  const TableSchema* t = schema_.Find(m.table);
+  const TableSchema* t = schema_->Find(m.table);
   if (!t) {
     *error = "no table " + m.table;
     return SQLITE_ERROR;
@@ -273,8 +274,8 @@ int SqliteAuthEngine::ReadTable(const TableSchema& t, Rows* rows,
 Status SqliteAuthEngine::Dump(Rows* rows, std::string* check) {
   std::string error;
   int rc = Step("BEGIN", &error);
-  for (size_t i = 0; rc == SQLITE_OK && i < schema_.tables.size(); ++i) {
-    rc = ReadTable(schema_.tables[i], rows, &error);
+  for (size_t i = 0; rc == SQLITE_OK && i < schema_->tables.size(); ++i) {
+    rc = ReadTable(schema_->tables[i], rows, &error);
   }
   if (rc == SQLITE_OK) *check = SqliteQuickCheck(db_);
   if (!sqlite3_get_autocommit(db_)) Step("ROLLBACK", nullptr);

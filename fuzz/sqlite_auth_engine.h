@@ -54,7 +54,8 @@ Status ValidateSqliteSettings(const SqliteSettings& s);
 
 class SqliteAuthEngine final : public AuthEngine {
  public:
-  SqliteAuthEngine(SqliteSettings settings, Schema schema, uint64_t prng_seed,
+  SqliteAuthEngine(SqliteSettings settings,
+                    std::shared_ptr<const Schema> schema, uint64_t prng_seed,
                    SqliteVfs::Options vfs = {});
   ~SqliteAuthEngine() override;
 
@@ -87,7 +88,7 @@ class SqliteAuthEngine final : public AuthEngine {
   Status Configure(bool create);
 
   SqliteSettings settings_;
-  Schema schema_;
+  std::shared_ptr<const Schema> schema_;
   uint64_t prng_seed_;
   SqliteVfs::Options vfs_options_;
   std::unique_ptr<SqliteVfs> vfs_;

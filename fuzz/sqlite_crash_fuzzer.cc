@@ -103,7 +103,7 @@ class State {
   const FsImage& Base(const SqliteSettings& s) {
     auto it = bases_.find(s.journal_mode);
     if (it != bases_.end()) return it->second;
-    SqliteAuthEngine engine(s, AuthWorkload::MakeSchema(), 1);
+    SqliteAuthEngine engine(s, AuthWorkload::SharedSchema(), 1);
     auto base = MakeBaseImage(engine);
     if (!base.ok()) Die("base image: " + base.status().ToString());
     return bases_.emplace(s.journal_mode, std::move(*base)).first->second;
@@ -131,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vfs.device = state->space().flags;
   const AuthEngineFactory make = [&] {
     return std::make_unique<SqliteAuthEngine>(
-        settings, AuthWorkload::MakeSchema(), ++process, vfs);
+        settings, AuthWorkload::SharedSchema(), ++process, vfs);
   };
   CycleConfig config;
   config.space = state->space();

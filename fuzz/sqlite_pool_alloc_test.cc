@@ -25,7 +25,7 @@ std::string Cycles() {
   const SqliteSettings settings{"wal", "off"};
   const AuthEngineFactory make = [&] {
     return std::make_unique<SqliteAuthEngine>(
-        settings, AuthWorkload::MakeSchema(), ++process);
+        settings, AuthWorkload::SharedSchema(), ++process);
   };
   auto engine = make();
   auto base = MakeBaseImage(*engine);

@@ -41,8 +41,8 @@ json Object(Fields&&... fields) {
 }  // namespace
 
 AuthWorkload::AuthWorkload(uint64_t seed)
-    : schema_(MakeSchema()), rng_(Rng(seed).Fork("auth")) {
-  for (const auto& t : schema_.tables) tables_[t.name];
+    : schema_(SharedSchema()), rng_(Rng(seed).Fork("auth")) {
+  for (const auto& t : schema_->tables) tables_[t.name];
 }
 
 const Rows& AuthWorkload::model() const {
@@ -62,23 +62,24 @@ const json* AuthWorkload::Row(const std::string& table,
   return FindRow(tables_, table, key);
 }
 
-Schema AuthWorkload::MakeSchema() {
-  // Built once and copied: each crash fuzzer cycle makes a workload and
-  // two engines, and the nested initializer lists below copy every table
-  // twice more than a copy does.
-  static const Schema* const schema = new Schema{{
-      {"users",
-       "username",
-       {{"pwhash", ColumnType::kText},
-        {"sessions", ColumnType::kInt},
-        {"failed", ColumnType::kInt},
-        {"locked", ColumnType::kBool}}},
-      {"sessions", "id", {{"username", ColumnType::kText}}},
-      {"attempts", "id", {{"username", ColumnType::kText}}},
-      {"reset_tokens", "token", {{"username", ColumnType::kText}}},
-  }};
-  return *schema;
+std::shared_ptr<const Schema> AuthWorkload::SharedSchema() {
+  // Built once: each crash fuzzer cycle makes a workload and two engines.
+  static const std::shared_ptr<const Schema> schema =
+      std::make_shared<const Schema>(Schema{{
+          {"users",
+           "username",
+           {{"pwhash", ColumnType::kText},
+            {"sessions", ColumnType::kInt},
+            {"failed", ColumnType::kInt},
+            {"locked", ColumnType::kBool}}},
+          {"sessions", "id", {{"username", ColumnType::kText}}},
+          {"attempts", "id", {{"username", ColumnType::kText}}},
+          {"reset_tokens", "token", {{"username", ColumnType::kText}}},
+      }});
+  return schema;
 }
+
+Schema AuthWorkload::MakeSchema() { return *SharedSchema(); }
 
 std::string AuthWorkload::Hex(int digits) {
   static const char kHex[] = "0123456789abcdef";
@@ -153,7 +154,7 @@ LogicalOp AuthWorkload::Make(const std::string& f, json args,
   op.f = f;
   op.args = std::move(args);
   op.effects = EffectsOf(
-      schema_,
+      *schema_,
       [this](const std::string& table, const std::string& key) {
         return Row(table, key);
       },
@@ -256,13 +257,13 @@ void AuthWorkload::Complete(const LogicalOp& op, bool applied) {
     model_stale_ = true;
     if (m.kind == MutationKind::kInsert) {
       // A new row had no index entries; an existing one is left as it was.
-      if (ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table))) {
+      if (ApplyMutationToTable(schema_->Find(m.table), m, &TableOf(m.table))) {
         Index(m.table, m.key, true);
       }
       continue;
     }
     if (reindex) Index(m.table, m.key, false);
-    ApplyMutationToTable(schema_.Find(m.table), m, &TableOf(m.table));
+    ApplyMutationToTable(schema_->Find(m.table), m, &TableOf(m.table));
     if (reindex) Index(m.table, m.key, true);
   }
 }

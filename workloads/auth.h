@@ -32,6 +32,7 @@
 #define CRASHLAB_WORKLOADS_AUTH_H_
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -52,8 +53,10 @@ class AuthWorkload : public Workload {
   explicit AuthWorkload(uint64_t seed);
 
   static Schema MakeSchema();
+  // The same schema, shared: no copy (engines built per crash cycle hold it).
+  static std::shared_ptr<const Schema> SharedSchema();
   std::string name() const override { return "auth"; }
-  const Schema& schema() const override { return schema_; }
+  const Schema& schema() const override { return *schema_; }
 
   // The next operation, with its mutations and expected effects.
   LogicalOp Next(uint64_t process = 0) override;
@@ -86,7 +89,7 @@ class AuthWorkload : public Workload {
   const nlohmann::json* Row(const std::string& table,
                             const std::string& key) const;
 
-  Schema schema_;
+  std::shared_ptr<const Schema> schema_;
   Rng rng_;
   std::unordered_map<std::string, Table> tables_;  // the model
   mutable Rows model_;  // tables_ as Rows, when model() last built it
