@@ -65,7 +65,7 @@ double CpuSeconds() {
 Result<Tally> Run(const AuthEngineFactory& make, const SpaceConfig& space,
                   double seconds, uint64_t max_cycles) {
   auto engine = make();
-  CRASHLAB_ASSIGN_OR_RETURN(FsImage base, MakeBaseImage(*engine));
+  CRASHLAB_ASSIGN_OR_RETURN(BaseImage base, MakeBaseImage(*engine));
   engine.reset();
   CycleConfig config;
   config.space = space;

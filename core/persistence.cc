@@ -100,9 +100,47 @@ Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
   return s;
 }
 
+void SyncTracker::PendingSet::Insert(uint32_t i) {
+  if (i >= in_.size()) in_.resize(std::max<size_t>(i + 1, 2 * in_.size()));
+  if (in_[i]) return;
+  in_[i] = true;
+  ascending_ = ascending_ && (order_.empty() || order_.back() < i);
+  order_.push_back(i);
+  ++count_;
+}
+
+bool SyncTracker::PendingSet::Erase(uint32_t i) {
+  if (i >= in_.size() || !in_[i]) return false;
+  in_[i] = false;
+  --count_;
+  // Drop the erased from the list once they are most of it: amortized
+  // O(1) per erase.
+  if (order_.size() > 2 * count_ + 64) {
+    std::erase_if(order_, [this](uint32_t k) { return !in_[k]; });
+  }
+  return true;
+}
+
+void SyncTracker::PendingSet::Clear() {
+  order_.clear();
+  in_.clear();
+  count_ = 0;
+  ascending_ = true;
+}
+
+std::vector<uint32_t> SyncTracker::PendingSet::Sorted() const {
+  std::vector<uint32_t> out;
+  out.reserve(count_);
+  for (uint32_t i : order_) {
+    if (in_[i]) out.push_back(i);
+  }
+  if (!ascending_) std::sort(out.begin(), out.end());
+  return out;
+}
+
 void SyncTracker::Settle(std::vector<uint32_t>* list) {
   for (uint32_t i : *list) {
-    pending_.erase(i);
+    pending_.Erase(i);
     torn_.erase(i);  // a later sync makes a torn write whole
   }
   list->clear();
@@ -119,7 +157,7 @@ void SyncTracker::ObserveFault(const Record& r) {
       nlohmann::json::parse(r.data, nullptr, /*allow_exceptions=*/false);
   if (!fault.is_object()) return;
   if (fault.value("settle_all", false)) {
-    pending_.clear();
+    pending_.Clear();
     data_.clear();
     dirs_.clear();
     return;
@@ -129,7 +167,7 @@ void SyncTracker::ObserveFault(const Record& r) {
   // erases whatever of its list is still pending.
   if (fault.contains("persist") && fault["persist"].is_array()) {
     for (const auto& i : fault["persist"]) {
-      if (i.is_number_unsigned()) pending_.erase(i.get<uint32_t>());
+      if (i.is_number_unsigned()) pending_.Erase(i.get<uint32_t>());
     }
   }
   if (fault.contains("keep") && fault["keep"].is_array()) {
@@ -138,7 +176,7 @@ void SyncTracker::ObserveFault(const Record& r) {
       const uint32_t i = k[0].get<uint32_t>();
       // One record may keep several separate ranges (a torn-op persisting
       // parts 1 and 3): later ranges extend the tear the first one began.
-      if (!pending_.erase(i) && !torn_.count(i)) continue;
+      if (!pending_.Erase(i) && !torn_.count(i)) continue;
       Tear& t = torn_[i];
       t.index = i;
       t.keep.emplace_back(k[1].get<uint64_t>(), k[2].get<uint64_t>());
@@ -154,13 +192,13 @@ void SyncTracker::Observe(uint32_t index, const Record& r) {
   if (IsSyncOp(r.op) && (r.tags & kTagNoBarrier)) return;
   if (IsDataOp(r.op)) {
     data_[r.file].push_back(index);
-    pending_.insert(index);
+    pending_.Insert(index);
   } else if (IsNamespaceOp(r.op)) {
     dirs_[r.parent].push_back(index);
     if (r.op == Op::kRename && r.new_parent != r.parent) {
       dirs_[r.new_parent].push_back(index);
     }
-    pending_.insert(index);
+    pending_.Insert(index);
   } else if (r.op == Op::kFsync || r.op == Op::kFdatasync) {
     Settle(&data_[r.file]);
   } else if (r.op == Op::kFsyncDir) {

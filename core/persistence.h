@@ -100,17 +100,33 @@ class SyncTracker {
  public:
   void Observe(uint32_t index, const Record& r);
   // Indices of operations that would be lost at a crash now, sorted.
-  std::vector<uint32_t> Unsynced() const {
-    return {pending_.begin(), pending_.end()};
-  }
+  std::vector<uint32_t> Unsynced() const { return pending_.Sorted(); }
   // Writes that would survive only in part, sorted by index.
   std::vector<Tear> Torn() const;
   size_t unsynced_count() const { return pending_.size(); }
 
  private:
+  // A set of record indices, inserted (nearly always) in ascending order
+  // and erased anywhere: a list in insertion order and a flag per index,
+  // no allocation per index (a crash fuzzer follows a trace per crash).
+  class PendingSet {
+   public:
+    void Insert(uint32_t i);
+    bool Erase(uint32_t i);  // whether `i` was in the set
+    void Clear();
+    size_t size() const { return count_; }
+    std::vector<uint32_t> Sorted() const;
+
+   private:
+    std::vector<uint32_t> order_;  // every index inserted, some erased since
+    std::vector<bool> in_;         // by index
+    size_t count_ = 0;
+    bool ascending_ = true;  // order_ is sorted
+  };
+
   void Settle(std::vector<uint32_t>* list);
   void ObserveFault(const Record& r);
-  std::set<uint32_t> pending_;
+  PendingSet pending_;
   std::map<uint32_t, Tear> torn_;
   std::map<FileId, std::vector<uint32_t>> data_;  // file -> unsynced data ops
   std::map<FileId, std::vector<uint32_t>> dirs_;  // dir -> unsynced ns ops

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "core/rng.h"
 
 namespace crashlab {
@@ -95,6 +100,45 @@ TEST(PersistenceTest, DropUnsyncedImageLosesUnsyncedData) {
 
 size_t Fault(TraceBuilder& b, const std::string& json) {
   return b.Add({.op = Op::kFault, .tags = kTagInjected, .data = json});
+}
+
+// Over a long random trace of writes and fsyncs to a few files (most of
+// them synced, one never), the tracker's unsynced set at every position is
+// what a plain set says: each write pending until its file's next fsync.
+TEST(PersistenceTest, UnsyncedMatchesAPlainSetOverALongTrace) {
+  TraceBuilder b;
+  for (FileId f = 2; f <= 5; ++f) b.Create(kRootId, "f" + std::to_string(f), f);
+  b.FsyncDir(kRootId);
+  Rng rng(11);
+  for (int i = 0; i < 3000; ++i) {
+    const FileId f = 2 + rng.Uniform(4);
+    if (f != 5 && rng.Uniform(4) == 0) {
+      b.Fsync(f);
+    } else {
+      b.Write(f, rng.Uniform(100), "x");
+    }
+  }
+  const Trace& t = b.trace();
+  SyncTracker tracker;
+  std::set<uint32_t> want;
+  std::map<FileId, std::vector<uint32_t>> by_file;
+  for (size_t p = t.first_op; p < t.records.size(); ++p) {
+    const Record& r = t.records[p];
+    tracker.Observe(static_cast<uint32_t>(p), r);
+    if (r.op == Op::kWrite || r.op == Op::kCreate) {
+      want.insert(static_cast<uint32_t>(p));
+      by_file[r.op == Op::kCreate ? r.parent : r.file].push_back(
+          static_cast<uint32_t>(p));
+    } else if (r.op == Op::kFsync || r.op == Op::kFsyncDir) {
+      for (uint32_t i : by_file[r.file]) want.erase(i);
+      by_file[r.file].clear();
+    }
+    ASSERT_EQ(tracker.Unsynced(),
+              std::vector<uint32_t>(want.begin(), want.end()))
+        << "position " << p;
+    ASSERT_EQ(tracker.unsynced_count(), want.size());
+  }
+  EXPECT_GT(want.size(), 500u) << "the never-synced file keeps its writes";
 }
 
 TEST(PersistenceTest, LyingFsyncMakesNothingDurable) {

@@ -77,16 +77,16 @@ std::string Report(const CycleConfig& config, const std::vector<LogicalOp>& ops,
 
 }  // namespace
 
-Result<FsImage> MakeBaseImage(AuthEngine& engine) {
+Result<BaseImage> MakeBaseImage(AuthEngine& engine) {
   SimFs fs;
   CRASHLAB_RETURN_IF_ERROR(engine.Open(fs, /*create=*/true));
   engine.Close();
   fs.SettleAll();
-  return fs.image();
+  return std::make_shared<const FsImage>(fs.image());
 }
 
 Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
-                                  const FsImage& base, Choices& choices,
+                                  const BaseImage& base, Choices& choices,
                                   const CycleConfig& config) {
   SimFs fs(base);
   AuthWorkload workload(choices.Pick(uint64_t{1} << 32));

@@ -89,13 +89,14 @@ struct CycleOutcome {
 };
 
 // The engine's base image: its schema created on an empty SimFs, closed,
-// and settled (durable).
-Result<FsImage> MakeBaseImage(AuthEngine& engine);
+// and settled (durable). Shared, never changed: every cycle starts from it.
+using BaseImage = std::shared_ptr<const FsImage>;
+Result<BaseImage> MakeBaseImage(AuthEngine& engine);
 
 // One cycle. An error Status means the harness could not run it (the base
 // did not open), never a finding.
 Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
-                                  const FsImage& base, Choices& choices,
+                                  const BaseImage& base, Choices& choices,
                                   const CycleConfig& config);
 
 // Parses "prefix,drop-unsynced,..." and "atomic,..." (either may be empty:

@@ -102,7 +102,7 @@ TEST(AuthCycleTest, CyclesAreReproducible) {
 
 // Runs cycles with RngChoices(seed), seed = 1, 2, ...; returns the number
 // of the first cycle with a finding of `kind` (0: none in `runs`).
-size_t FirstFinding(const AuthEngineFactory& make, const FsImage& base,
+size_t FirstFinding(const AuthEngineFactory& make, const BaseImage& base,
                     size_t runs, FindingKind kind, std::string* report) {
   CycleConfig config;
   config.space = AllModels();

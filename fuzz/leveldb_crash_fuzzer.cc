@@ -65,7 +65,7 @@ struct State {
   }
   std::string sync;
   SpaceConfig space;
-  FsImage base;
+  BaseImage base;
   // Every engine's compaction thread (leveldb_env.h): one for the process.
   std::unique_ptr<BackgroundThread> thread =
       std::make_unique<BackgroundThread>();

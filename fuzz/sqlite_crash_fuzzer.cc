@@ -100,7 +100,7 @@ class State {
   }
   const SpaceConfig& space() const { return space_; }
 
-  const FsImage& Base(const SqliteSettings& s) {
+  const BaseImage& Base(const SqliteSettings& s) {
     auto it = bases_.find(s.journal_mode);
     if (it != bases_.end()) return it->second;
     SqliteAuthEngine engine(s, AuthWorkload::SharedSchema(), 1);
@@ -112,7 +112,7 @@ class State {
  private:
   std::vector<SqliteSettings> choices_;
   SpaceConfig space_;
-  std::map<std::string, FsImage> bases_;
+  std::map<std::string, BaseImage> bases_;
 };
 
 }  // namespace

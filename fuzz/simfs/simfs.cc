@@ -59,13 +59,17 @@ void FillPoolsOnce() {
 
 }  // namespace
 
-SimFs::SimFs() : next_id_(kRootId + 1) {
+SimFs::SimFs()
+    : base_(std::make_shared<const FsImage>()), next_id_(kRootId + 1) {
   FillPoolsOnce();
   StartTrace();
 }
 
 SimFs::SimFs(const FsImage& base)
-    : base_(base), live_(base), next_id_(base.MaxId() + 1) {
+    : SimFs(std::make_shared<const FsImage>(base)) {}
+
+SimFs::SimFs(std::shared_ptr<const FsImage> base)
+    : base_(std::move(base)), live_(*base_), next_id_(base_->MaxId() + 1) {
   FillPoolsOnce();
   StartTrace();
 }
@@ -89,12 +93,12 @@ void SimFs::StartTrace() {
   while (!dirs.empty()) {
     const FileId dir = dirs.back();
     dirs.pop_back();
-    const auto* entries = base_.Entries(dir);
+    const auto* entries = base_->Entries(dir);
     if (!entries) continue;
     for (const auto& [name, id] : *entries) {
       FsImage::Kind kind;
       uint32_t perm = 0;
-      if (!base_.KindOf(id, &kind, &perm)) continue;
+      if (!base_->KindOf(id, &kind, &perm)) continue;
       Record r;
       r.op = Op::kBaseEntry;
       r.parent = dir;
@@ -416,7 +420,7 @@ const CrashState& SimFs::CrashAt(size_t position, Choices& choices,
   CrashState state = DrawState(trace_, position, config, choices);
   FsImage recovered;
   {
-    ImageBuilder builder(trace_, base_);
+    ImageBuilder builder(trace_, *base_);
     recovered = builder.Build(state);
   }
   // The process died: its descriptors went with it.
@@ -425,14 +429,14 @@ const CrashState& SimFs::CrashAt(size_t position, Choices& choices,
   last_crash_ = std::move(state);
   record_pool::Recycle(&last_trace_);
   last_trace_ = std::move(trace_);
-  base_ = recovered;
-  live_ = std::move(recovered);
+  live_ = recovered;
+  base_ = std::make_shared<const FsImage>(std::move(recovered));
   StartTrace();
   return *last_crash_;
 }
 
 void SimFs::SettleAll() {
-  base_ = live_;
+  base_ = std::make_shared<const FsImage>(live_);
   StartTrace();
 }
 

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ class SimFs {
   SimFs();
   // Starts from `base`, which counts as durable (the trace's base image).
   explicit SimFs(const FsImage& base);
+  // The same, sharing `base` (not changed, not copied: a crash fuzzer
+  // starts every cycle from one base image).
+  explicit SimFs(std::shared_ptr<const FsImage> base);
 
   // Gives its traces' buffers back to the record pool (record_pool.h),
   // for the next SimFs.
@@ -121,7 +125,7 @@ class SimFs {
   // The current crash position: the number of records in the trace.
   size_t position() const { return trace_.records.size(); }
   const FsImage& image() const { return live_; }
-  const FsImage& base() const { return base_; }
+  const FsImage& base() const { return *base_; }
   uint64_t crashes() const { return crashes_; }
   // The last crash: its state, the trace it was drawn from, and the state
   // as JSON (core's CrashStateToJson) and as text naming the files.
@@ -155,7 +159,7 @@ class SimFs {
   class Namer;
   std::string DescribeRecord(Namer& namer, size_t index) const;
 
-  FsImage base_;
+  std::shared_ptr<const FsImage> base_;
   FsImage live_;
   Trace trace_;
   FileId next_id_;
