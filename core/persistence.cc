@@ -101,7 +101,7 @@ Result<CrashState> CrashStateFromJson(const nlohmann::json& j) {
 }
 
 void SyncTracker::PendingSet::Insert(uint32_t i) {
-  if (i >= in_.size()) in_.resize(std::max<size_t>(i + 1, 2 * in_.size()));
+  if (i >= in_.size()) in_.resize(std::max(size_t{i} + 1, 2 * in_.size()));
   if (in_[i]) return;
   in_[i] = true;
   ascending_ = ascending_ && (order_.empty() || order_.back() < i);

@@ -33,8 +33,8 @@
 #include <fcntl.h>
 
 #include <cstdint>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
