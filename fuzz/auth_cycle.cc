@@ -121,8 +121,12 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
   }
   CycleOutcome out;
   out.ops = ops.size();
+  // Counted back from the end: an input that ran out (its choices are all
+  // 0 from there on) crashes after the last op returned, the plainest
+  // power cut, instead of before the first op, which would check nothing.
   const size_t first = fs.trace().first_op;
-  out.crash_position = first + choices.Pick(fs.position() - first + 1);
+  const size_t last = fs.position();
+  out.crash_position = last - choices.Pick(last - first + 1);
   out.state = fs.CrashAt(out.crash_position, choices, config.space);
 
   std::vector<OpStatus> status;

@@ -121,6 +121,33 @@ size_t FirstFinding(const AuthEngineFactory& make, const BaseImage& base,
   return 0;
 }
 
+// An input that runs out leaves every later choice 0. The crash position
+// counts back from the end of the trace, so such an input still checks
+// something: its one op returned, then the power went (counted from the
+// start, it crashed before the op and checked nothing).
+TEST(AuthCycleTest, AnInputThatRunsOutCrashesAfterItsLastOp) {
+  uint64_t process = 0;
+  const std::vector<std::pair<std::string, AuthEngineFactory>> engines = {
+      {"sqlite", Sqlite({"wal", "full"}, &process)},
+      {"leveldb", Leveldb({true})}};
+  for (const auto& [name, make] : engines) {
+    SCOPED_TRACE(name);
+    auto engine = make();
+    auto base = MakeBaseImage(*engine);
+    ASSERT_TRUE(base.ok()) << base.status().ToString();
+    CycleConfig config;
+    config.space = AllModels();
+    for (const std::string input : {std::string(), std::string(5, '\0')}) {
+      ByteChoices choices(input);
+      auto out = RunAuthCycle(make, *base, choices, config);
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      EXPECT_EQ(out->ops, 1u);
+      EXPECT_EQ(out->acked, 1u);
+      EXPECT_TRUE(out->findings.empty()) << out->report;
+    }
+  }
+}
+
 // The harness catches SQLite losing acknowledged commits with
 // synchronous=off, in both journal families, within a bounded number of
 // runs (measured: see fuzz/README.md).

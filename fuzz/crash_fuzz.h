@@ -22,9 +22,10 @@
 // Link with crashlab_simfs and -fsanitize=fuzzer. Each execution draws
 // 1..max_ops puts and deletes over a few keys from the input, runs Apply
 // on an empty SimFs noting the trace position of every ack, picks a crash
-// position in the trace, crashes there (SimFs::CrashAt: core's persistence
-// models, the same as the explorer's), runs ReadAll, and
-// checks a key-value oracle:
+// position in the trace (counted back from its end: an input that runs out
+// crashes after the last ack, not before the first op), crashes there
+// (SimFs::CrashAt: core's persistence models, the same as the explorer's),
+// runs ReadAll, and checks a key-value oracle:
 //   - every acknowledged put or delete is reflected, unless a later op on
 //     the key (acknowledged, or the one in flight at the crash) replaced it;
 //   - an op in flight at the crash may be there or not;
@@ -154,8 +155,10 @@ KvCycleResult RunKvCrashCycle(Store& store, Choices& choices,
                     (usage.empty() ? applied.ToString() : usage) + "\n";
     return result;
   }
+  // Counted back from the end: an input that ran out crashes after the
+  // last op returned, not before the first (which would check nothing).
   const size_t first = fs.trace().first_op;
-  const size_t p = first + choices.Pick(fs.position() - first + 1);
+  const size_t p = fs.position() - choices.Pick(fs.position() - first + 1);
   fs.CrashAt(p, choices, options.space);
 
   // Status at the crash: 0 acknowledged, 1 in flight, 2 not invoked.

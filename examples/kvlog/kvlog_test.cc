@@ -113,6 +113,18 @@ TEST_P(KvlogHarnessTest, EachBrokenVariantIsCaughtWithinTheBound) {
   }
 }
 
+// An input that runs out (here: none at all) draws one put, and the crash,
+// counted back from the end of the trace, comes after its acknowledgement:
+// the cycle checks that the put survived instead of checking nothing.
+TEST(KvlogCrashCycleTest, AnInputThatRunsOutCrashesAfterTheLastAck) {
+  KvlogStore store{KvlogBug::kNone};
+  ByteChoices choices("");
+  const KvCycleResult r = RunKvCrashCycle(store, choices);
+  EXPECT_TRUE(r.ok) << r.report;
+  EXPECT_EQ(r.ops, 1u);
+  EXPECT_EQ(r.acked, 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Choices, KvlogHarnessTest, ::testing::Bool(),
                          [](const auto& info) {
                            return info.param ? "ByteChoices" : "RngChoices";
