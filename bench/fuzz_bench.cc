@@ -12,7 +12,8 @@
 // leveldb_crash_fuzzer) also runs for --fuzz-seconds on a copy of its seed
 // corpus, and its executions per second from libFuzzer's final stats
 // (stat::average_exec_per_sec, wall clock) and per CPU second (its CPU time
-// from wait4) print beside the cycles per second, with its peak RSS. The
+// from wait4) print beside the cycles per second, with its peak RSS and
+// what its executions checked (its exit line, auth_cycle.h's ExitTally). The
 // LevelDB cycle uses the fuzzer's defaults (prefix, drop-unsynced, torn on
 // a safe-append device); SQLite's are all four models, no device flags.
 //
@@ -38,11 +39,15 @@
 #include <sstream>
 #include <string>
 
+#include <boost/program_options.hpp>
+
 #include "fuzz/auth_cycle.h"
 #include "fuzz/leveldb_auth_engine.h"
 #include "fuzz/sqlite_auth_engine.h"
 #include "fuzz/sqlite_pool_alloc.h"
 #include "workloads/auth.h"
+
+namespace po = boost::program_options;
 
 namespace crashlab {
 namespace {
@@ -113,6 +118,8 @@ struct FuzzerRun {
   bool ok = false;
   double exec_per_s = 0;  // libFuzzer's stat::average_exec_per_sec
   double execs = 0, cpu_seconds = 0, peak_rss_mb = 0;
+  // From the fuzzer's exit line (auth_cycle.h's ExitTally); -1: none.
+  double acked_per_exec = -1, none_percent = -1;
   std::string problem;
 };
 
@@ -145,6 +152,15 @@ FuzzerRun RunFuzzer(const std::string& dir, const std::string& fuzzer,
                   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   std::ifstream in(log);
   for (std::string line; std::getline(in, line);) {
+    double execs = 0, ops = 0, acked = 0, none = 0;
+    if (std::sscanf(line.c_str(),
+                    "crashlab: %lf executions; per execution %lf ops, %lf "
+                    "acknowledged ops checked; %lf%%",
+                    &execs, &ops, &acked, &none) == 4) {
+      r.acked_per_exec = acked;
+      r.none_percent = none;
+      continue;
+    }
     std::istringstream words(line);
     std::string key;
     double value = 0;
@@ -212,6 +228,13 @@ int Speed(double seconds, const std::string& which, const std::string& fuzzers,
         f->second.first.c_str(), fr.exec_per_s, fr.execs / fr.cpu_seconds,
         fr.execs, fr.cpu_seconds, fr.peak_rss_mb,
         (t->cycles / t->cpu_seconds) / (fr.execs / fr.cpu_seconds));
+    if (fr.acked_per_exec >= 0) {
+      std::printf(
+          "  %-44s %7.2f acknowledged ops checked per execution (%.0f per "
+          "second), %.1f%% of executions checked none\n",
+          "", fr.acked_per_exec, fr.acked_per_exec * fr.exec_per_s,
+          fr.none_percent);
+    }
     std::fflush(stdout);
   }
   return 0;
@@ -259,35 +282,46 @@ int Survey(uint64_t cycles) {
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
-  // As the SQLite crash fuzzers run (fuzz/sqlite_pool_alloc.h).
-  const crashlab::Status pool = crashlab::InstallSqlitePoolAllocator();
-  if (!pool.ok()) {
-    std::fprintf(stderr, "%s\n", pool.ToString().c_str());
-    return 3;
-  }
   double seconds = 5;
   std::string which = "all";
   uint64_t survey = 0;
   std::string fuzzers;
   double fuzz_seconds = 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seconds")) {
-      seconds = std::atof(argv[i + 1]);
-    } else if (!std::strcmp(argv[i], "--engine")) {
-      which = argv[i + 1];
-    } else if (!std::strcmp(argv[i], "--fuzzers")) {
-      fuzzers = argv[i + 1];
-    } else if (!std::strcmp(argv[i], "--fuzz-seconds")) {
-      fuzz_seconds = std::atof(argv[i + 1]);
-    } else if (!std::strcmp(argv[i], "--survey")) {
-      survey = std::strtoull(argv[i + 1], nullptr, 10);
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--seconds S] [--engine sqlite|leveldb|all] "
-                   "[--fuzzers DIR] [--fuzz-seconds S] [--survey N]\n",
-                   argv[0]);
-      return 2;
-    }
+  const char* const usage =
+      "usage: crashlab-bench-fuzz [--seconds S] [--engine sqlite|leveldb|all] "
+      "[--fuzzers DIR] [--fuzz-seconds S] [--survey N]";
+  po::options_description desc;
+  desc.add_options()("seconds", po::value(&seconds))(
+      "engine", po::value(&which))("fuzzers", po::value(&fuzzers))(
+      "fuzz-seconds", po::value(&fuzz_seconds))("survey", po::value(&survey));
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv)
+                  .options(desc)
+                  .positional({})  // none: a stray word is an error
+                  .style(po::command_line_style::unix_style ^
+                         po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "crashlab-bench-fuzz: %s\n%s\n", e.what(),
+                 usage);
+    return 2;
+  }
+  if ((which != "all" && which != "sqlite" && which != "leveldb") ||
+      !(seconds > 0) || !(fuzz_seconds >= 1)) {
+    std::fprintf(stderr,
+                 "crashlab-bench-fuzz: --engine is sqlite, leveldb or all; "
+                 "--seconds > 0; --fuzz-seconds >= 1\n%s\n",
+                 usage);
+    return 2;
+  }
+  // As the SQLite crash fuzzers run (fuzz/sqlite_pool_alloc.h).
+  const crashlab::Status pool = crashlab::InstallSqlitePoolAllocator();
+  if (!pool.ok()) {
+    std::fprintf(stderr, "%s\n", pool.ToString().c_str());
+    return 3;
   }
   return survey > 0 ? crashlab::Survey(survey)
                     : crashlab::Speed(seconds, which, fuzzers, fuzz_seconds);

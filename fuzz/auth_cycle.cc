@@ -1,5 +1,7 @@
 #include "fuzz/auth_cycle.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include "workloads/auth.h"
@@ -143,6 +145,38 @@ Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
     out.report = Report(config, ops, status, fs, seen, out.findings);
   }
   return out;
+}
+
+void CycleTally::Add(const CycleOutcome& out) {
+  ++executions;
+  ops += out.ops;
+  acked += out.acked;
+  if (out.acked == 0) ++none_acked;
+}
+
+std::string CycleTally::Summary() const {
+  if (executions == 0) return "0 executions";
+  const double n = static_cast<double>(executions);
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "%llu executions; per execution %.2f ops, %.2f acknowledged "
+                "ops checked; %.1f%% checked none (crashed before any "
+                "acknowledgement)",
+                static_cast<unsigned long long>(executions),
+                static_cast<double>(ops) / n, static_cast<double>(acked) / n,
+                100.0 * static_cast<double>(none_acked) / n);
+  return buf;
+}
+
+CycleTally& ExitTally() {
+  // Never destroyed: atexit handlers may run after static destructors.
+  static CycleTally* tally = [] {
+    std::atexit([] {
+      std::fprintf(stderr, "crashlab: %s\n", ExitTally().Summary().c_str());
+    });
+    return new CycleTally;
+  }();
+  return *tally;
 }
 
 Result<SpaceConfig> ParseSpaceConfig(const std::string& models,

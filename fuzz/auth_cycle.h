@@ -88,6 +88,23 @@ struct CycleOutcome {
   std::string report;
 };
 
+// What a fuzzer's executions checked: how many acknowledged operations
+// each crash put to the test, and how many crashed before any op was
+// acknowledged (those only check that the engine recovers). Exec/s alone
+// cannot tell a fuzzer that tests something from one that mostly does not.
+struct CycleTally {
+  uint64_t executions = 0, ops = 0, acked = 0, none_acked = 0;
+  void Add(const CycleOutcome& out);
+  // "N executions; per execution X ops, Y acknowledged ops checked; Z%
+  // checked none (crashed before any acknowledgement)"
+  std::string Summary() const;
+};
+
+// The process's tally, printed to stderr as "crashlab: <summary>" when the
+// process exits (libFuzzer ends a run with exit(), so a fuzzer's last
+// lines say what its executions checked). Not thread-safe.
+CycleTally& ExitTally();
+
 // The engine's base image: its schema created on an empty SimFs, closed,
 // and settled (durable). Shared, never changed: every cycle starts from it.
 using BaseImage = std::shared_ptr<const FsImage>;

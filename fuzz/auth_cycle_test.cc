@@ -148,6 +148,22 @@ TEST(AuthCycleTest, AnInputThatRunsOutCrashesAfterItsLastOp) {
   }
 }
 
+TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
+  CycleTally tally;
+  EXPECT_EQ(tally.Summary(), "0 executions");
+  for (const auto& [ops, acked] :
+       std::vector<std::pair<size_t, size_t>>{{1, 0}, {3, 2}, {5, 4}}) {
+    CycleOutcome out;
+    out.ops = ops;
+    out.acked = acked;
+    tally.Add(out);
+  }
+  EXPECT_EQ(tally.Summary(),
+            "3 executions; per execution 3.00 ops, 2.00 acknowledged ops "
+            "checked; 33.3% checked none (crashed before any "
+            "acknowledgement)");
+}
+
 // The harness catches SQLite losing acknowledged commits with
 // synchronous=off, in both journal families, within a bounded number of
 // runs (measured: see fuzz/README.md).

@@ -7,7 +7,8 @@
 // obsolete file deletion), the crash position, and which unsynced
 // operations persist or tear. Any finding prints a readable report (the
 // findings, the ops and their status at the crash, the crash state) and
-// aborts.
+// aborts. At exit it prints what its executions checked ("crashlab: N
+// executions; per execution ..."; auth_cycle.h's ExitTally).
 //
 // Settings. CRASHLAB_LEVELDB_SYNC (compile definition or environment
 // variable; the environment wins): "true" (default) or "false" fixes
@@ -90,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.settings = "leveldb " + settings.ToString();
   auto out = RunAuthCycle(make, state->base, choices, config);
   if (!out.ok()) Die(out.status().ToString());
+  ExitTally().Add(*out);
   if (!out->findings.empty()) {
     std::fputs(out->report.c_str(), stderr);
     std::abort();

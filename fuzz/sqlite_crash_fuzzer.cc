@@ -7,7 +7,8 @@
 // crash position, and which unsynced operations persist or tear. Any
 // finding prints the findings, the ops with their status at the crash, the
 // crash (lost and torn records, core's crash state JSON) and the settings,
-// then aborts, so libFuzzer saves the input.
+// then aborts, so libFuzzer saves the input. At exit it prints what its
+// executions checked (auth_cycle.h's ExitTally).
 //
 // Settings. Fixed by compile definitions or environment variables of the
 // same names (the environment wins), else chosen by the input:
@@ -138,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.settings = "sqlite " + settings.ToString();
   auto out = RunAuthCycle(make, state->Base(settings), choices, config);
   if (!out.ok()) Die(out.status().ToString());
+  ExitTally().Add(*out);
   if (!out->findings.empty()) {
     std::fputs(out->report.c_str(), stderr);
     std::abort();
