@@ -137,7 +137,7 @@ TEST(AuthCycleTest, AnInputThatRunsOutCrashesAfterItsLastOp) {
     ASSERT_TRUE(base.ok()) << base.status().ToString();
     CycleConfig config;
     config.space = AllModels();
-    for (const std::string input : {std::string(), std::string(5, '\0')}) {
+    for (const std::string& input : {std::string(), std::string(5, '\0')}) {
       ByteChoices choices(input);
       auto out = RunAuthCycle(make, *base, choices, config);
       ASSERT_TRUE(out.ok()) << out.status().ToString();
