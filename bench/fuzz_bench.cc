@@ -151,11 +151,8 @@ FuzzerRun RunFuzzer(const std::string& dir, const std::string& fuzzer,
                   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   std::ifstream in(log);
   for (std::string line; std::getline(in, line);) {
-    double execs = 0, ops = 0, acked = 0, none = 0;
-    if (std::sscanf(line.c_str(),
-                    "crashlab: %lf executions; per execution %lf ops, %lf "
-                    "acknowledged ops checked; %lf%%",
-                    &execs, &ops, &acked, &none) == 4) {
+    double acked = 0, none = 0;
+    if (CycleTally::ParseExitLine(line, &acked, &none)) {
       r.acked_per_exec = acked;
       r.none_percent = none;
       continue;

@@ -168,6 +168,15 @@ std::string CycleTally::Summary() const {
   return buf;
 }
 
+bool CycleTally::ParseExitLine(const std::string& line,
+                               double* acked_per_exec, double* none_percent) {
+  double executions = 0, ops = 0;
+  return std::sscanf(line.c_str(),
+                     "crashlab: %lf executions; per execution %lf ops, %lf "
+                     "acknowledged ops checked; %lf%%",
+                     &executions, &ops, acked_per_exec, none_percent) == 4;
+}
+
 CycleTally& ExitTally() {
   // Never destroyed: atexit handlers may run after static destructors.
   static CycleTally* tally = [] {

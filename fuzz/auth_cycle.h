@@ -98,6 +98,10 @@ struct CycleTally {
   // "N executions; per execution X ops, Y acknowledged ops checked; Z%
   // checked none (crashed before any acknowledgement)"
   std::string Summary() const;
+  // The per-execution figures of an exit line ("crashlab: " + Summary(),
+  // printed by ExitTally); false if `line` is no such line.
+  static bool ParseExitLine(const std::string& line, double* acked_per_exec,
+                            double* none_percent);
 };
 
 // The process's tally, printed to stderr as "crashlab: <summary>" when the

@@ -162,6 +162,13 @@ TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
             "3 executions; per execution 3.00 ops, 2.00 acknowledged ops "
             "checked; 33.3% checked none (crashed before any "
             "acknowledgement)");
+  double acked = 0, none = 0;
+  EXPECT_TRUE(CycleTally::ParseExitLine("crashlab: " + tally.Summary(),
+                                        &acked, &none));
+  EXPECT_DOUBLE_EQ(acked, 2.0);
+  EXPECT_DOUBLE_EQ(none, 33.3);
+  EXPECT_FALSE(CycleTally::ParseExitLine("stat::peak_rss_mb: 4", &acked,
+                                         &none));
 }
 
 // The harness catches SQLite losing acknowledged commits with
