@@ -21,6 +21,7 @@
 //
 //   crashlab-bench-elle [--sizes 10000,100000,1000000] [--seed S]
 //                       [--repeat R] [--parse]
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,8 +33,7 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "bench/bench_args.h"
 #include "checkers/isolation/history_io.h"
 #include "checkers/isolation/isolation.h"
 #include "checkers/isolation/synthetic.h"
@@ -154,45 +154,35 @@ Row MeasureInChild(uint64_t n, bool anomalous, const Args& a) {
   return row;
 }
 
-bool ParseArgs(int argc, char** argv, Args* a) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--sizes" && has_value) {
-      a->sizes.clear();
-      std::string list = argv[++i];
-      for (size_t at = 0; at <= list.size();) {
-        size_t comma = list.find(',', at);
-        if (comma == std::string::npos) comma = list.size();
-        a->sizes.push_back(std::strtoull(list.substr(at, comma - at).c_str(),
-                                         nullptr, 10));
-        at = comma + 1;
-      }
-    } else if (arg == "--seed" && has_value) {
-      a->seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--repeat" && has_value) {
-      a->repeat = std::max(1, std::atoi(argv[++i]));
-    } else if (arg == "--parse") {
-      a->parse = true;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
   using namespace crashlab;
+  namespace bench = crashlab::bench;
   Args a;
-  if (!ParseArgs(argc, argv, &a)) {
-    std::fprintf(stderr,
-                 "usage: crashlab-bench-elle [--sizes N,N,...] [--seed S] "
-                 "[--repeat R] [--parse]\n");
-    return 2;
+  const std::string name = "crashlab-bench-elle";
+  const std::string usage =
+      "usage: crashlab-bench-elle [--sizes N,N,...] [--seed S] [--repeat R] "
+      "[--parse]";
+  std::string sizes;
+  int64_t seed = static_cast<int64_t>(a.seed);
+  bench::po::options_description options;
+  options.add_options()("sizes", bench::po::value(&sizes))(
+      "seed", bench::po::value(&seed))("repeat", bench::po::value(&a.repeat))(
+      "parse", bench::po::bool_switch(&a.parse));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
+  if (!bench::SetCounts(sizes, &a.sizes)) {
+    return bench::Refuse(name, usage,
+                         "--sizes is a comma-separated list of counts");
+  }
+  if (seed < 0 || a.repeat < 1) {
+    return bench::Refuse(name, usage,
+                         "--seed is at least 0, --repeat at least 1");
+  }
+  a.seed = static_cast<uint64_t>(seed);
   std::printf("elle_bench: list-append, 5 processes, 8 active keys, <= 32 "
               "appends/key, 1-4 mops/txn, seed %llu, best of %d, one core\n",
               static_cast<unsigned long long>(a.seed), a.repeat);

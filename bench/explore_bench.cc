@@ -31,6 +31,7 @@
 //                          [--bare 100] [--work DIR]
 // --kept-rows 0 has every recovery send its rows (no digests); --bare 0
 // skips the engine-alone measurement.
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,8 +46,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "bench/bench_args.h"
 #include "core/files.h"
 #include "core/history.h"
 #include "core/persistence.h"
@@ -206,51 +206,48 @@ Outcome Explore(const Args& a, uint64_t n, const std::string& dir) {
   return o;
 }
 
-bool ParseArgs(int argc, char** argv, Args* a) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--ops") {
-      a->ops.clear();
-      std::stringstream in(value);
-      std::string item;
-      while (std::getline(in, item, ',')) a->ops.push_back(std::stoull(item));
-    } else if (flag == "--sample") {
-      a->sample = std::atoi(value.c_str());
-    } else if (flag == "--kept-rows") {
-      a->kept_rows = std::atoi(value.c_str());
-    } else if (flag == "--bare") {
-      a->bare = std::atoi(value.c_str());
-    } else if (flag == "--jobs") {
-      a->jobs = std::atoi(value.c_str());
-    } else if (flag == "--seed") {
-      a->seed = std::strtoull(value.c_str(), nullptr, 10);
-    } else if (flag == "--set" && value.find('=') != std::string::npos) {
-      a->settings[value.substr(0, value.find('='))] =
-          value.substr(value.find('=') + 1);
-    } else if (flag == "--work") {
-      a->work = value;
-    } else {
-      return false;
-    }
-  }
-  return argc % 2 == 1 && !a->ops.empty() && a->jobs > 0 && a->sample > 0 &&
-         a->kept_rows >= 0 && a->bare >= 0;
-}
-
 }  // namespace
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
   using namespace crashlab;
+  namespace bench = crashlab::bench;
   Args a;
-  if (!ParseArgs(argc, argv, &a)) {
-    std::fprintf(stderr,
-                 "usage: %s [--ops 300,1500,10000] [--jobs J] [--seed S] "
-                 "[--sample N] [--kept-rows K] [--bare N] [--set k=v ...] "
-                 "[--work DIR]\n",
-                 argv[0]);
-    return 2;
+  const std::string name = "crashlab-bench-explore";
+  const std::string usage =
+      "usage: crashlab-bench-explore [--ops 300,1500,10000] [--jobs J] "
+      "[--seed S] [--sample N] [--kept-rows K] [--bare N] [--set k=v ...] "
+      "[--work DIR]";
+  std::string ops;
+  int64_t seed = static_cast<int64_t>(a.seed);
+  std::vector<std::string> sets;
+  bench::po::options_description options;
+  options.add_options()("ops", bench::po::value(&ops))(
+      "sample", bench::po::value(&a.sample))("kept-rows",
+                                             bench::po::value(&a.kept_rows))(
+      "bare", bench::po::value(&a.bare))("jobs", bench::po::value(&a.jobs))(
+      "seed", bench::po::value(&seed))("set", bench::po::value(&sets))(
+      "work", bench::po::value(&a.work));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
+  if (!bench::SetCounts(ops, &a.ops)) {
+    return bench::Refuse(name, usage,
+                         "--ops is a comma-separated list of counts");
+  }
+  for (const std::string& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return bench::Refuse(name, usage, "--set takes k=v, not '" + set + "'");
+    }
+    a.settings[set.substr(0, eq)] = set.substr(eq + 1);
+  }
+  if (a.jobs < 1 || a.sample < 1 || a.kept_rows < 0 || a.bare < 0 || seed < 0) {
+    return bench::Refuse(name, usage,
+                         "--jobs and --sample are at least 1, --kept-rows, "
+                         "--bare and --seed at least 0");
+  }
+  a.seed = static_cast<uint64_t>(seed);
   std::string settings;
   for (const auto& [k, v] : a.settings) settings += " " + k + "=" + v;
   fmt::print(

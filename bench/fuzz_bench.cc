@@ -38,15 +38,12 @@
 #include <sstream>
 #include <string>
 
-#include <boost/program_options.hpp>
-
+#include "bench/bench_args.h"
 #include "fuzz/auth_cycle.h"
 #include "fuzz/leveldb_auth_engine.h"
 #include "fuzz/sqlite_auth_engine.h"
 #include "fuzz/sqlite_pool_alloc.h"
 #include "workloads/auth.h"
-
-namespace po = boost::program_options;
 
 namespace crashlab {
 namespace {
@@ -280,38 +277,28 @@ int Survey(uint64_t cycles) {
 int main(int argc, char** argv) {
   double seconds = 5;
   std::string which = "all";
-  uint64_t survey = 0;
+  int64_t survey = 0;
   std::string fuzzers;
   double fuzz_seconds = 20;
-  const char* const usage =
+  namespace bench = crashlab::bench;
+  const std::string name = "crashlab-bench-fuzz";
+  const std::string usage =
       "usage: crashlab-bench-fuzz [--seconds S] [--engine sqlite|leveldb|all] "
       "[--fuzzers DIR] [--fuzz-seconds S] [--survey N]";
-  po::options_description desc;
-  desc.add_options()("seconds", po::value(&seconds))(
-      "engine", po::value(&which))("fuzzers", po::value(&fuzzers))(
-      "fuzz-seconds", po::value(&fuzz_seconds))("survey", po::value(&survey));
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv)
-                  .options(desc)
-                  .positional({})  // none: a stray word is an error
-                  .style(po::command_line_style::unix_style ^
-                         po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "crashlab-bench-fuzz: %s\n%s\n", e.what(),
-                 usage);
-    return 2;
+  bench::po::options_description options;
+  options.add_options()("seconds", bench::po::value(&seconds))(
+      "engine", bench::po::value(&which))(
+      "fuzzers", bench::po::value(&fuzzers))("fuzz-seconds",
+                                             bench::po::value(&fuzz_seconds))(
+      "survey", bench::po::value(&survey));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
   if ((which != "all" && which != "sqlite" && which != "leveldb") ||
-      !(seconds > 0) || !(fuzz_seconds >= 1)) {
-    std::fprintf(stderr,
-                 "crashlab-bench-fuzz: --engine is sqlite, leveldb or all; "
-                 "--seconds > 0; --fuzz-seconds >= 1\n%s\n",
-                 usage);
-    return 2;
+      !(seconds > 0) || !(fuzz_seconds >= 1) || survey < 0) {
+    return bench::Refuse(name, usage,
+                         "--engine is sqlite, leveldb or all; --seconds > 0; "
+                         "--fuzz-seconds >= 1; --survey >= 0");
   }
   // As the SQLite crash fuzzers run (fuzz/sqlite_pool_alloc.h).
   const crashlab::Status pool = crashlab::InstallSqlitePoolAllocator();
@@ -319,6 +306,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", pool.ToString().c_str());
     return 3;
   }
-  return survey > 0 ? crashlab::Survey(survey)
+  return survey > 0 ? crashlab::Survey(static_cast<uint64_t>(survey))
                     : crashlab::Speed(seconds, which, fuzzers, fuzz_seconds);
 }

@@ -21,11 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
+
 namespace {
 
 struct Args {
   std::string engine = "leveldb", work = "/tmp";
-  uint64_t ops = 100000, rounds = 10, seed = 7, repeat = 1;
+  int64_t ops = 100000, rounds = 10, seed = 7, repeat = 1;
 };
 
 std::string SelfDir() {
@@ -73,31 +75,30 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace bench = crashlab::bench;
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--engine")
-      a.engine = v;
-    else if (k == "--work")
-      a.work = v;
-    else if (k == "--ops")
-      a.ops = std::stoull(v);
-    else if (k == "--rounds")
-      a.rounds = std::stoull(v);
-    else if (k == "--seed")
-      a.seed = std::stoull(v);
-    else if (k == "--repeat")
-      a.repeat = std::stoull(v);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
-      return 2;
-    }
+  const std::string name = "crashlab-bench-order";
+  const std::string usage =
+      "usage: crashlab-bench-order [--engine leveldb] [--ops 100000] "
+      "[--rounds 10] [--seed 7] [--repeat 1] [--work /tmp]";
+  bench::po::options_description options;
+  options.add_options()("engine", bench::po::value(&a.engine))(
+      "work", bench::po::value(&a.work))("ops", bench::po::value(&a.ops))(
+      "rounds", bench::po::value(&a.rounds))("seed", bench::po::value(&a.seed))(
+      "repeat", bench::po::value(&a.repeat));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
+  }
+  if (a.ops < 1 || a.rounds < 1 || a.seed < 0 || a.repeat < 1) {
+    return bench::Refuse(name, usage,
+                         "--ops, --rounds and --repeat are at least 1, "
+                         "--seed at least 0");
   }
   std::printf("%s, --crash power --rounds %lu --ops %lu --seed %lu\n",
               a.engine.c_str(), (unsigned long)a.rounds, (unsigned long)a.ops,
               (unsigned long)a.seed);
   std::vector<double> wall[2], cpu[2];
-  for (uint64_t i = 0; i < a.repeat; ++i) {
+  for (int64_t i = 0; i < a.repeat; ++i) {
     for (bool checks : {true, false}) {
       const auto [w, c] = RunOnce(a, checks, static_cast<int>(i));
       if (w < 0) {

@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -48,11 +47,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
 #include "core/files.h"
 #include "core/subprocess.h"
 #include "faultfs/client/faultfs_mount.h"
 
-namespace po = boost::program_options;
 using namespace crashlab;
 
 namespace {
@@ -335,26 +334,32 @@ void PrintRequests(const Condition& c, const Args& a) {
 
 int main(int argc, char** argv) {
   Args a;
-  po::options_description desc("crashlab-bench-recording");
-  desc.add_options()("txns", po::value(&a.txns))(
-      "repeat", po::value(&a.repeat))("users", po::value(&a.users))(
-      "seed", po::value(&a.seed))("work", po::value(&a.work))(
-      "trace-dir", po::value(&a.trace_dir))("tmpfs", po::value(&a.tmpfs))(
-      "threads", po::value(&a.threads))(
-      "old-faultfs", po::value(&a.old_faultfs))("skip-disk",
-                                                po::bool_switch(&a.skip_disk));
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bench: %s\n", e.what());
-    return 2;
+  namespace bench = crashlab::bench;
+  const std::string name = "crashlab-bench-recording";
+  const std::string usage =
+      "usage: crashlab-bench-recording [--txns N] [--repeat R] [--users U] "
+      "[--seed S] [--work DIR] [--tmpfs DIR] [--threads N] "
+      "[--old-faultfs BIN] [--skip-disk] [--trace-dir DIR]";
+  int64_t seed = static_cast<int64_t>(a.seed);
+  bench::po::options_description options;
+  options.add_options()("txns", bench::po::value(&a.txns))(
+      "repeat", bench::po::value(&a.repeat))(
+      "users", bench::po::value(&a.users))("seed", bench::po::value(&seed))(
+      "work", bench::po::value(&a.work))("trace-dir",
+                                         bench::po::value(&a.trace_dir))(
+      "tmpfs", bench::po::value(&a.tmpfs))("threads",
+                                           bench::po::value(&a.threads))(
+      "old-faultfs", bench::po::value(&a.old_faultfs))(
+      "skip-disk", bench::po::bool_switch(&a.skip_disk));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
-  if (a.txns < 1 || a.repeat < 1 || a.users < 1) {
-    std::fprintf(stderr, "bench: --txns, --repeat and --users must be >= 1\n");
-    return 2;
+  if (a.txns < 1 || a.repeat < 1 || a.users < 1 || a.threads < 0 || seed < 0) {
+    return bench::Refuse(name, usage,
+                         "--txns, --repeat and --users are at least 1, "
+                         "--threads and --seed at least 0");
   }
+  a.seed = static_cast<uint64_t>(seed);
   const std::string root =
       fmt::format("{}/crashlab-bench-rec-{}", a.work, ::getpid());
   ScopedDir cleanup(root);

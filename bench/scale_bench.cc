@@ -31,10 +31,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
 #include "checkers/check.h"
 #include "checkers/check_index.h"
 #include "checkers/state_checker.h"
@@ -129,40 +129,36 @@ SizeResult Measure(uint64_t n, uint64_t states, uint64_t seed, bool check) {
   return r;
 }
 
-std::vector<uint64_t> ParseSizes(const std::string& list) {
-  std::vector<uint64_t> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stoull(item));
-  return out;
-}
-
 }  // namespace
 }  // namespace crashlab
 
 int main(int argc, char** argv) {
   using namespace crashlab;
+  namespace bench = crashlab::bench;
   std::vector<uint64_t> sizes = {1000, 10000, 100000, 1000000};
-  uint64_t states = 200, seed = 7;
-  bool check = true;
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--generate-only")) {
-      check = false;
-    } else if (has_value && !std::strcmp(argv[i], "--sizes")) {
-      sizes = ParseSizes(argv[++i]);
-    } else if (has_value && !std::strcmp(argv[i], "--states")) {
-      states = std::strtoull(argv[++i], nullptr, 10);
-    } else if (has_value && !std::strcmp(argv[i], "--seed")) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--sizes 1000,10000,...] [--states S] "
-                   "[--seed N] [--generate-only]\n",
-                   argv[0]);
-      return 2;
-    }
+  int64_t states = 200, seed = 7;
+  bool generate_only = false;
+  const std::string name = "crashlab-bench-scale";
+  const std::string usage =
+      "usage: crashlab-bench-scale [--sizes 1000,10000,...] [--states S] "
+      "[--seed N] [--generate-only]";
+  std::string size_list;
+  bench::po::options_description options;
+  options.add_options()("sizes", bench::po::value(&size_list))(
+      "states", bench::po::value(&states))("seed", bench::po::value(&seed))(
+      "generate-only", bench::po::bool_switch(&generate_only));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
+  if (!bench::SetCounts(size_list, &sizes)) {
+    return bench::Refuse(name, usage,
+                         "--sizes is a comma-separated list of counts");
+  }
+  if (states < 1 || seed < 0) {
+    return bench::Refuse(name, usage,
+                         "--states is at least 1, --seed at least 0");
+  }
+  const bool check = !generate_only;
   std::printf(
       "crashlab scale benchmark: auth workload, seed %llu, the last "
       "min(%llu, 2e6/ops) states checked per size\n",

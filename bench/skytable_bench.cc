@@ -13,17 +13,17 @@
 // and 2 and prints crash states and recoveries per second of the whole run
 // (recording included, so the rates are floors).
 // Needs $SKYD_REPAIR (or --skyd) naming skyd with `skyd repair`.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "bench/bench_args.h"
 #include "core/files.h"
 #include "core/subprocess.h"
 #include "engines/engine.h"
@@ -162,16 +162,21 @@ int ExploreRates(const std::string& skyd, const std::string& tmp) {
 int main(int argc, char** argv) {
   std::string skyd = std::getenv("SKYD_REPAIR") ? std::getenv("SKYD_REPAIR") : "";
   int iterations = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--skyd") skyd = argv[i + 1];
-    else if (a == "--iterations") iterations = std::atoi(argv[i + 1]);
+  namespace bench = crashlab::bench;
+  const std::string name = "crashlab-bench-skytable";
+  const std::string usage =
+      "usage: crashlab-bench-skytable [--skyd PATH] [--iterations N]\n"
+      "  PATH: skyd with `skyd repair` (default $SKYD_REPAIR)";
+  bench::po::options_description options;
+  options.add_options()("skyd", bench::po::value(&skyd))(
+      "iterations", bench::po::value(&iterations));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
   if (skyd.empty() || iterations < 1) {
-    std::fprintf(stderr,
-                 "usage: crashlab-bench-skytable [--skyd PATH] [--iterations N]\n"
-                 "  PATH: skyd with `skyd repair` (default $SKYD_REPAIR)\n");
-    return 2;
+    return bench::Refuse(name, usage,
+                         "needs --skyd or $SKYD_REPAIR, and --iterations of "
+                         "at least 1");
   }
   char tmpl[] = "/tmp/crashlab-bench-skytable-XXXXXX";
   if (!::mkdtemp(tmpl)) return 2;

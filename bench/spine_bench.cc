@@ -18,6 +18,7 @@
 // usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] [--ops N]
 //                             [--seed S] [--repeat R] [--work DIR]
 //                             [--deep-states N]
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,9 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include <boost/program_options.hpp>
-#include <fmt/format.h>
-
+#include "bench/bench_args.h"
 #include "core/crash_space.h"
 #include "core/files.h"
 #include "core/persistence.h"
@@ -38,7 +37,6 @@
 #include "harness/record/workload_runner.h"
 #include "workloads/auth.h"
 
-namespace po = boost::program_options;
 using namespace crashlab;
 
 namespace {
@@ -120,23 +118,42 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace bench = crashlab::bench;
   Args a;
+  const std::string name = "crashlab-bench-spine";
+  const std::string usage =
+      "usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] "
+      "[--ops 300] [--seed 7] [--repeat 3] [--work /tmp] "
+      "[--deep-states 20000]";
   std::vector<std::string> sets;
-  po::options_description desc("crashlab-bench-spine");
-  desc.add_options()("engine", po::value(&a.engine))(
-      "set", po::value(&sets)->composing())("ops", po::value(&a.ops))(
-      "seed", po::value(&a.seed))("repeat", po::value(&a.repeat))(
-      "work", po::value(&a.work))("deep-states", po::value(&a.deep_states));
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bench: %s\n", e.what());
-    return 2;
+  // Read signed, so that -1 is refused instead of wrapping.
+  int64_t op_count = static_cast<int64_t>(a.ops);
+  int64_t seed = static_cast<int64_t>(a.seed);
+  int64_t deep_states = static_cast<int64_t>(a.deep_states);
+  bench::po::options_description options;
+  options.add_options()("engine", bench::po::value(&a.engine))(
+      "set", bench::po::value(&sets))("ops", bench::po::value(&op_count))(
+      "seed", bench::po::value(&seed))("repeat", bench::po::value(&a.repeat))(
+      "work", bench::po::value(&a.work))("deep-states",
+                                         bench::po::value(&deep_states));
+  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+    return *code;
   }
-  for (const auto& kv : sets) a.settings[kv.substr(0, kv.find('='))] =
-      kv.substr(kv.find('=') + 1);
+  for (const std::string& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return bench::Refuse(name, usage, "--set takes k=v, not '" + set + "'");
+    }
+    a.settings[set.substr(0, eq)] = set.substr(eq + 1);
+  }
+  if (op_count < 1 || seed < 0 || a.repeat < 1 || deep_states < 0) {
+    return bench::Refuse(name, usage,
+                         "--ops and --repeat are at least 1, --seed and "
+                         "--deep-states at least 0");
+  }
+  a.ops = static_cast<uint64_t>(op_count);
+  a.seed = static_cast<uint64_t>(seed);
+  a.deep_states = static_cast<uint64_t>(deep_states);
   const std::string root = a.work + "/crashlab-bench-" + std::to_string(getpid());
   ScopedDir cleanup(root);
   Check(MakeDirs(root + "/logs"), "logs");
