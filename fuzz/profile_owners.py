@@ -10,7 +10,10 @@ runtime, malloc/new, the C and C++ libraries, and the standard library's,
 nlohmann::json's and Abseil's templates are skipped: their time goes to
 the code that called them. A second column says how much of each owner's
 share was spent inside ASan's allocator (allocation, free, quarantine,
-stack depot, libFuzzer's malloc hook).
+stack depot, libFuzzer's malloc hook). A third says how many times as
+fast the fuzzer would run if that owner cost nothing, and the last lines
+bound what any work on crashlab's side can reach: the engine library (and
+libFuzzer) alone, everything of crashlab's costing nothing.
 
     perf script -i perf.data | fuzz/profile_owners.py [--engine-dso NAME]...
 """
@@ -121,10 +124,20 @@ def main():
         sys.exit("profile_owners: no samples on standard input "
                  "(pipe `perf script` of a --call-graph dwarf recording)")
     print(f"{total} samples")
-    print(f"{'share':>6}  {'of it in ASan allocator':>23}  owner")
+    print(f"{'share':>6}  {'of it in ASan allocator':>23}  {'if free':>7}  owner")
     for who, n in by_owner.most_common():
         print(f"{100 * n / total:5.1f}%  {100 * in_allocator[who] / total:22.1f}%"
-              f"  {who}")
+              f"  {Speedup(total, total - n):>7}  {who}")
+    engine = by_owner["engine library"]
+    fuzzer = engine + by_owner["libFuzzer"]
+    print(f"bound: {Speedup(total, engine)} as fast with only the engine "
+          f"library's time left, {Speedup(total, fuzzer)} with the engine's "
+          f"and libFuzzer's (every other owner costing nothing)")
+
+
+def Speedup(total, left):
+    """How many times as fast a run of `total` samples is with `left`."""
+    return f"x{total / left:.2f}" if left > 0 else "unbounded"
 
 
 if __name__ == "__main__":
