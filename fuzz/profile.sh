@@ -8,7 +8,9 @@
 # copy of its seed corpus under `perf record --call-graph dwarf`, then
 # prints fuzz/profile_owners.py's split: the engine library, libFuzzer,
 # crashlab's crash simulator, workload, engine adapter and oracles, each
-# with how much of it was ASan's allocator. Needs perf and python3.
+# with how much of it was ASan's allocator and how many times as fast the
+# fuzzer would run without it, then the bound with only the engine's (and
+# libFuzzer's) time left. Needs perf and python3.
 if [ $# -lt 2 ]; then
   echo "usage: fuzz/profile.sh OUT FUZZER [SECONDS]" >&2
   exit 2
