@@ -21,7 +21,6 @@
 //
 //   crashlab-bench-elle [--sizes 10000,100000,1000000] [--seed S]
 //                       [--repeat R] [--parse]
-#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +31,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "bench/bench_args.h"
 #include "checkers/isolation/history_io.h"

@@ -31,7 +31,6 @@
 //                          [--bare 100] [--work DIR]
 // --kept-rows 0 has every recovery send its rows (no digests); --bare 0
 // skips the engine-alone measurement.
-#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +44,8 @@
 #include <string>
 #include <unordered_set>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "bench/bench_args.h"
 #include "core/files.h"

@@ -13,15 +13,16 @@
 // and 2 and prints crash states and recoveries per second of the whole run
 // (recording included, so the rates are floors).
 // Needs $SKYD_REPAIR (or --skyd) naming skyd with `skyd repair`.
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/bench_args.h"
 #include "core/files.h"

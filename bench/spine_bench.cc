@@ -18,7 +18,6 @@
 // usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] [--ops N]
 //                             [--seed S] [--repeat R] [--work DIR]
 //                             [--deep-states N]
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +25,8 @@
 #include <string>
 #include <unordered_set>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "bench/bench_args.h"
 #include "core/crash_space.h"
