@@ -6,8 +6,7 @@
 
 namespace crashlab::bench {
 
-std::optional<int> ParseArgs(int argc, char** argv, const std::string& name,
-                             const std::string& usage,
+std::optional<int> ParseArgs(int argc, char** argv, const std::string& usage,
                              const po::options_description& options) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -27,13 +26,15 @@ std::optional<int> ParseArgs(int argc, char** argv, const std::string& name,
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Refuse(name, usage, e.what());
+    return Refuse(usage, e.what());
   }
   return std::nullopt;
 }
 
-int Refuse(const std::string& name, const std::string& usage,
-           const std::string& message) {
+int Refuse(const std::string& usage, const std::string& message) {
+  // "usage: NAME ...": the program's name is the word after "usage: ".
+  const size_t begin = usage.find(' ') + 1;
+  const std::string name = usage.substr(begin, usage.find(' ', begin) - begin);
   std::fprintf(stderr, "%s: %s\n%s\n", name.c_str(), message.c_str(),
                usage.c_str());
   return 2;

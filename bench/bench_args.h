@@ -24,16 +24,15 @@ namespace po = boost::program_options;
 
 // Reads argv into `options`' targets. std::nullopt: go on and measure;
 // otherwise the exit code to return at once (0 after --help, 2 after a
-// bad argument, with the line and the usage on stderr). `name` starts the
-// line ("crashlab-bench-order: ..."); `usage` is printed whole.
-std::optional<int> ParseArgs(int argc, char** argv, const std::string& name,
-                             const std::string& usage,
+// bad argument, with the line and the usage on stderr). `usage` reads
+// "usage: NAME [options]" and is printed whole; NAME starts the line
+// ("crashlab-bench-order: ...").
+std::optional<int> ParseArgs(int argc, char** argv, const std::string& usage,
                              const po::options_description& options);
 
 // For what ParseArgs cannot see (a value out of range): prints
-// "name: message" and the usage on stderr, and returns 2.
-int Refuse(const std::string& name, const std::string& usage,
-           const std::string& message);
+// "NAME: message" and the usage on stderr, and returns 2.
+int Refuse(const std::string& usage, const std::string& message);
 
 // "300,1500,10000" -> {300, 1500, 10000}. std::nullopt when the list is
 // empty or an item is not a number of at least `min` written in digits.

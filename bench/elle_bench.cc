@@ -162,7 +162,6 @@ int main(int argc, char** argv) {
   using namespace crashlab;
   namespace bench = crashlab::bench;
   Args a;
-  const std::string name = "crashlab-bench-elle";
   const std::string usage =
       "usage: crashlab-bench-elle [--sizes N,N,...] [--seed S] [--repeat R] "
       "[--parse]";
@@ -172,16 +171,14 @@ int main(int argc, char** argv) {
   options.add_options()("sizes", bench::po::value(&sizes))(
       "seed", bench::po::value(&seed))("repeat", bench::po::value(&a.repeat))(
       "parse", bench::po::bool_switch(&a.parse));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (!bench::SetCounts(sizes, &a.sizes)) {
-    return bench::Refuse(name, usage,
-                         "--sizes is a comma-separated list of counts");
+    return bench::Refuse(usage, "--sizes is a comma-separated list of counts");
   }
   if (seed < 0 || a.repeat < 1) {
-    return bench::Refuse(name, usage,
-                         "--seed is at least 0, --repeat at least 1");
+    return bench::Refuse(usage, "--seed is at least 0, --repeat at least 1");
   }
   a.seed = static_cast<uint64_t>(seed);
   std::printf("elle_bench: list-append, 5 processes, 8 active keys, <= 32 "

@@ -214,7 +214,6 @@ int main(int argc, char** argv) {
   using namespace crashlab;
   namespace bench = crashlab::bench;
   Args a;
-  const std::string name = "crashlab-bench-explore";
   const std::string usage =
       "usage: crashlab-bench-explore [--ops 300,1500,10000] [--jobs J] "
       "[--seed S] [--sample N] [--kept-rows K] [--bare N] [--set k=v ...] "
@@ -229,22 +228,21 @@ int main(int argc, char** argv) {
       "bare", bench::po::value(&a.bare))("jobs", bench::po::value(&a.jobs))(
       "seed", bench::po::value(&seed))("set", bench::po::value(&sets))(
       "work", bench::po::value(&a.work));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (!bench::SetCounts(ops, &a.ops)) {
-    return bench::Refuse(name, usage,
-                         "--ops is a comma-separated list of counts");
+    return bench::Refuse(usage, "--ops is a comma-separated list of counts");
   }
   for (const std::string& set : sets) {
     const size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return bench::Refuse(name, usage, "--set takes k=v, not '" + set + "'");
+      return bench::Refuse(usage, "--set takes k=v, not '" + set + "'");
     }
     a.settings[set.substr(0, eq)] = set.substr(eq + 1);
   }
   if (a.jobs < 1 || a.sample < 1 || a.kept_rows < 0 || a.bare < 0 || seed < 0) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "--jobs and --sample are at least 1, --kept-rows, "
                          "--bare and --seed at least 0");
   }

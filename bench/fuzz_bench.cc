@@ -281,7 +281,6 @@ int main(int argc, char** argv) {
   std::string fuzzers;
   double fuzz_seconds = 20;
   namespace bench = crashlab::bench;
-  const std::string name = "crashlab-bench-fuzz";
   const std::string usage =
       "usage: crashlab-bench-fuzz [--seconds S] [--engine sqlite|leveldb|all] "
       "[--fuzzers DIR] [--fuzz-seconds S] [--survey N]";
@@ -291,12 +290,12 @@ int main(int argc, char** argv) {
       "fuzzers", bench::po::value(&fuzzers))("fuzz-seconds",
                                              bench::po::value(&fuzz_seconds))(
       "survey", bench::po::value(&survey));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if ((which != "all" && which != "sqlite" && which != "leveldb") ||
       !(seconds > 0) || !(fuzz_seconds >= 1) || survey < 0) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "--engine is sqlite, leveldb or all; --seconds > 0; "
                          "--fuzz-seconds >= 1; --survey >= 0");
   }

@@ -77,7 +77,6 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   namespace bench = crashlab::bench;
   Args a;
-  const std::string name = "crashlab-bench-order";
   const std::string usage =
       "usage: crashlab-bench-order [--engine leveldb] [--ops 100000] "
       "[--rounds 10] [--seed 7] [--repeat 1] [--work /tmp]";
@@ -86,11 +85,11 @@ int main(int argc, char** argv) {
       "work", bench::po::value(&a.work))("ops", bench::po::value(&a.ops))(
       "rounds", bench::po::value(&a.rounds))("seed", bench::po::value(&a.seed))(
       "repeat", bench::po::value(&a.repeat));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (a.ops < 1 || a.rounds < 1 || a.seed < 0 || a.repeat < 1) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "--ops, --rounds and --repeat are at least 1, "
                          "--seed at least 0");
   }

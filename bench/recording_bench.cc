@@ -335,7 +335,6 @@ void PrintRequests(const Condition& c, const Args& a) {
 int main(int argc, char** argv) {
   Args a;
   namespace bench = crashlab::bench;
-  const std::string name = "crashlab-bench-recording";
   const std::string usage =
       "usage: crashlab-bench-recording [--txns N] [--repeat R] [--users U] "
       "[--seed S] [--work DIR] [--tmpfs DIR] [--threads N] "
@@ -351,11 +350,11 @@ int main(int argc, char** argv) {
                                            bench::po::value(&a.threads))(
       "old-faultfs", bench::po::value(&a.old_faultfs))(
       "skip-disk", bench::po::bool_switch(&a.skip_disk));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (a.txns < 1 || a.repeat < 1 || a.users < 1 || a.threads < 0 || seed < 0) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "--txns, --repeat and --users are at least 1, "
                          "--threads and --seed at least 0");
   }

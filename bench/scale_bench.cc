@@ -138,7 +138,6 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> sizes = {1000, 10000, 100000, 1000000};
   int64_t states = 200, seed = 7;
   bool generate_only = false;
-  const std::string name = "crashlab-bench-scale";
   const std::string usage =
       "usage: crashlab-bench-scale [--sizes 1000,10000,...] [--states S] "
       "[--seed N] [--generate-only]";
@@ -147,16 +146,14 @@ int main(int argc, char** argv) {
   options.add_options()("sizes", bench::po::value(&size_list))(
       "states", bench::po::value(&states))("seed", bench::po::value(&seed))(
       "generate-only", bench::po::bool_switch(&generate_only));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (!bench::SetCounts(size_list, &sizes)) {
-    return bench::Refuse(name, usage,
-                         "--sizes is a comma-separated list of counts");
+    return bench::Refuse(usage, "--sizes is a comma-separated list of counts");
   }
   if (states < 1 || seed < 0) {
-    return bench::Refuse(name, usage,
-                         "--states is at least 1, --seed at least 0");
+    return bench::Refuse(usage, "--states is at least 1, --seed at least 0");
   }
   const bool check = !generate_only;
   std::printf(

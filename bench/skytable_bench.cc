@@ -164,18 +164,17 @@ int main(int argc, char** argv) {
   std::string skyd = std::getenv("SKYD_REPAIR") ? std::getenv("SKYD_REPAIR") : "";
   int iterations = 10;
   namespace bench = crashlab::bench;
-  const std::string name = "crashlab-bench-skytable";
   const std::string usage =
       "usage: crashlab-bench-skytable [--skyd PATH] [--iterations N]\n"
       "  PATH: skyd with `skyd repair` (default $SKYD_REPAIR)";
   bench::po::options_description options;
   options.add_options()("skyd", bench::po::value(&skyd))(
       "iterations", bench::po::value(&iterations));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   if (skyd.empty() || iterations < 1) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "needs --skyd or $SKYD_REPAIR, and --iterations of "
                          "at least 1");
   }

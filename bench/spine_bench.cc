@@ -121,7 +121,6 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   namespace bench = crashlab::bench;
   Args a;
-  const std::string name = "crashlab-bench-spine";
   const std::string usage =
       "usage: crashlab-bench-spine [--engine sqlite] [--set k=v ...] "
       "[--ops 300] [--seed 7] [--repeat 3] [--work /tmp] "
@@ -137,18 +136,18 @@ int main(int argc, char** argv) {
       "seed", bench::po::value(&seed))("repeat", bench::po::value(&a.repeat))(
       "work", bench::po::value(&a.work))("deep-states",
                                          bench::po::value(&deep_states));
-  if (auto code = bench::ParseArgs(argc, argv, name, usage, options)) {
+  if (auto code = bench::ParseArgs(argc, argv, usage, options)) {
     return *code;
   }
   for (const std::string& set : sets) {
     const size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return bench::Refuse(name, usage, "--set takes k=v, not '" + set + "'");
+      return bench::Refuse(usage, "--set takes k=v, not '" + set + "'");
     }
     a.settings[set.substr(0, eq)] = set.substr(eq + 1);
   }
   if (op_count < 1 || seed < 0 || a.repeat < 1 || deep_states < 0) {
-    return bench::Refuse(name, usage,
+    return bench::Refuse(usage,
                          "--ops and --repeat are at least 1, --seed and "
                          "--deep-states at least 0");
   }

@@ -1,6 +1,7 @@
 // fuzz/profile_owners.py on a made-up `perf script` of ten samples: each
 // owner's share, the part in ASan's allocator, the speed-up if it cost
 // nothing, and the bound with only the engine's (and libFuzzer's) time.
+// python3 is a CI dependency (ci/install-deps.sh), as fuzz/profile.sh needs it.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,7 +27,6 @@ std::string Sample(const std::string& leaf, const std::string& leaf_dso,
 }
 
 TEST(ProfileOwnersTest, SharesSpeedupsAndTheBound) {
-  if (!PathExists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
   const std::string fuzzer = "/out/leveldb_crash_fuzzer";
   std::string perf;
   for (int i = 0; i < 4; ++i) {  // LevelDB, symbols or not
