@@ -65,7 +65,7 @@ double CpuSeconds() {
 // Runs cycles until `seconds` pass or `max_cycles` ran (0: no limit).
 Result<Tally> Run(const AuthEngineFactory& make, const SpaceConfig& space,
                   double seconds, uint64_t max_cycles) {
-  auto engine = make();
+  auto engine = make(0);
   CRASHLAB_ASSIGN_OR_RETURN(BaseImage base, MakeBaseImage(*engine));
   engine.reset();
   CycleConfig config;
@@ -94,7 +94,7 @@ Result<Tally> Run(const AuthEngineFactory& make, const SpaceConfig& space,
 }
 
 AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
-  return [s, process] {
+  return [s, process](int) {
     return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::SharedSchema(),
                                               ++*process);
   };
@@ -103,7 +103,7 @@ AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
 // As the fuzzer does: one compaction thread for every engine.
 AuthEngineFactory Leveldb(bool sync) {
   static BackgroundThread* thread = new BackgroundThread;
-  return [sync] {
+  return [sync](int) {
     return std::make_unique<LeveldbAuthEngine>(
         LeveldbSettings{sync}, AuthWorkload::SharedSchema(), thread);
   };

@@ -39,16 +39,27 @@ class ByteChoices : public Choices {
   uint64_t Pick(uint64_t n) override {
     if (n <= 1) return 0;
     uint64_t v = 0;
-    for (uint64_t range = 1; range < n && pos_ < bytes_.size(); range <<= 8) {
+    uint64_t range = 1;
+    for (; range < n && pos_ < bytes_.size(); range <<= 8) {
       v = (v << 8) | static_cast<unsigned char>(bytes_[pos_++]);
     }
+    if (range < n) ran_out_ = true;
     return v % n;
   }
   size_t consumed() const { return pos_; }
+  // The bytes not consumed yet.
+  std::string_view rest() const { return bytes_.substr(pos_); }
+  // Consumes the next `n` bytes unread (n <= rest().size()), where a caller
+  // knows what picks on them would return (fuzz/auth_cycle.h's RunCache).
+  void Skip(size_t n) { pos_ += n; }
+  // Whether a pick wanted a byte past the end (the rest of its value, and
+  // every later pick, was 0).
+  bool ran_out() const { return ran_out_; }
 
  private:
   std::string_view bytes_;
   size_t pos_ = 0;
+  bool ran_out_ = false;
 };
 
 }  // namespace crashlab

@@ -1,7 +1,9 @@
 #include "fuzz/auth_cycle.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
 
 #include "workloads/auth.h"
@@ -9,14 +11,7 @@
 namespace crashlab {
 namespace {
 
-// Where one op ran in the trace and what it returned.
-struct OpRun {
-  size_t begin = 0;  // position before its first record
-  size_t end = 0;    // position after its last record (when it returned)
-  ApplyResult::Kind result = ApplyResult::Kind::kUnknown;
-};
-
-OpStatus StatusAt(const OpRun& run, size_t position) {
+OpStatus StatusAt(const CycleRun::Op& run, size_t position) {
   if (position <= run.begin) return OpStatus::kNotInvoked;
   if (position < run.end) return OpStatus::kInFlight;
   switch (run.result) {
@@ -33,7 +28,7 @@ OpStatus StatusAt(const OpRun& run, size_t position) {
 // Recovery: a fresh engine on the crashed disk, read back.
 Observation Recover(const AuthEngineFactory& make, SimFs& fs) {
   Observation o;
-  std::unique_ptr<AuthEngine> engine = make();
+  std::unique_ptr<AuthEngine> engine = make(1);
   const Status opened = engine->Open(fs, /*create=*/false);
   if (!opened.ok()) {
     o.outcome = Observation::Outcome::kRefused;
@@ -87,68 +82,113 @@ Result<BaseImage> MakeBaseImage(AuthEngine& engine) {
   return std::make_shared<const FsImage>(fs.image());
 }
 
-Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
-                                  const BaseImage& base, Choices& choices,
-                                  const CycleConfig& config) {
+Result<std::shared_ptr<const CycleRun>> RunWorkload(
+    const AuthEngineFactory& make, const BaseImage& base, Choices& choices,
+    const CycleConfig& config) {
   SimFs fs(base);
   AuthWorkload workload(choices.Pick(uint64_t{1} << 32));
-  const Rows base_rows = workload.model();
+  auto run = std::make_shared<CycleRun>();
+  run->base_rows = workload.model();
   const size_t n = 1 + choices.Pick(config.max_ops);
-  std::vector<LogicalOp> ops;
-  std::vector<OpRun> runs;
-  ops.reserve(n);
-  runs.reserve(n);
-  bool whole_rows = false;
+  run->ops.reserve(n);
+  run->runs.reserve(n);
   {
-    std::unique_ptr<AuthEngine> engine = make();
+    std::unique_ptr<AuthEngine> engine = make(0);
     const Status opened = engine->Open(fs, /*create=*/false);
     if (!opened.ok()) {
       return opened.Annotate("the engine did not open its base image");
     }
-    whole_rows = engine->writes_whole_rows();
+    run->whole_rows = engine->writes_whole_rows();
     for (size_t i = 0; i < n; ++i) {
       if (choices.Pick(4) == 0) (void)engine->Maintain();
-      ops.push_back(workload.Next());
-      OpRun run;
-      run.begin = fs.position();
-      const ApplyResult r = engine->Apply(ops.back());
-      run.end = fs.position();
-      run.result = r.kind;
-      runs.push_back(run);
-      workload.Complete(ops.back(), r.kind == ApplyResult::Kind::kOk);
-      fs.Mark("op " + std::to_string(ops.back().id) + " returned");
+      run->ops.push_back(workload.Next());
+      CycleRun::Op op;
+      op.begin = fs.position();
+      const ApplyResult r = engine->Apply(run->ops.back());
+      op.end = fs.position();
+      op.result = r.kind;
+      run->runs.push_back(op);
+      workload.Complete(run->ops.back(), r.kind == ApplyResult::Kind::kOk);
+      fs.Mark("op " + std::to_string(run->ops.back().id) + " returned");
       if (r.kind != ApplyResult::Kind::kOk) break;
     }
     engine->Close();
   }
+  run->schema = AuthWorkload::SharedSchema();  // the workload's own
+  run->index = std::make_unique<CheckIndex>(*run->schema, run->ops,
+                                            run->whole_rows);
+  run->fs = fs.TakeRun();
+  return std::shared_ptr<const CycleRun>(std::move(run));
+}
+
+CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
+                           Choices& choices, const CycleConfig& config) {
   CycleOutcome out;
-  out.ops = ops.size();
+  out.ops = run.ops.size();
   // Counted back from the end: an input that ran out (its choices are all
   // 0 from there on) crashes after the last op returned, the plainest
   // power cut, instead of before the first op, which would check nothing.
-  const size_t first = fs.trace().first_op;
-  const size_t last = fs.position();
+  const size_t first = run.fs.trace->first_op;
+  const size_t last = run.fs.trace->records.size();
   out.crash_position = last - choices.Pick(last - first + 1);
-  out.state = fs.CrashAt(out.crash_position, choices, config.space);
+  SimFs fs(run.fs, out.crash_position, choices, config.space);
+  out.state = *fs.last_crash();
 
   std::vector<OpStatus> status;
-  status.reserve(runs.size());
-  for (const OpRun& run : runs) {
-    status.push_back(StatusAt(run, out.crash_position));
+  status.reserve(run.runs.size());
+  for (const CycleRun::Op& op : run.runs) {
+    status.push_back(StatusAt(op, out.crash_position));
     if (status.back() == OpStatus::kAcked) ++out.acked;
   }
   const Observation seen = Recover(make, fs);
-  CheckInput in{workload.schema(), ops, status, base_rows, seen};
-  in.whole_rows = whole_rows;
+  CheckInput in{*run.schema, run.ops, status, run.base_rows, seen};
+  in.whole_rows = run.whole_rows;
+  in.index = run.index.get();
   out.findings = CheckState(in);
   if (!out.findings.empty()) {
-    out.report = Report(config, ops, status, fs, seen, out.findings);
+    out.report = Report(config, run.ops, status, fs, seen, out.findings);
   }
+  return out;
+}
+
+Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
+                                  const BaseImage& base, Choices& choices,
+                                  const CycleConfig& config) {
+  CRASHLAB_ASSIGN_OR_RETURN(std::shared_ptr<const CycleRun> run,
+                            RunWorkload(make, base, choices, config));
+  return CrashAndCheck(*run, make, choices, config);
+}
+
+Result<CycleOutcome> RunCache::Cycle(const AuthEngineFactory& make,
+                                     const BaseImage& base,
+                                     ByteChoices& choices,
+                                     const CycleConfig& config) {
+  std::string key = config.settings;
+  key += '\0';
+  key += std::to_string(reinterpret_cast<uintptr_t>(base.get()));
+  key += '\0';
+  key += std::to_string(config.max_ops);
+  const std::string_view rest = choices.rest();
+  const bool hit = run_ && key == key_ && rest.starts_with(bytes_) &&
+                   (!ran_out_ || rest.size() == bytes_.size());
+  if (hit) {
+    choices.Skip(bytes_.size());
+  } else {
+    run_.reset();  // its buffers go back to the pools first
+    const size_t start = choices.consumed();
+    CRASHLAB_ASSIGN_OR_RETURN(run_, RunWorkload(make, base, choices, config));
+    key_ = std::move(key);
+    bytes_.assign(rest.substr(0, choices.consumed() - start));
+    ran_out_ = choices.ran_out();
+  }
+  CycleOutcome out = CrashAndCheck(*run_, make, choices, config);
+  out.reused_run = hit;
   return out;
 }
 
 void CycleTally::Add(const CycleOutcome& out) {
   ++executions;
+  if (out.reused_run) ++reused_runs;
   ops += out.ops;
   acked += out.acked;
   if (out.acked == 0) ++none_acked;
@@ -157,14 +197,19 @@ void CycleTally::Add(const CycleOutcome& out) {
 std::string CycleTally::Summary() const {
   if (executions == 0) return "0 executions";
   const double n = static_cast<double>(executions);
-  char buf[200];
-  std::snprintf(buf, sizeof buf,
-                "%llu executions; per execution %.2f ops, %.2f acknowledged "
-                "ops checked; %.1f%% checked none (crashed before any "
-                "acknowledgement)",
-                static_cast<unsigned long long>(executions),
-                static_cast<double>(ops) / n, static_cast<double>(acked) / n,
-                100.0 * static_cast<double>(none_acked) / n);
+  char buf[300];
+  int len = std::snprintf(
+      buf, sizeof buf,
+      "%llu executions; per execution %.2f ops, %.2f acknowledged ops "
+      "checked; %.1f%% checked none (crashed before any acknowledgement)",
+      static_cast<unsigned long long>(executions),
+      static_cast<double>(ops) / n, static_cast<double>(acked) / n,
+      100.0 * static_cast<double>(none_acked) / n);
+  if (reused_runs > 0 && len > 0 && static_cast<size_t>(len) < sizeof buf) {
+    std::snprintf(buf + len, sizeof buf - len,
+                  "; %.1f%% crashed the run of the input before (RunCache)",
+                  100.0 * static_cast<double>(reused_runs) / n);
+  }
   return buf;
 }
 

@@ -21,6 +21,11 @@
 // crash position, which operations persist or tear) comes from one Choices:
 // the fuzzer's input bytes, or a seeded Rng in tests and benchmarks.
 //
+// Steps 1 to 3 depend only on the choices they consume, so a fuzzer may
+// keep a run and crash it again for the next input that begins with the
+// same bytes (RunCache): libFuzzer mutates one input several times in a
+// row, and about half of its mutations leave those bytes alone.
+//
 // Ownership: engines are made by the caller's factory, one per "process";
 // the cycle owns them and the SimFs. Thread-safety: none; one cycle at a
 // time per thread.
@@ -34,6 +39,7 @@
 #include <vector>
 
 #include "checkers/check.h"
+#include "checkers/check_index.h"
 #include "core/choices.h"
 #include "core/crash_space.h"
 #include "core/data_model.h"
@@ -70,7 +76,12 @@ class AuthEngine {
   virtual bool writes_whole_rows() const { return false; }
 };
 
-using AuthEngineFactory = std::function<std::unique_ptr<AuthEngine>()>;
+// Makes the engine of simulated process `process`: 0 runs the workload, 1
+// recovers the crash. A factory gives the same engine for the same number
+// (SQLite's PRNG seed, say), whatever it made before: a run kept by
+// RunCache skips process 0.
+using AuthEngineFactory =
+    std::function<std::unique_ptr<AuthEngine>(int process)>;
 
 struct CycleConfig {
   size_t max_ops = 12;
@@ -86,6 +97,7 @@ struct CycleOutcome {
   size_t crash_position = 0;
   CrashState state;
   std::string report;
+  bool reused_run = false;  // RunCache crashed a kept run
 };
 
 // What a fuzzer's executions checked: how many acknowledged operations
@@ -94,6 +106,7 @@ struct CycleOutcome {
 // cannot tell a fuzzer that tests something from one that mostly does not.
 struct CycleTally {
   uint64_t executions = 0, ops = 0, acked = 0, none_acked = 0;
+  uint64_t reused_runs = 0;  // executions that crashed a kept run (RunCache)
   void Add(const CycleOutcome& out);
   // "N executions; per execution X ops, Y acknowledged ops checked; Z%
   // checked none (crashed before any acknowledgement)"
@@ -119,6 +132,48 @@ Result<BaseImage> MakeBaseImage(AuthEngine& engine);
 Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
                                   const BaseImage& base, Choices& choices,
                                   const CycleConfig& config);
+
+// Steps 1 to 3 of a cycle: the workload run, to be crashed. Never changed
+// once made.
+struct CycleRun {
+  struct Op {
+    size_t begin = 0;  // trace position before its first record
+    size_t end = 0;    // after its last record (when it returned)
+    ApplyResult::Kind result = ApplyResult::Kind::kUnknown;
+  };
+  SimFs::Run fs;
+  std::shared_ptr<const Schema> schema;
+  Rows base_rows;                  // the workload's rows before the first op
+  std::vector<LogicalOp> ops;
+  std::vector<Op> runs;            // parallel to ops
+  bool whole_rows = false;
+  std::unique_ptr<CheckIndex> index;  // of ops, for every crash of the run
+};
+Result<std::shared_ptr<const CycleRun>> RunWorkload(
+    const AuthEngineFactory& make, const BaseImage& base, Choices& choices,
+    const CycleConfig& config);
+// Steps 4 and 5: one crash of `run` and its check.
+CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
+                           Choices& choices, const CycleConfig& config);
+
+// A fuzzer's cycles, each reusing the run of the input before when its
+// choices begin with the bytes that run consumed (and the run did not go
+// past the end of its input, unless this one ends there too). A run is a
+// function of those bytes, the settings, the base and max_ops, so the
+// outcome is the one RunAuthCycle gives, byte for byte: only the time of
+// the run is saved. Keeps one run (the last).
+class RunCache {
+ public:
+  Result<CycleOutcome> Cycle(const AuthEngineFactory& make,
+                             const BaseImage& base, ByteChoices& choices,
+                             const CycleConfig& config);
+
+ private:
+  std::string key_;  // what else the run depended on
+  std::string bytes_;  // the choices it consumed
+  bool ran_out_ = false;
+  std::shared_ptr<const CycleRun> run_;
+};
 
 // Parses "prefix,drop-unsynced,..." and "atomic,..." (either may be empty:
 // the default) into a SpaceConfig; for fuzzers' environment variables.

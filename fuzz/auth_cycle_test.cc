@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "fuzz/leveldb_auth_engine.h"
 #include "fuzz/sqlite_auth_engine.h"
@@ -12,14 +16,14 @@ namespace crashlab {
 namespace {
 
 AuthEngineFactory Sqlite(const SqliteSettings& s, uint64_t* process) {
-  return [s, process] {
+  return [s, process](int) {
     return std::make_unique<SqliteAuthEngine>(s, AuthWorkload::SharedSchema(),
                                               ++*process);
   };
 }
 
 AuthEngineFactory Leveldb(const LeveldbSettings& s) {
-  return [s] {
+  return [s](int) {
     return std::make_unique<LeveldbAuthEngine>(s, AuthWorkload::SharedSchema());
   };
 }
@@ -31,7 +35,7 @@ SpaceConfig AllModels() { return *ParseSpaceConfig("", ""); }
 void ExpectEngineMatchesModel(const AuthEngineFactory& make) {
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     SimFs fs;
-    auto engine = make();
+    auto engine = make(0);
     ASSERT_TRUE(engine->Open(fs, /*create=*/true).ok());
     AuthWorkload w(seed);
     for (int i = 0; i < 60; ++i) {
@@ -81,7 +85,7 @@ TEST(AuthCycleTest, CyclesAreReproducible) {
       {{Sqlite({"wal", "full"}, &process_a), Sqlite({"wal", "full"}, &process_b)},
        {Leveldb({true}), Leveldb({true})}};
   for (const auto& [a, b] : engines) {
-    auto engine = a();
+    auto engine = a(0);
     auto base = MakeBaseImage(*engine);
     ASSERT_TRUE(base.ok());
     CycleConfig config;
@@ -98,6 +102,117 @@ TEST(AuthCycleTest, CyclesAreReproducible) {
       EXPECT_EQ(x->acked, y->acked) << seed;
     }
   }
+}
+
+// What a fuzzer picks before its cycle, and the engines it then makes.
+using TargetFactory = std::function<AuthEngineFactory(ByteChoices&)>;
+
+TargetFactory SqliteTarget(const SqliteSettings& s) {
+  return [s](ByteChoices& c) -> AuthEngineFactory {
+    const uint64_t seed = c.Pick(uint64_t{1} << 30) * 8;  // as the fuzzer
+    return [s, seed](int process) {
+      return std::make_unique<SqliteAuthEngine>(
+          s, AuthWorkload::SharedSchema(), seed + 1 + process);
+    };
+  };
+}
+
+TargetFactory LeveldbTarget(const LeveldbSettings& s) {
+  return [s](ByteChoices&) { return Leveldb(s); };
+}
+
+// One input through the cache and through a fresh cycle: the same outcome.
+void ExpectCachedCycleIsFresh(RunCache& cache, const TargetFactory& target,
+                              const BaseImage& base, const CycleConfig& config,
+                              const std::string& input, bool* reused,
+                              bool* found) {
+  ByteChoices a(input), b(input);
+  const AuthEngineFactory make_a = target(a), make_b = target(b);
+  auto x = cache.Cycle(make_a, base, a, config);
+  auto y = RunAuthCycle(make_b, base, b, config);
+  ASSERT_TRUE(x.ok() && y.ok());
+  EXPECT_EQ(x->crash_position, y->crash_position);
+  EXPECT_EQ(x->state, y->state);
+  EXPECT_EQ(x->ops, y->ops);
+  EXPECT_EQ(x->acked, y->acked);
+  EXPECT_EQ(x->report, y->report);
+  ASSERT_EQ(x->findings.size(), y->findings.size());
+  for (size_t i = 0; i < x->findings.size(); ++i) {
+    EXPECT_EQ(x->findings[i].Key(), y->findings[i].Key());
+  }
+  EXPECT_EQ(a.consumed(), b.consumed());
+  EXPECT_FALSE(y->reused_run);
+  *reused = x->reused_run;
+  *found = !y->findings.empty();
+}
+
+// A kept run crashed for the next input gives what running it again
+// would: over inputs mutated as libFuzzer does (a byte anywhere, shorter,
+// longer), with settings that lose commits, so reports are compared too.
+TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
+  const std::vector<std::pair<std::string, TargetFactory>> targets = {
+      {"sqlite", SqliteTarget({"wal", "off"})},
+      {"leveldb", LeveldbTarget({false})}};
+  for (const auto& [name, target] : targets) {
+    SCOPED_TRACE(name);
+    ByteChoices none("");
+    auto engine = target(none)(0);
+    auto base = MakeBaseImage(*engine);
+    ASSERT_TRUE(base.ok()) << base.status().ToString();
+    CycleConfig config;
+    config.space = AllModels();
+    RunCache cache;
+    Rng rng(11);
+    std::string input;
+    for (int i = 0; i < 40; ++i) input += char(rng.Uniform(256));
+    size_t reused = 0, fresh = 0, found = 0;
+    for (int i = 0; i < 150; ++i) {
+      const uint64_t how = rng.Uniform(10);
+      if (how < 6 && !input.empty()) {
+        input[rng.Uniform(input.size())] = char(rng.Uniform(256));
+      } else if (how < 8) {
+        input.resize(rng.Uniform(input.size() + 1));
+      } else {
+        for (uint64_t k = 1 + rng.Uniform(8); k > 0; --k) {
+          input += char(rng.Uniform(256));
+        }
+      }
+      bool was_reused = false, had_findings = false;
+      ExpectCachedCycleIsFresh(cache, target, *base, config, input,
+                               &was_reused, &had_findings);
+      ++(was_reused ? reused : fresh);
+      found += had_findings;
+    }
+    EXPECT_GE(reused, 30u);
+    EXPECT_GE(fresh, 30u);
+    EXPECT_GE(found, 1u);
+  }
+}
+
+// An input that ran out during the run had 0 for every pick past its end;
+// a longer input with the same bytes picks otherwise there, so it runs
+// again. The same input again reuses the run.
+TEST(AuthCycleTest, RunCacheRunsAgainWhereTheKeptRunRanOut) {
+  const TargetFactory target = LeveldbTarget({true});
+  ByteChoices none("");
+  auto engine = target(none)(0);
+  auto base = MakeBaseImage(*engine);
+  ASSERT_TRUE(base.ok());
+  CycleConfig config;
+  config.space = AllModels();
+  RunCache cache;
+  const std::string short_input("\x01\x02\x03\x04\x05", 5);
+  bool reused = true, found = false;
+  ExpectCachedCycleIsFresh(cache, target, *base, config, short_input, &reused,
+                           &found);
+  EXPECT_FALSE(reused);
+  ExpectCachedCycleIsFresh(cache, target, *base, config, short_input, &reused,
+                           &found);
+  EXPECT_TRUE(reused);
+  ExpectCachedCycleIsFresh(cache, target, *base, config,
+                           short_input + std::string(20, '\x03'), &reused,
+                           &found);
+  EXPECT_FALSE(reused);
 }
 
 // Runs cycles with RngChoices(seed), seed = 1, 2, ...; returns the number
@@ -132,7 +247,7 @@ TEST(AuthCycleTest, AnInputThatRunsOutCrashesAfterItsLastOp) {
       {"leveldb", Leveldb({true})}};
   for (const auto& [name, make] : engines) {
     SCOPED_TRACE(name);
-    auto engine = make();
+    auto engine = make(0);
     auto base = MakeBaseImage(*engine);
     ASSERT_TRUE(base.ok()) << base.status().ToString();
     CycleConfig config;
@@ -158,6 +273,7 @@ TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
     out.acked = acked;
     tally.Add(out);
   }
+  CycleTally reusing = tally;
   EXPECT_EQ(tally.Summary(),
             "3 executions; per execution 3.00 ops, 2.00 acknowledged ops "
             "checked; 33.3% checked none (crashed before any "
@@ -169,6 +285,15 @@ TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
   EXPECT_DOUBLE_EQ(none, 33.3);
   EXPECT_FALSE(CycleTally::ParseExitLine("stat::peak_rss_mb: 4", &acked,
                                          &none));
+  CycleOutcome kept;
+  kept.reused_run = true;
+  reusing.Add(kept);
+  EXPECT_NE(reusing.Summary().find(
+                "; 25.0% crashed the run of the input before (RunCache)"),
+            std::string::npos)
+      << reusing.Summary();
+  EXPECT_TRUE(CycleTally::ParseExitLine("crashlab: " + reusing.Summary(),
+                                        &acked, &none));
 }
 
 // The harness catches SQLite losing acknowledged commits with
@@ -179,7 +304,7 @@ TEST(AuthCycleTest, SqliteSynchronousOffLosesACommitWithinTheBound) {
   for (const std::string journal : {"wal", "delete"}) {
     uint64_t process = 0;
     auto make = Sqlite({journal, "off"}, &process);
-    auto engine = make();
+    auto engine = make(0);
     auto base = MakeBaseImage(*engine);
     ASSERT_TRUE(base.ok()) << base.status().ToString();
     std::string report;
@@ -198,7 +323,7 @@ TEST(AuthCycleTest, SqliteSynchronousOffLosesACommitWithinTheBound) {
 TEST(AuthCycleTest, SqliteWalFullKeepsItsPromises) {
   uint64_t process = 0;
   auto make = Sqlite({"wal", "full"}, &process);
-  auto engine = make();
+  auto engine = make(0);
   auto base = MakeBaseImage(*engine);
   ASSERT_TRUE(base.ok());
   CycleConfig config;
@@ -217,7 +342,7 @@ TEST(AuthCycleTest, SqliteWalFullKeepsItsPromises) {
 
 TEST(AuthCycleTest, LeveldbWithoutSyncLosesACommitWithinTheBound) {
   auto make = Leveldb({false});
-  auto engine = make();
+  auto engine = make(0);
   auto base = MakeBaseImage(*engine);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
   std::string report;
@@ -229,7 +354,7 @@ TEST(AuthCycleTest, LeveldbWithoutSyncLosesACommitWithinTheBound) {
 // promises under prefix, drop-unsynced and torn on a safe-append device.
 TEST(AuthCycleTest, LeveldbWithSyncKeepsItsPromisesOnASafeAppendDevice) {
   auto make = Leveldb({true});
-  auto engine = make();
+  auto engine = make(0);
   auto base = MakeBaseImage(*engine);
   ASSERT_TRUE(base.ok());
   CycleConfig config;
@@ -251,7 +376,7 @@ TEST(AuthCycleTest, LeveldbWithSyncKeepsItsPromisesOnASafeAppendDevice) {
 // which MANIFEST recovery treats as fatal.
 TEST(AuthCycleTest, LeveldbRefusesToStartAfterReorderedOrTornManifestUpdates) {
   auto make = Leveldb({true});
-  auto engine = make();
+  auto engine = make(0);
   auto base = MakeBaseImage(*engine);
   ASSERT_TRUE(base.ok());
   for (const auto& [models, needle] :

@@ -78,18 +78,19 @@ struct State {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crashlab;
   static const State* state = new State();
+  static RunCache* cache = new RunCache();
   ByteChoices choices(std::string_view(reinterpret_cast<const char*>(data), size));
   LeveldbSettings settings;
   settings.sync = state->sync == "any" ? choices.Pick(2) == 1
                                        : state->sync == "true";
-  const AuthEngineFactory make = [&] {
+  const AuthEngineFactory make = [&](int) {
     return std::make_unique<LeveldbAuthEngine>(
         settings, AuthWorkload::SharedSchema(), state->thread.get());
   };
   CycleConfig config;
   config.space = state->space;
   config.settings = "leveldb " + settings.ToString();
-  auto out = RunAuthCycle(make, state->base, choices, config);
+  auto out = cache->Cycle(make, state->base, choices, config);
   if (!out.ok()) Die(out.status().ToString());
   ExitTally().Add(*out);
   if (!out->findings.empty()) {

@@ -122,22 +122,23 @@ class State {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crashlab;
   static State* state = new State();
+  static RunCache* cache = new RunCache();
   ByteChoices choices(std::string_view(reinterpret_cast<const char*>(data), size));
   const SqliteSettings settings = state->Choose(choices);
   // Each simulated process reseeds SQLite's PRNG differently (see
   // sqlite_auth_engine.h), from the input.
-  uint64_t process = choices.Pick(uint64_t{1} << 30) * 8;
+  const uint64_t seed = choices.Pick(uint64_t{1} << 30) * 8;
   // SQLite is told what the device promises (xDeviceCharacteristics).
   SqliteVfs::Options vfs;
   vfs.device = state->space().flags;
-  const AuthEngineFactory make = [&] {
+  const AuthEngineFactory make = [&](int process) {
     return std::make_unique<SqliteAuthEngine>(
-        settings, AuthWorkload::SharedSchema(), ++process, vfs);
+        settings, AuthWorkload::SharedSchema(), seed + 1 + process, vfs);
   };
   CycleConfig config;
   config.space = state->space();
   config.settings = "sqlite " + settings.ToString();
-  auto out = RunAuthCycle(make, state->Base(settings), choices, config);
+  auto out = cache->Cycle(make, state->Base(settings), choices, config);
   if (!out.ok()) Die(out.status().ToString());
   ExitTally().Add(*out);
   if (!out->findings.empty()) {

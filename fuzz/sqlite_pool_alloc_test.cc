@@ -23,11 +23,11 @@ namespace {
 std::string Cycles() {
   uint64_t process = 0;
   const SqliteSettings settings{"wal", "off"};
-  const AuthEngineFactory make = [&] {
+  const AuthEngineFactory make = [&](int) {
     return std::make_unique<SqliteAuthEngine>(
         settings, AuthWorkload::SharedSchema(), ++process);
   };
-  auto engine = make();
+  auto engine = make(0);
   auto base = MakeBaseImage(*engine);
   if (!base.ok()) return "base: " + base.status().ToString();
   engine.reset();

@@ -74,9 +74,36 @@ SimFs::SimFs(std::shared_ptr<const FsImage> base)
   StartTrace();
 }
 
-SimFs::~SimFs() {
-  record_pool::Recycle(&trace_);
-  record_pool::Recycle(&last_trace_);
+SimFs::SimFs(const Run& run, size_t position, Choices& choices,
+             const SpaceConfig& config)
+    : next_id_(run.next_id), next_fd_(run.next_fd), crashes_(run.crashes) {
+  FillPoolsOnce();
+  CrashRun(run.base, run.trace, position, choices, config);
+}
+
+SimFs::~SimFs() { record_pool::Recycle(&trace_); }
+
+namespace {
+
+// A trace shared by SimFs::Runs and crashes; its buffers go back to the
+// record pool when the last owner lets go.
+std::shared_ptr<const Trace> Share(Trace&& trace) {
+  return std::shared_ptr<const Trace>(new Trace(std::move(trace)),
+                                      [](Trace* t) {
+                                        record_pool::Recycle(t);
+                                        delete t;
+                                      });
+}
+
+}  // namespace
+
+SimFs::Run SimFs::TakeRun() {
+  return {base_, Share(std::move(trace_)), next_id_, next_fd_, crashes_};
+}
+
+const Trace& SimFs::last_trace() const {
+  static const Trace none;
+  return last_trace_ ? *last_trace_ : none;
 }
 
 void SimFs::StartTrace() {
@@ -416,23 +443,28 @@ const CrashState& SimFs::Crash(Choices& choices, const SpaceConfig& config) {
 
 const CrashState& SimFs::CrashAt(size_t position, Choices& choices,
                                  const SpaceConfig& config) {
-  assert(position >= trace_.first_op && position <= trace_.records.size());
-  CrashState state = DrawState(trace_, position, config, choices);
+  CrashRun(base_, Share(std::move(trace_)), position, choices, config);
+  return *last_crash_;
+}
+
+void SimFs::CrashRun(std::shared_ptr<const FsImage> base,
+                     std::shared_ptr<const Trace> trace, size_t position,
+                     Choices& choices, const SpaceConfig& config) {
+  assert(position >= trace->first_op && position <= trace->records.size());
+  CrashState state = DrawState(*trace, position, config, choices);
   FsImage recovered;
   {
-    ImageBuilder builder(trace_, *base_);
+    ImageBuilder builder(*trace, *base);
     recovered = builder.Build(state);
   }
   // The process died: its descriptors went with it.
   fds_.clear();
   ++crashes_;
   last_crash_ = std::move(state);
-  record_pool::Recycle(&last_trace_);
-  last_trace_ = std::move(trace_);
+  last_trace_ = std::move(trace);
   live_ = recovered;
   base_ = std::make_shared<const FsImage>(std::move(recovered));
   StartTrace();
-  return *last_crash_;
 }
 
 void SimFs::SettleAll() {
@@ -484,7 +516,7 @@ class SimFs::Namer {
 
 std::string SimFs::DescribeRecord(Namer& namer, size_t index) const {
   namer.AdvanceTo(index);
-  const Record& r = last_trace_.records[index];
+  const Record& r = last_trace().records[index];
   std::string out = "#" + std::to_string(index) + " " + OpName(r.op) + " ";
   if (IsNamespaceOp(r.op)) {
     out += namer.Child(r.parent, r.name);
@@ -506,15 +538,15 @@ std::string SimFs::DescribeLastCrash() const {
   const CrashState& s = *last_crash_;
   std::string out = "crash #" + std::to_string(crashes_) + " (" + s.Id() +
                     ", model " + ModelName(s.model) + "): records " +
-                    std::to_string(last_trace_.first_op) + ".." +
+                    std::to_string(last_trace().first_op) + ".." +
                     std::to_string(s.position) +
                     " were issued before the power went, of " +
-                    std::to_string(last_trace_.records.size()) + "\n";
+                    std::to_string(last_trace().records.size()) + "\n";
   out += "  lost (" + std::to_string(s.dropped.size()) + "):";
   if (s.dropped.empty()) out += " nothing";
-  Namer namer(last_trace_);
+  Namer namer(last_trace());
   for (uint32_t i : s.dropped) out += "\n    " + DescribeRecord(namer, i);
-  Namer torn_namer(last_trace_);
+  Namer torn_namer(last_trace());
   for (const Tear& t : s.torn) {
     out += "\n  torn: " + DescribeRecord(torn_namer, t.index) + ", kept";
     for (const auto& [off, len] : t.keep) {

@@ -65,6 +65,22 @@ class SimFs {
   // starts every cycle from one base image).
   explicit SimFs(std::shared_ptr<const FsImage> base);
 
+  // A finished run, kept to be crashed again and again: what CrashAt
+  // reads, shared and never changed (a crash fuzzer reuses the run of the
+  // input before when the next begins with the same choices;
+  // fuzz/auth_cycle.h's RunCache).
+  struct Run {
+    std::shared_ptr<const FsImage> base;
+    std::shared_ptr<const Trace> trace;
+    FileId next_id = 0;
+    int next_fd = 0;
+    uint64_t crashes = 0;
+  };
+  // The SimFs that CrashAt(position, choices, config) leaves of the SimFs
+  // whose run `run` is: the same draws, image, ids and descriptors.
+  SimFs(const Run& run, size_t position, Choices& choices,
+        const SpaceConfig& config);
+
   // Gives its traces' buffers back to the record pool (record_pool.h),
   // for the next SimFs.
   ~SimFs();
@@ -115,6 +131,9 @@ class SimFs {
   // harnesses that run a workload to its end and then pick the moment.
   const CrashState& CrashAt(size_t position, Choices& choices,
                             const SpaceConfig& config);
+  // Ends this SimFs's run and keeps it for SimFs(run, ...); nothing but
+  // the destructor may be called after.
+  Run TakeRun();
   // Everything so far becomes durable (a clean shutdown with syncs): the
   // live image becomes the base of a new trace. Descriptors stay valid.
   void SettleAll();
@@ -130,7 +149,7 @@ class SimFs {
   // The last crash: its state, the trace it was drawn from, and the state
   // as JSON (core's CrashStateToJson) and as text naming the files.
   const std::optional<CrashState>& last_crash() const { return last_crash_; }
-  const Trace& last_trace() const { return last_trace_; }
+  const Trace& last_trace() const;
   nlohmann::json LastCrashJson() const;
   std::string DescribeLastCrash() const;
 
@@ -156,6 +175,10 @@ class SimFs {
   int RemoveName(std::string_view path, bool dir);
   // A new trace whose base is `base_` (its kBase and kBaseEntry records).
   void StartTrace();
+  // CrashAt of the run of `trace` from `base`.
+  void CrashRun(std::shared_ptr<const FsImage> base,
+                std::shared_ptr<const Trace> trace, size_t position,
+                Choices& choices, const SpaceConfig& config);
   class Namer;
   std::string DescribeRecord(Namer& namer, size_t index) const;
 
@@ -168,7 +191,7 @@ class SimFs {
   std::vector<Handle> fds_;
   uint64_t crashes_ = 0;
   std::optional<CrashState> last_crash_;
-  Trace last_trace_;
+  std::shared_ptr<const Trace> last_trace_;  // the last crash's, or null
 };
 
 }  // namespace crashlab

@@ -268,6 +268,47 @@ TEST(SimFsTest, CrashImagesEqualCoreImageBuilder) {
   }
 }
 
+// A kept run crashed again and again gives each time what CrashAt gives on
+// the SimFs that ran it: the same state, image, report, and the same ids
+// and descriptors for what recovery makes next.
+TEST(SimFsTest, AKeptRunCrashesAsCrashAtDoes) {
+  SpaceConfig all;
+  all.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
+                Model::kTorn};
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    SimFs kept;
+    Rng rng(seed);
+    RandomOps(kept, rng, 30);
+    const size_t first = kept.trace().first_op;
+    const size_t end = kept.position();
+    const SimFs::Run run = kept.TakeRun();
+    for (uint64_t draw = 0; draw < 4; ++draw) {
+      SimFs ran;  // the same run again, crashed in place
+      Rng again(seed);
+      RandomOps(ran, again, 30);
+      ASSERT_EQ(ran.position(), end);
+      const size_t at = first + (seed + draw * 7) % (end - first + 1);
+      RngChoices a(seed * 31 + draw), b(seed * 31 + draw);
+      const CrashState want = ran.CrashAt(at, a, all);
+      SimFs crashed(run, at, b, all);
+      ASSERT_TRUE(crashed.last_crash().has_value());
+      EXPECT_EQ(*crashed.last_crash(), want) << seed << " " << draw;
+      EXPECT_EQ(crashed.image().ContentHash(), ran.image().ContentHash());
+      EXPECT_EQ(crashed.DescribeLastCrash(), ran.DescribeLastCrash());
+      EXPECT_EQ(crashed.trace().records.size(), ran.trace().records.size());
+      int fd_a = -1, fd_b = -1;
+      ASSERT_EQ(ran.Open("/after", O_RDWR | O_CREAT, &fd_a), 0);
+      ASSERT_EQ(crashed.Open("/after", O_RDWR | O_CREAT, &fd_b), 0);
+      EXPECT_EQ(fd_a, fd_b);
+      SimFs::Stat sa, sb;
+      ASSERT_EQ(ran.Fstat(fd_a, &sa), 0);
+      ASSERT_EQ(crashed.Fstat(fd_b, &sb), 0);
+      EXPECT_EQ(sa.id, sb.id);
+    }
+    EXPECT_EQ(run.trace->records.size(), end) << "the kept run is unchanged";
+  }
+}
+
 TEST(SimFsTest, BaseEntriesOfTheNextTraceRebuildTheRecoveredImage) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
     SimFs fs;
