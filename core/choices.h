@@ -47,9 +47,9 @@ class ByteChoices : public Choices {
     return v % n;
   }
   size_t consumed() const { return pos_; }
-  // The bytes not consumed yet.
-  std::string_view rest() const { return bytes_.substr(pos_); }
-  // Consumes the next `n` bytes unread (n <= rest().size()), where a caller
+  // The whole input.
+  std::string_view bytes() const { return bytes_; }
+  // Consumes the next `n` bytes unread (n <= bytes left), where a caller
   // knows what picks on them would return (fuzz/auth_cycle.h's RunCache).
   void Skip(size_t n) { pos_ += n; }
   // Whether a pick wanted a byte past the end (the rest of its value, and

@@ -168,17 +168,19 @@ Result<CycleOutcome> RunCache::Cycle(const AuthEngineFactory& make,
   key += std::to_string(reinterpret_cast<uintptr_t>(base.get()));
   key += '\0';
   key += std::to_string(config.max_ops);
-  const std::string_view rest = choices.rest();
-  const bool hit = run_ && key == key_ && rest.starts_with(bytes_) &&
-                   (!ran_out_ || rest.size() == bytes_.size());
+  // The key is every byte consumed up to the run's end, the picks before
+  // it too: the caller's factory may depend on them (SQLite's PRNG seed).
+  const std::string_view input = choices.bytes();
+  const bool hit = run_ && key == key_ && input.starts_with(bytes_) &&
+                   choices.consumed() <= bytes_.size() &&
+                   (!ran_out_ || input.size() == bytes_.size());
   if (hit) {
-    choices.Skip(bytes_.size());
+    choices.Skip(bytes_.size() - choices.consumed());
   } else {
     run_.reset();  // its buffers go back to the pools first
-    const size_t start = choices.consumed();
     CRASHLAB_ASSIGN_OR_RETURN(run_, RunWorkload(make, base, choices, config));
     key_ = std::move(key);
-    bytes_.assign(rest.substr(0, choices.consumed() - start));
+    bytes_.assign(input.substr(0, choices.consumed()));
     ran_out_ = choices.ran_out();
   }
   CycleOutcome out = CrashAndCheck(*run_, make, choices, config);

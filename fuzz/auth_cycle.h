@@ -156,12 +156,13 @@ Result<std::shared_ptr<const CycleRun>> RunWorkload(
 CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
                            Choices& choices, const CycleConfig& config);
 
-// A fuzzer's cycles, each reusing the run of the input before when its
-// choices begin with the bytes that run consumed (and the run did not go
-// past the end of its input, unless this one ends there too). A run is a
-// function of those bytes, the settings, the base and max_ops, so the
-// outcome is the one RunAuthCycle gives, byte for byte: only the time of
-// the run is saved. Keeps one run (the last).
+// A fuzzer's cycles, each reusing the run of the input before when this
+// input begins with every byte consumed up to that run's end (the caller's
+// picks before the cycle included), and that run did not go past the end
+// of its input unless this one ends there too. A run is a function of
+// those bytes, the settings, the base and max_ops, so the outcome is the
+// one RunAuthCycle gives, byte for byte: only the time of the run is
+// saved. Keeps one run (the last).
 class RunCache {
  public:
   Result<CycleOutcome> Cycle(const AuthEngineFactory& make,
@@ -170,7 +171,7 @@ class RunCache {
 
  private:
   std::string key_;  // what else the run depended on
-  std::string bytes_;  // the choices it consumed
+  std::string bytes_;  // the input's bytes up to the run's end
   bool ran_out_ = false;
   std::shared_ptr<const CycleRun> run_;
 };
