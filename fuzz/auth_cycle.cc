@@ -121,18 +121,26 @@ Result<std::shared_ptr<const CycleRun>> RunWorkload(
   return std::shared_ptr<const CycleRun>(std::move(run));
 }
 
-CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
-                           Choices& choices, const CycleConfig& config) {
+namespace {
+
+// Counted back from the end: an input that ran out (its choices are all 0
+// from there on) crashes after the last op returned, the plainest power
+// cut, instead of before the first op, which would check nothing.
+CrashState DrawCrash(const CycleRun& run, Choices& choices,
+                     const CycleConfig& config) {
+  const Trace& trace = *run.fs.trace;
+  const size_t last = trace.records.size();
+  const size_t position = last - choices.Pick(last - trace.first_op + 1);
+  return DrawState(trace, position, config.space, choices);
+}
+
+CycleOutcome CheckCrash(const CycleRun& run, const AuthEngineFactory& make,
+                        CrashState state, const CycleConfig& config) {
   CycleOutcome out;
   out.ops = run.ops.size();
-  // Counted back from the end: an input that ran out (its choices are all
-  // 0 from there on) crashes after the last op returned, the plainest
-  // power cut, instead of before the first op, which would check nothing.
-  const size_t first = run.fs.trace->first_op;
-  const size_t last = run.fs.trace->records.size();
-  out.crash_position = last - choices.Pick(last - first + 1);
-  SimFs fs(run.fs, out.crash_position, choices, config.space);
-  out.state = *fs.last_crash();
+  out.crash_position = state.position;
+  out.state = state;
+  SimFs fs(run.fs, std::move(state));
 
   std::vector<OpStatus> status;
   status.reserve(run.runs.size());
@@ -149,6 +157,13 @@ CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
     out.report = Report(config, run.ops, status, fs, seen, out.findings);
   }
   return out;
+}
+
+}  // namespace
+
+CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
+                           Choices& choices, const CycleConfig& config) {
+  return CheckCrash(run, make, DrawCrash(run, choices, config), config);
 }
 
 Result<CycleOutcome> RunAuthCycle(const AuthEngineFactory& make,
@@ -177,20 +192,31 @@ Result<CycleOutcome> RunCache::Cycle(const AuthEngineFactory& make,
   if (hit) {
     choices.Skip(bytes_.size() - choices.consumed());
   } else {
+    checked_.clear();
     run_.reset();  // its buffers go back to the pools first
     CRASHLAB_ASSIGN_OR_RETURN(run_, RunWorkload(make, base, choices, config));
     key_ = std::move(key);
     bytes_.assign(input.substr(0, choices.consumed()));
     ran_out_ = choices.ran_out();
   }
-  CycleOutcome out = CrashAndCheck(*run_, make, choices, config);
-  out.reused_run = hit;
+  CrashState state = DrawCrash(*run_, choices, config);
+  for (const CycleOutcome& done : checked_) {
+    if (done.state == state) {
+      CycleOutcome out = done;
+      out.reused = CycleOutcome::Reused::kCheck;
+      return out;
+    }
+  }
+  CycleOutcome out = CheckCrash(*run_, make, std::move(state), config);
+  if (checked_.size() < kMaxChecked) checked_.push_back(out);
+  out.reused = hit ? CycleOutcome::Reused::kRun : CycleOutcome::Reused::kNothing;
   return out;
 }
 
 void CycleTally::Add(const CycleOutcome& out) {
   ++executions;
-  if (out.reused_run) ++reused_runs;
+  if (out.reused != CycleOutcome::Reused::kNothing) ++reused_runs;
+  if (out.reused == CycleOutcome::Reused::kCheck) ++reused_checks;
   ops += out.ops;
   acked += out.acked;
   if (out.acked == 0) ++none_acked;
@@ -209,8 +235,10 @@ std::string CycleTally::Summary() const {
       100.0 * static_cast<double>(none_acked) / n);
   if (reused_runs > 0 && len > 0 && static_cast<size_t>(len) < sizeof buf) {
     std::snprintf(buf + len, sizeof buf - len,
-                  "; %.1f%% crashed the run of the input before (RunCache)",
-                  100.0 * static_cast<double>(reused_runs) / n);
+                  "; RunCache: %.1f%% reused the run of the input before, "
+                  "%.1f%% a crash of it already checked",
+                  100.0 * static_cast<double>(reused_runs) / n,
+                  100.0 * static_cast<double>(reused_checks) / n);
   }
   return buf;
 }

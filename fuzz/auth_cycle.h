@@ -24,7 +24,8 @@
 // Steps 1 to 3 depend only on the choices they consume, so a fuzzer may
 // keep a run and crash it again for the next input that begins with the
 // same bytes (RunCache): libFuzzer mutates one input several times in a
-// row, and about half of its mutations leave those bytes alone.
+// row, and about half of its mutations leave those bytes alone (most of
+// those, the crash choices too).
 //
 // Ownership: engines are made by the caller's factory, one per "process";
 // the cycle owns them and the SimFs. Thread-safety: none; one cycle at a
@@ -97,7 +98,10 @@ struct CycleOutcome {
   size_t crash_position = 0;
   CrashState state;
   std::string report;
-  bool reused_run = false;  // RunCache crashed a kept run
+  // What RunCache reused: nothing, the run of the input before, or also
+  // the check of the same crash of it (the outcome of one made before).
+  enum class Reused : uint8_t { kNothing, kRun, kCheck };
+  Reused reused = Reused::kNothing;
 };
 
 // What a fuzzer's executions checked: how many acknowledged operations
@@ -106,7 +110,9 @@ struct CycleOutcome {
 // cannot tell a fuzzer that tests something from one that mostly does not.
 struct CycleTally {
   uint64_t executions = 0, ops = 0, acked = 0, none_acked = 0;
-  uint64_t reused_runs = 0;  // executions that crashed a kept run (RunCache)
+  // Executions that reused a kept run (RunCache), and of them those that
+  // drew a crash of it already checked.
+  uint64_t reused_runs = 0, reused_checks = 0;
   void Add(const CycleOutcome& out);
   // "N executions; per execution X ops, Y acknowledged ops checked; Z%
   // checked none (crashed before any acknowledgement)"
@@ -160,11 +166,16 @@ CycleOutcome CrashAndCheck(const CycleRun& run, const AuthEngineFactory& make,
 // input begins with every byte consumed up to that run's end (the caller's
 // picks before the cycle included), and that run did not go past the end
 // of its input unless this one ends there too. A run is a function of
-// those bytes, the settings, the base and max_ops, so the outcome is the
-// one RunAuthCycle gives, byte for byte: only the time of the run is
-// saved. Keeps one run (the last).
+// those bytes, the settings, the base and max_ops, and a recovery and its
+// check a function of the run and the crash state, so each outcome is the
+// one RunAuthCycle gives, byte for byte: a cycle that draws a crash state
+// of the kept run it has checked before returns that outcome; one that
+// draws a new state recovers and checks it; only a new run runs.
+// Keeps one run (the last) and the outcomes of its first kMaxChecked
+// crash states.
 class RunCache {
  public:
+  static constexpr size_t kMaxChecked = 256;
   Result<CycleOutcome> Cycle(const AuthEngineFactory& make,
                              const BaseImage& base, ByteChoices& choices,
                              const CycleConfig& config);
@@ -174,6 +185,7 @@ class RunCache {
   std::string bytes_;  // the input's bytes up to the run's end
   bool ran_out_ = false;
   std::shared_ptr<const CycleRun> run_;
+  std::vector<CycleOutcome> checked_;  // of run_'s crash states
 };
 
 // Parses "prefix,drop-unsynced,..." and "atomic,..." (either may be empty:

@@ -125,7 +125,7 @@ TargetFactory LeveldbTarget(const LeveldbSettings& s) {
 void ExpectCachedCycleIsFresh(RunCache& cache, const TargetFactory& target,
                               const BaseImage& base, const CycleConfig& config,
                               const std::string& input, bool* reused,
-                              bool* found) {
+                              bool* found, bool* checked = nullptr) {
   ByteChoices a(input), b(input);
   const AuthEngineFactory make_a = target(a), make_b = target(b);
   auto x = cache.Cycle(make_a, base, a, config);
@@ -141,8 +141,9 @@ void ExpectCachedCycleIsFresh(RunCache& cache, const TargetFactory& target,
     EXPECT_EQ(x->findings[i].Key(), y->findings[i].Key());
   }
   EXPECT_EQ(a.consumed(), b.consumed());
-  EXPECT_FALSE(y->reused_run);
-  *reused = x->reused_run;
+  EXPECT_EQ(y->reused, CycleOutcome::Reused::kNothing);
+  *reused = x->reused != CycleOutcome::Reused::kNothing;
+  if (checked) *checked = x->reused == CycleOutcome::Reused::kCheck;
   *found = !y->findings.empty();
 }
 
@@ -165,7 +166,7 @@ TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
     Rng rng(11);
     std::string input;
     for (int i = 0; i < 40; ++i) input += char(rng.Uniform(256));
-    size_t reused = 0, fresh = 0, found = 0;
+    size_t reused = 0, fresh = 0, found = 0, checked = 0;
     for (int i = 0; i < 150; ++i) {
       const uint64_t how = rng.Uniform(10);
       if (how < 6 && !input.empty()) {
@@ -177,18 +178,23 @@ TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
           input += char(rng.Uniform(256));
         }
       }
-      bool was_reused = false, had_findings = false;
+      bool was_reused = false, had_findings = false, was_checked = false;
       ExpectCachedCycleIsFresh(cache, target, *base, config, input,
-                               &was_reused, &had_findings);
+                               &was_reused, &had_findings, &was_checked);
       ++(was_reused ? reused : fresh);
       found += had_findings;
+      checked += was_checked;
     }
-    // Both paths ran, many times (sqlite 29 and 121, leveldb 59 and 91).
+    // Every path ran, many times (sqlite: 29 runs reused, 121 fresh, 25
+    // crashes already checked; leveldb: 59, 91, 32).
     EXPECT_GE(reused, 20u);
     EXPECT_GE(fresh, 20u);
+    EXPECT_GE(checked, 5u);
+    EXPECT_LT(checked, reused);
     EXPECT_GE(found, 1u);
-    std::printf("%s: %zu of 150 inputs reused a run, %zu with findings\n",
-                name.c_str(), reused, found);
+    std::printf("%s: %zu of 150 inputs reused a run, %zu a check; %zu with "
+                "findings\n",
+                name.c_str(), reused, checked, found);
   }
 }
 
@@ -315,10 +321,13 @@ TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
   EXPECT_FALSE(CycleTally::ParseExitLine("stat::peak_rss_mb: 4", &acked,
                                          &none));
   CycleOutcome kept;
-  kept.reused_run = true;
+  kept.reused = CycleOutcome::Reused::kRun;
   reusing.Add(kept);
-  EXPECT_NE(reusing.Summary().find(
-                "; 25.0% crashed the run of the input before (RunCache)"),
+  kept.reused = CycleOutcome::Reused::kCheck;
+  reusing.Add(kept);
+  EXPECT_NE(reusing.Summary().find("; RunCache: 40.0% reused the run of the "
+                                   "input before, 20.0% a crash of it "
+                                   "already checked"),
             std::string::npos)
       << reusing.Summary();
   EXPECT_TRUE(CycleTally::ParseExitLine("crashlab: " + reusing.Summary(),

@@ -74,11 +74,10 @@ SimFs::SimFs(std::shared_ptr<const FsImage> base)
   StartTrace();
 }
 
-SimFs::SimFs(const Run& run, size_t position, Choices& choices,
-             const SpaceConfig& config)
+SimFs::SimFs(const Run& run, CrashState state)
     : next_id_(run.next_id), next_fd_(run.next_fd), crashes_(run.crashes) {
   FillPoolsOnce();
-  CrashRun(run.base, run.trace, position, choices, config);
+  CrashRun(run.base, run.trace, std::move(state));
 }
 
 SimFs::~SimFs() { record_pool::Recycle(&trace_); }
@@ -443,15 +442,14 @@ const CrashState& SimFs::Crash(Choices& choices, const SpaceConfig& config) {
 
 const CrashState& SimFs::CrashAt(size_t position, Choices& choices,
                                  const SpaceConfig& config) {
-  CrashRun(base_, Share(std::move(trace_)), position, choices, config);
+  assert(position >= trace_.first_op && position <= trace_.records.size());
+  CrashState state = DrawState(trace_, position, config, choices);
+  CrashRun(base_, Share(std::move(trace_)), std::move(state));
   return *last_crash_;
 }
 
 void SimFs::CrashRun(std::shared_ptr<const FsImage> base,
-                     std::shared_ptr<const Trace> trace, size_t position,
-                     Choices& choices, const SpaceConfig& config) {
-  assert(position >= trace->first_op && position <= trace->records.size());
-  CrashState state = DrawState(*trace, position, config, choices);
+                     std::shared_ptr<const Trace> trace, CrashState state) {
   FsImage recovered;
   {
     ImageBuilder builder(*trace, *base);

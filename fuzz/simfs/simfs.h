@@ -76,10 +76,10 @@ class SimFs {
     int next_fd = 0;
     uint64_t crashes = 0;
   };
-  // The SimFs that CrashAt(position, choices, config) leaves of the SimFs
-  // whose run `run` is: the same draws, image, ids and descriptors.
-  SimFs(const Run& run, size_t position, Choices& choices,
-        const SpaceConfig& config);
+  // The SimFs that CrashAt leaves of the SimFs whose run `run` is, when it
+  // draws `state` (core's DrawState on run.trace): the same image, ids and
+  // descriptors.
+  SimFs(const Run& run, CrashState state);
 
   // Gives its traces' buffers back to the record pool (record_pool.h),
   // for the next SimFs.
@@ -175,10 +175,9 @@ class SimFs {
   int RemoveName(std::string_view path, bool dir);
   // A new trace whose base is `base_` (its kBase and kBaseEntry records).
   void StartTrace();
-  // CrashAt of the run of `trace` from `base`.
+  // The crash of the run of `trace` from `base` in `state`.
   void CrashRun(std::shared_ptr<const FsImage> base,
-                std::shared_ptr<const Trace> trace, size_t position,
-                Choices& choices, const SpaceConfig& config);
+                std::shared_ptr<const Trace> trace, CrashState state);
   class Namer;
   std::string DescribeRecord(Namer& namer, size_t index) const;
 

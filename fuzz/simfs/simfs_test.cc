@@ -290,7 +290,7 @@ TEST(SimFsTest, AKeptRunCrashesAsCrashAtDoes) {
       const size_t at = first + (seed + draw * 7) % (end - first + 1);
       RngChoices a(seed * 31 + draw), b(seed * 31 + draw);
       const CrashState want = ran.CrashAt(at, a, all);
-      SimFs crashed(run, at, b, all);
+      SimFs crashed(run, DrawState(*run.trace, at, all, b));
       ASSERT_TRUE(crashed.last_crash().has_value());
       EXPECT_EQ(*crashed.last_crash(), want) << seed << " " << draw;
       EXPECT_EQ(crashed.image().ContentHash(), ran.image().ContentHash());
