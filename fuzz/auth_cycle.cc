@@ -244,12 +244,28 @@ std::string CycleTally::Summary() const {
 }
 
 bool CycleTally::ParseExitLine(const std::string& line,
-                               double* acked_per_exec, double* none_percent) {
+                               double* acked_per_exec, double* none_percent,
+                               double* checked_before_percent) {
   double executions = 0, ops = 0;
-  return std::sscanf(line.c_str(),
-                     "crashlab: %lf executions; per execution %lf ops, %lf "
-                     "acknowledged ops checked; %lf%%",
-                     &executions, &ops, acked_per_exec, none_percent) == 4;
+  if (std::sscanf(line.c_str(),
+                  "crashlab: %lf executions; per execution %lf ops, %lf "
+                  "acknowledged ops checked; %lf%%",
+                  &executions, &ops, acked_per_exec, none_percent) != 4) {
+    return false;
+  }
+  if (checked_before_percent) {
+    *checked_before_percent = 0;
+    double runs = 0;
+    const size_t at = line.find("; RunCache: ");
+    if (at != std::string::npos &&
+        std::sscanf(line.c_str() + at,
+                    "; RunCache: %lf%% reused the run of the input before, "
+                    "%lf%%",
+                    &runs, checked_before_percent) != 2) {
+      *checked_before_percent = 0;
+    }
+  }
+  return true;
 }
 
 CycleTally& ExitTally() {

@@ -119,8 +119,11 @@ struct CycleTally {
   std::string Summary() const;
   // The per-execution figures of an exit line ("crashlab: " + Summary(),
   // printed by ExitTally); false if `line` is no such line.
+  // *checked_before_percent (if given): the executions that returned the
+  // outcome of a crash already checked (RunCache), 0 if the line has none.
   static bool ParseExitLine(const std::string& line, double* acked_per_exec,
-                            double* none_percent);
+                            double* none_percent,
+                            double* checked_before_percent = nullptr);
 };
 
 // The process's tally, printed to stderr as "crashlab: <summary>" when the

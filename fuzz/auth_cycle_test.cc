@@ -121,48 +121,59 @@ TargetFactory LeveldbTarget(const LeveldbSettings& s) {
   return [s](ByteChoices&) { return Leveldb(s); };
 }
 
-// One input through the cache and through a fresh cycle: the same outcome.
-void ExpectCachedCycleIsFresh(RunCache& cache, const TargetFactory& target,
-                              const BaseImage& base, const CycleConfig& config,
-                              const std::string& input, bool* reused,
-                              bool* found, bool* checked = nullptr) {
-  ByteChoices a(input), b(input);
-  const AuthEngineFactory make_a = target(a), make_b = target(b);
-  auto x = cache.Cycle(make_a, base, a, config);
-  auto y = RunAuthCycle(make_b, base, b, config);
-  ASSERT_TRUE(x.ok() && y.ok());
-  EXPECT_EQ(x->crash_position, y->crash_position);
-  EXPECT_EQ(x->state, y->state);
-  EXPECT_EQ(x->ops, y->ops);
-  EXPECT_EQ(x->acked, y->acked);
-  EXPECT_EQ(x->report, y->report);
-  ASSERT_EQ(x->findings.size(), y->findings.size());
-  for (size_t i = 0; i < x->findings.size(); ++i) {
-    EXPECT_EQ(x->findings[i].Key(), y->findings[i].Key());
+// A RunCache over one target, with its base image and every model.
+struct CachedTarget {
+  explicit CachedTarget(TargetFactory t) : target(std::move(t)) {
+    ByteChoices none("");
+    auto made = MakeBaseImage(*target(none)(0));
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (made.ok()) base = *made;
+    config.space = AllModels();
   }
-  EXPECT_EQ(a.consumed(), b.consumed());
-  EXPECT_EQ(y->reused, CycleOutcome::Reused::kNothing);
-  *reused = x->reused != CycleOutcome::Reused::kNothing;
-  if (checked) *checked = x->reused == CycleOutcome::Reused::kCheck;
-  *found = !y->findings.empty();
-}
+
+  // One input through the cache and through a fresh cycle: the same
+  // outcome. Returns what the cache reused; *found: there were findings.
+  CycleOutcome::Reused Cycle(const std::string& input, bool* found = nullptr) {
+    ByteChoices a(input), b(input);
+    const AuthEngineFactory make_a = target(a), make_b = target(b);
+    auto x = cache.Cycle(make_a, base, a, config);
+    auto y = RunAuthCycle(make_b, base, b, config);
+    EXPECT_TRUE(x.ok() && y.ok());
+    if (!x.ok() || !y.ok()) return CycleOutcome::Reused::kNothing;
+    EXPECT_EQ(x->crash_position, y->crash_position);
+    EXPECT_EQ(x->state, y->state);
+    EXPECT_EQ(x->ops, y->ops);
+    EXPECT_EQ(x->acked, y->acked);
+    EXPECT_EQ(x->report, y->report);
+    EXPECT_EQ(x->findings.size(), y->findings.size());
+    for (size_t i = 0; i < x->findings.size() && i < y->findings.size(); ++i) {
+      EXPECT_EQ(x->findings[i].Key(), y->findings[i].Key());
+    }
+    EXPECT_EQ(a.consumed(), b.consumed());
+    EXPECT_EQ(y->reused, CycleOutcome::Reused::kNothing);
+    if (found) *found = !y->findings.empty();
+    return x->reused;
+  }
+  bool ReusesTheRun(const std::string& input) {
+    return Cycle(input) != CycleOutcome::Reused::kNothing;
+  }
+
+  TargetFactory target;
+  BaseImage base;
+  CycleConfig config;
+  RunCache cache;
+};
 
 // A kept run crashed for the next input gives what running it again
 // would: over inputs mutated as libFuzzer does (a byte anywhere, shorter,
 // longer), with settings that lose commits, so reports are compared too.
 TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
-  const std::vector<std::pair<std::string, TargetFactory>> targets = {
-      {"sqlite", SqliteTarget({"wal", "off"})},
-      {"leveldb", LeveldbTarget({false})}};
-  for (const auto& [name, target] : targets) {
+  for (const auto& [name, target] :
+       std::vector<std::pair<std::string, TargetFactory>>{
+           {"sqlite", SqliteTarget({"wal", "off"})},
+           {"leveldb", LeveldbTarget({false})}}) {
     SCOPED_TRACE(name);
-    ByteChoices none("");
-    auto engine = target(none)(0);
-    auto base = MakeBaseImage(*engine);
-    ASSERT_TRUE(base.ok()) << base.status().ToString();
-    CycleConfig config;
-    config.space = AllModels();
-    RunCache cache;
+    CachedTarget cached(target);
     Rng rng(11);
     std::string input;
     for (int i = 0; i < 40; ++i) input += char(rng.Uniform(256));
@@ -178,12 +189,11 @@ TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
           input += char(rng.Uniform(256));
         }
       }
-      bool was_reused = false, had_findings = false, was_checked = false;
-      ExpectCachedCycleIsFresh(cache, target, *base, config, input,
-                               &was_reused, &had_findings, &was_checked);
-      ++(was_reused ? reused : fresh);
+      bool had_findings = false;
+      const CycleOutcome::Reused r = cached.Cycle(input, &had_findings);
+      ++(r == CycleOutcome::Reused::kNothing ? fresh : reused);
+      checked += r == CycleOutcome::Reused::kCheck;
       found += had_findings;
-      checked += was_checked;
     }
     // Every path ran, many times (sqlite: 29 runs reused, 121 fresh, 25
     // crashes already checked; leveldb: 59, 91, 32).
@@ -202,52 +212,23 @@ TEST(AuthCycleTest, RunCacheGivesWhatAFreshCycleGives) {
 // a longer input with the same bytes picks otherwise there, so it runs
 // again. The same input again reuses the run.
 TEST(AuthCycleTest, RunCacheRunsAgainWhereTheKeptRunRanOut) {
-  const TargetFactory target = LeveldbTarget({true});
-  ByteChoices none("");
-  auto engine = target(none)(0);
-  auto base = MakeBaseImage(*engine);
-  ASSERT_TRUE(base.ok());
-  CycleConfig config;
-  config.space = AllModels();
-  RunCache cache;
+  CachedTarget cached(LeveldbTarget({true}));
   const std::string short_input("\x01\x02\x03\x04\x05", 5);
-  bool reused = true, found = false;
-  ExpectCachedCycleIsFresh(cache, target, *base, config, short_input, &reused,
-                           &found);
-  EXPECT_FALSE(reused);
-  ExpectCachedCycleIsFresh(cache, target, *base, config, short_input, &reused,
-                           &found);
-  EXPECT_TRUE(reused);
-  ExpectCachedCycleIsFresh(cache, target, *base, config,
-                           short_input + std::string(20, '\x03'), &reused,
-                           &found);
-  EXPECT_FALSE(reused);
+  EXPECT_FALSE(cached.ReusesTheRun(short_input));
+  EXPECT_TRUE(cached.ReusesTheRun(short_input));
+  EXPECT_FALSE(cached.ReusesTheRun(short_input + std::string(20, '\x03')));
 }
 
 // The picks a fuzzer makes before the cycle (SQLite's PRNG seed) are part
 // of what a run depends on: an input that differs only there runs again.
 TEST(AuthCycleTest, RunCacheRunsAgainWhenThePicksBeforeTheRunDiffer) {
-  const TargetFactory target = SqliteTarget({"wal", "full"});
-  ByteChoices none("");
-  auto engine = target(none)(0);
-  auto base = MakeBaseImage(*engine);
-  ASSERT_TRUE(base.ok());
-  CycleConfig config;
-  config.space = AllModels();
-  RunCache cache;
+  CachedTarget cached(SqliteTarget({"wal", "full"}));
   std::string input(40, '\x07');
-  bool reused = true, found = false;
-  ExpectCachedCycleIsFresh(cache, target, *base, config, input, &reused,
-                           &found);
-  EXPECT_FALSE(reused);
+  EXPECT_FALSE(cached.ReusesTheRun(input));
   input.back() = '\x09';  // a crash choice: the run is kept
-  ExpectCachedCycleIsFresh(cache, target, *base, config, input, &reused,
-                           &found);
-  EXPECT_TRUE(reused);
+  EXPECT_TRUE(cached.ReusesTheRun(input));
   input[0] = '\x01';  // the seed's first byte
-  ExpectCachedCycleIsFresh(cache, target, *base, config, input, &reused,
-                           &found);
-  EXPECT_FALSE(reused);
+  EXPECT_FALSE(cached.ReusesTheRun(input));
 }
 
 // Runs cycles with RngChoices(seed), seed = 1, 2, ...; returns the number
@@ -330,8 +311,13 @@ TEST(AuthCycleTest, TallySaysWhatTheExecutionsChecked) {
                                    "already checked"),
             std::string::npos)
       << reusing.Summary();
+  double before = -1;
   EXPECT_TRUE(CycleTally::ParseExitLine("crashlab: " + reusing.Summary(),
-                                        &acked, &none));
+                                        &acked, &none, &before));
+  EXPECT_DOUBLE_EQ(before, 20.0);
+  EXPECT_TRUE(CycleTally::ParseExitLine("crashlab: " + tally.Summary(),
+                                        &acked, &none, &before));
+  EXPECT_DOUBLE_EQ(before, 0.0);
 }
 
 // The harness catches SQLite losing acknowledged commits with

@@ -8,7 +8,10 @@
 // operations persist or tear. Any finding prints a readable report (the
 // findings, the ops and their status at the crash, the crash state) and
 // aborts. At exit it prints what its executions checked ("crashlab: N
-// executions; per execution ..."; auth_cycle.h's ExitTally).
+// executions; per execution ..."; auth_cycle.h's ExitTally). Cycles go
+// through a RunCache (auth_cycle.h): an input that begins with the bytes
+// the run of the input before consumed crashes that run again, and a crash
+// state of it already checked returns its outcome.
 //
 // Settings. CRASHLAB_LEVELDB_SYNC (compile definition or environment
 // variable; the environment wins): "true" (default) or "false" fixes
@@ -23,7 +26,8 @@
 // MANIFEST append makes DB::Open fail with "checksum mismatch".
 //
 // Global state, as libFuzzer's entry point requires: one State built on
-// the first input (settings, the base image), never changed after.
+// the first input (settings, the base image), never changed after; and the
+// RunCache.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>

@@ -62,7 +62,8 @@ OWNERS = [
         r"AuthUserOf|AuthFactsOf|Observation|ApplyWrittenCell|MatchCell|"
         r"RowIn|ValueIn|Cell::)")),
     ("cycle driver", re.compile(
-        r"^(crashlab::RunAuthCycle|crashlab::anon::(Recover|StatusAt)|"
+        r"^(crashlab::(RunAuthCycle|RunWorkload|CrashAndCheck|RunCache::)|"
+        r"crashlab::anon::(Recover|StatusAt|DrawCrash|CheckCrash)|"
         r"LLVMFuzzerTestOneInput)")),
 ]
 

@@ -8,7 +8,10 @@
 // finding prints the findings, the ops with their status at the crash, the
 // crash (lost and torn records, core's crash state JSON) and the settings,
 // then aborts, so libFuzzer saves the input. At exit it prints what its
-// executions checked (auth_cycle.h's ExitTally).
+// executions checked (auth_cycle.h's ExitTally). Cycles go through a
+// RunCache (auth_cycle.h): an input that begins with the bytes the run of
+// the input before consumed crashes that run again, and a crash state of
+// it already checked returns its outcome; nothing else changes.
 //
 // Settings. Fixed by compile definitions or environment variables of the
 // same names (the environment wins), else chosen by the input:
@@ -25,7 +28,8 @@
 //
 // Global state, as libFuzzer's entry point requires: one State built on
 // the first input (settings from the environment, base images per journal
-// mode, built once), never changed after except the cache filling.
+// mode, built once), never changed after except the cache filling; and
+// the RunCache.
 #include <cstdio>
 #include <cstdlib>
 #include <map>

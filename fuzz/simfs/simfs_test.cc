@@ -242,13 +242,18 @@ void RandomOps(SimFs& fs, Rng& rng, int n) {
   }
 }
 
+SpaceConfig EveryModel() {
+  SpaceConfig all;
+  all.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
+                Model::kTorn};
+  return all;
+}
+
 // The point of the design: a crash of SimFs is exactly core's ImageBuilder
 // on the same trace and state, and the next trace's base entries describe
 // the recovered image.
 TEST(SimFsTest, CrashImagesEqualCoreImageBuilder) {
-  SpaceConfig all;
-  all.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
-                Model::kTorn};
+  const SpaceConfig all = EveryModel();
   for (uint64_t seed = 0; seed < 200; ++seed) {
     SimFs fs;
     Rng rng(seed);
@@ -272,9 +277,7 @@ TEST(SimFsTest, CrashImagesEqualCoreImageBuilder) {
 // the SimFs that ran it: the same state, image, report, and the same ids
 // and descriptors for what recovery makes next.
 TEST(SimFsTest, AKeptRunCrashesAsCrashAtDoes) {
-  SpaceConfig all;
-  all.models = {Model::kPrefix, Model::kDropUnsynced, Model::kReorder,
-                Model::kTorn};
+  const SpaceConfig all = EveryModel();
   for (uint64_t seed = 0; seed < 50; ++seed) {
     SimFs kept;
     Rng rng(seed);
