@@ -115,7 +115,9 @@ struct CycleTally {
   uint64_t reused_runs = 0, reused_checks = 0;
   void Add(const CycleOutcome& out);
   // "N executions; per execution X ops, Y acknowledged ops checked; Z%
-  // checked none (crashed before any acknowledgement)"
+  // checked none (crashed before any acknowledgement)", and when a
+  // RunCache reused anything "; RunCache: R% reused the run of the input
+  // before, C% a crash of it already checked"
   std::string Summary() const;
   // The per-execution figures of an exit line ("crashlab: " + Summary(),
   // printed by ExitTally); false if `line` is no such line.
