@@ -178,15 +178,12 @@ Result<CycleOutcome> RunCache::Cycle(const AuthEngineFactory& make,
                                      const BaseImage& base,
                                      ByteChoices& choices,
                                      const CycleConfig& config) {
-  std::string key = config.settings;
-  key += '\0';
-  key += std::to_string(reinterpret_cast<uintptr_t>(base.get()));
-  key += '\0';
-  key += std::to_string(config.max_ops);
   // The key is every byte consumed up to the run's end, the picks before
   // it too: the caller's factory may depend on them (SQLite's PRNG seed).
   const std::string_view input = choices.bytes();
-  const bool hit = run_ && key == key_ && input.starts_with(bytes_) &&
+  const bool hit = run_ && base.get() == base_ &&
+                   config.max_ops == max_ops_ && config.settings == settings_ &&
+                   input.starts_with(bytes_) &&
                    choices.consumed() <= bytes_.size() &&
                    (!ran_out_ || input.size() == bytes_.size());
   if (hit) {
@@ -195,7 +192,9 @@ Result<CycleOutcome> RunCache::Cycle(const AuthEngineFactory& make,
     checked_.clear();
     run_.reset();  // its buffers go back to the pools first
     CRASHLAB_ASSIGN_OR_RETURN(run_, RunWorkload(make, base, choices, config));
-    key_ = std::move(key);
+    base_ = base.get();
+    max_ops_ = config.max_ops;
+    settings_ = config.settings;
     bytes_.assign(input.substr(0, choices.consumed()));
     ran_out_ = choices.ran_out();
   }

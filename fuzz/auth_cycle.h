@@ -186,7 +186,10 @@ class RunCache {
                              const CycleConfig& config);
 
  private:
-  std::string key_;  // what else the run depended on
+  // What else the run depended on.
+  const FsImage* base_ = nullptr;
+  size_t max_ops_ = 0;
+  std::string settings_;
   std::string bytes_;  // the input's bytes up to the run's end
   bool ran_out_ = false;
   std::shared_ptr<const CycleRun> run_;
